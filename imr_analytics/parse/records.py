@@ -1,0 +1,108 @@
+"""The records a parsed letter becomes.
+
+They are plain frozen dataclasses so that the parser stays a pure function (text in,
+record out), records pickle cheaply between worker processes, and tests can compare them
+with ``==``. Normalisation onto vocabularies (specialties, states, treatment taxonomy)
+happens later, in the loader, so that the parser's output is what the letter says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+# Guideline source families, in the order reports list them.
+SOURCE_FAMILIES: tuple[str, ...] = ("MTUS", "ODG", "ACOEM", "other", "none")
+
+DECISIONS: tuple[str, ...] = ("upheld", "overturned")
+
+PARTIES: tuple[str, ...] = ("claims_administrator", "reviewer")
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """One guideline a party relied on, as one family with its locators.
+
+    An MTUS citation naming three chapters becomes three citations, one per chapter, so
+    that chapter-level counts are a plain GROUP BY.
+    """
+
+    source: str  # one of SOURCE_FAMILIES
+    chapter: str | None = None  # MTUS chapter with its year, e.g. "Low Back Complaints 2004"
+    sections: str | None = None  # raw section list as written (names contain commas)
+    pages: str | None = None  # "118-120", "607"
+    text: str | None = None  # the fragment of the guideline line this came from
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One disputed item/service and the reviewer's decision on it."""
+
+    item_no: int  # 1-based, order in the letter
+    item_text: str  # the heading as written, without the outcome word
+    disputed_text: str  # what went to IMR: the remainder of a modified request
+    modified_request: bool
+    decision: str  # "upheld" | "overturned"
+    ca_guideline_text: str | None
+    ca_citations: tuple[Citation, ...]
+    reviewer_guideline_text: str | None
+    reviewer_citations: tuple[Citation, ...]
+    rationale: str | None
+
+    @property
+    def ca_guideline_sources(self) -> list[str]:
+        return _families(self.ca_citations)
+
+    @property
+    def reviewer_guideline_sources(self) -> list[str]:
+        return _families(self.reviewer_citations)
+
+    @property
+    def reviewer_guideline_pages(self) -> str | None:
+        pages = [c.pages for c in self.reviewer_citations if c.pages]
+        return "; ".join(dict.fromkeys(pages)) if pages else None
+
+    def mtus_chapters(self, party: str) -> list[str]:
+        cits = self.ca_citations if party == "claims_administrator" else self.reviewer_citations
+        return list(dict.fromkeys(c.chapter for c in cits if c.source == "MTUS" and c.chapter))
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """A parsed final determination letter, values as the letter states them."""
+
+    layout: str  # e.g. "B4_header_table_credentials_block_MTUS2016"
+    case_number: str | None = None
+    date_assigned: date | None = None
+    decision_date: date | None = None
+    injury_date: date | None = None
+    ur_denial_date: date | None = None
+    application_received: date | None = None
+    priority: str | None = None  # "standard" | "expedited"
+    patient_age: int | None = None
+    patient_sex: str | None = None  # "female" | "male"
+    reviewer_specialties: tuple[str, ...] = ()  # as written, wraps joined
+    reviewer_licensure: tuple[str, ...] = ()  # as written
+    case_summary: str | None = None
+    items: tuple[Item, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = ()  # things the parser noticed but could not settle
+
+
+@dataclass(frozen=True, slots=True)
+class ParseFailure:
+    """Why a text could not be parsed, in words a person can act on.
+
+    ``reason`` is a stable code for grouping (``unknown_layout``, ``missing_section``,
+    ``no_items``, ``empty_text``, ...); ``detail`` says what exactly was missing.
+    """
+
+    reason: str
+    detail: str
+    layout: str | None = None
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return f"{self.reason}: {self.detail}"
+
+
+def _families(citations: tuple[Citation, ...]) -> list[str]:
+    return list(dict.fromkeys(c.source for c in citations))

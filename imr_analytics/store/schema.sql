@@ -1,0 +1,111 @@
+-- imr-analytics database schema.
+-- Layers: raw (documents: the extracted text of every file, enough to rebuild everything
+-- downstream without the source files) -> core (letters, items, citations) -> the
+-- bookkeeping tables (load_errors, letter_duplicates, load_runs).
+-- Missing values are NULL, never empty strings or placeholders.
+
+CREATE TABLE IF NOT EXISTS schema_info (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
+
+-- raw layer --------------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS documents (
+    content_sha256 VARCHAR PRIMARY KEY,   -- sha256 of the file's bytes
+    source_path VARCHAR NOT NULL,         -- path as given when first loaded
+    source_format VARCHAR NOT NULL,       -- 'pdf' | 'txt' | 'md'
+    extractor VARCHAR NOT NULL,           -- e.g. 'pypdfium2 5.1.0', 'text'
+    byte_size BIGINT NOT NULL,
+    page_count INTEGER,                   -- PDFs only
+    text VARCHAR NOT NULL,                -- extracted text, before normalisation
+    loaded_at TIMESTAMP NOT NULL
+);
+
+-- core layer -------------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS letters (
+    letter_id VARCHAR PRIMARY KEY,        -- case number, or 'doc-' + sha256[:16] without one
+    case_number VARCHAR,
+    layout VARCHAR,
+    source_path VARCHAR,
+    content_sha256 VARCHAR,
+    date_assigned DATE,
+    decision_date DATE,
+    injury_date DATE,
+    ur_denial_date DATE,
+    application_received DATE,
+    priority VARCHAR,                     -- 'standard' | 'expedited'
+    patient_age INTEGER,
+    patient_sex VARCHAR,                  -- 'female' | 'male'
+    reviewer_specialties VARCHAR[],       -- canonical vocabulary (vocab/data/specialties.csv)
+    reviewer_licensure VARCHAR[],         -- full state names
+    case_summary VARCHAR,
+    reviewer_specialties_raw VARCHAR[],   -- as written in the letter
+    reviewer_licensure_raw VARCHAR[],     -- as written in the letter
+    item_count INTEGER,
+    parser_version VARCHAR,
+    parse_warnings VARCHAR[]
+);
+
+CREATE TABLE IF NOT EXISTS items (
+    letter_id VARCHAR NOT NULL,
+    item_no INTEGER NOT NULL,             -- 1-based, order in the letter
+    item_text VARCHAR,                    -- heading as written, without the outcome
+    disputed_text VARCHAR,                -- the part that went to IMR
+    modified_request BOOLEAN,             -- UR authorised part of the request
+    decision VARCHAR,                     -- 'upheld' | 'overturned'
+    item_category VARCHAR,                -- treatment taxonomy (vocab/data/treatment_taxonomy.csv)
+    drug_class VARCHAR,                   -- pharmaceuticals only
+    ca_guideline_text VARCHAR,
+    ca_guideline_sources VARCHAR[],       -- families: MTUS, ODG, ACOEM, other, none
+    reviewer_guideline_text VARCHAR,
+    reviewer_guideline_sources VARCHAR[],
+    reviewer_guideline_pages VARCHAR,
+    rationale VARCHAR,
+    item_pattern VARCHAR,                 -- disputed text without quantities, lower case
+    taxonomy_version VARCHAR,
+    PRIMARY KEY (letter_id, item_no)
+);
+
+CREATE TABLE IF NOT EXISTS citations (
+    letter_id VARCHAR NOT NULL,
+    item_no INTEGER NOT NULL,
+    party VARCHAR NOT NULL,               -- 'claims_administrator' | 'reviewer'
+    citation_no INTEGER NOT NULL,         -- order within the party's guideline line
+    source VARCHAR NOT NULL,              -- MTUS, ODG, ACOEM, other, none
+    chapter VARCHAR,                      -- MTUS chapter with year
+    sections VARCHAR,
+    pages VARCHAR,
+    citation_text VARCHAR
+);
+
+-- bookkeeping ------------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS load_errors (
+    source_path VARCHAR,
+    content_sha256 VARCHAR,
+    stage VARCHAR,                        -- 'read' | 'extract' | 'detect' | 'parse' | 'store'
+    reason VARCHAR,
+    logged_at TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS letter_duplicates (
+    letter_id VARCHAR,                    -- the letter kept
+    source_path VARCHAR,                  -- the file that repeated it
+    content_sha256 VARCHAR,
+    kept_source_path VARCHAR,
+    logged_at TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS load_runs (
+    run_id VARCHAR PRIMARY KEY,
+    command VARCHAR,                      -- 'load' | 'reparse'
+    started_at TIMESTAMP,
+    finished_at TIMESTAMP,
+    files_seen BIGINT,
+    letters_loaded BIGINT,
+    files_skipped BIGINT,
+    files_quarantined BIGINT,
+    duplicates BIGINT,
+    items_other BIGINT,
+    parser_version VARCHAR,
+    taxonomy_version VARCHAR
+);
