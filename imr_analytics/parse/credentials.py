@@ -1,0 +1,61 @@
+"""The reviewer's specialties and licensure, in either form the letters use.
+
+2015-2017 letters carry a credentials block (``State(s) of Licensure:`` /
+``Certification(s)/Specialty:``, either line may wrap); 2013-2014 letters a sentence in
+the boilerplate (``The expert reviewer is Board Certified in X and is licensed to
+practice in Y.``) that hard wraps can split anywhere. Values are returned as written;
+mapping onto the vocabulary is the loader's job, so the raw spelling is never lost.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .normalize import join_wrapped
+
+_BLOCK_STATES = re.compile(
+    r"State\(?s\)?\s+of\s+Licensure\s*:\s*(?P<states>.*?)\s*"
+    r"(?=Certification\(?s\)?\s*/\s*Specialt(?:y|ies)\s*:|$)",
+    re.IGNORECASE | re.DOTALL,
+)
+_BLOCK_SPECIALTIES = re.compile(
+    r"Certification\(?s\)?\s*/\s*Specialt(?:y|ies)\s*:\s*(?P<specs>.*?)\s*(?=State\(?s\)?\s+of\s+Licensure|$)",
+    re.IGNORECASE | re.DOTALL,
+)
+_SENTENCE = re.compile(
+    r"(?:expert|physician|professional|medical)\s+reviewer\s+is\s+(?:Board[- ]Certified|certified)\s+in\s+"
+    r"(?P<specs>.+?)\s+and\s+(?:is\s+)?licensed\s+to\s+practice\s+in\s+(?P<states>.+?)\s*(?:\.(?:\s|$)|$)",
+    re.IGNORECASE | re.DOTALL,
+)
+_SPLIT_LIST = re.compile(r"\s*[,;]\s*")
+_SPLIT_STATES = re.compile(r"\s*(?:[,;/]|\band\b)\s*", re.IGNORECASE)
+
+
+def parse_credentials(section_text: str) -> tuple[list[str], list[str], str | None]:
+    """Return (specialties, states, form) from the text of the section holding them.
+
+    ``section_text`` should run up to the next heading, since the specialty line can
+    wrap onto a second line. ``form`` is ``"block"``, ``"sentence"`` or ``None``.
+    """
+    flat = join_wrapped(section_text)
+    specs_m = _BLOCK_SPECIALTIES.search(flat)
+    states_m = _BLOCK_STATES.search(flat)
+    if specs_m or states_m:
+        specs = _split(specs_m.group("specs"), _SPLIT_LIST) if specs_m else []
+        states = _split(states_m.group("states"), _SPLIT_STATES) if states_m else []
+        return specs, states, "block"
+    m = _SENTENCE.search(flat)
+    if m:
+        specs = _split(m.group("specs"), _SPLIT_LIST)
+        states = _split(m.group("states"), _SPLIT_STATES)
+        return specs, states, "sentence"
+    return [], [], None
+
+
+def _split(value: str, splitter: re.Pattern[str]) -> list[str]:
+    out = []
+    for part in splitter.split(value):
+        part = part.strip(" .:;")
+        if part and part not in out:
+            out.append(part)
+    return out

@@ -1,0 +1,105 @@
+"""The header table: case number, process dates and priority.
+
+The table is a PDF table, and every extractor scrambles it differently: label then value
+(pypdfium2, ``pdftotext -raw``/``-layout``, markdown), or the whole label column before
+the whole value column (``pdftotext`` default mode), with ``Application Received:``
+wrapped over two lines. So the header is read as a token stream and each value is given
+to the oldest waiting label that can hold it (a date to a date label, ``Standard`` to
+``Priority:``). Label-then-value text pairs as written; column-major text pairs by order.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from .dates import parse_date
+
+CASE_NUMBER_RE = re.compile(r"\bCM\d{2}-\d{7}\b")
+
+_LABELS = {
+    "case number": "case_number",
+    "date assigned": "date_assigned",
+    "date of injury": "injury_date",
+    "decision date": "decision_date",
+    "ur denial date": "ur_denial_date",
+    "priority": "priority",
+    "application received": "application_received",
+    "application": "application_received",  # label cell wrapped: "Application" / "Received:"
+}
+
+_TOKEN_RE = re.compile(
+    r"(?P<label>(?:IMR\s+)?Case\s+Number:|Date\s+Assigned:|Date\s+of\s+Injury:|Decision\s+Date:"
+    r"|UR\s+Denial\s+Date:|Priority:|Application\s+Received:|\bApplication\b(?!\s+for)"
+    r"|\bReceived:)"
+    r"|(?P<case>\bCM\d{2}-\d{7}\b)"
+    r"|(?P<date>\b\d{1,2}/\d{1,2}/\d{4}\b)"
+    r"|(?P<priority>\b(?:Standard|Expedited|Urgent|Regular)\b)",
+    re.IGNORECASE,
+)
+
+_KIND_OF = {
+    "case_number": "case",
+    "priority": "priority",
+}
+
+PRIORITY_WORDS = {
+    "standard": "standard",
+    "regular": "standard",
+    "expedited": "expedited",
+    "urgent": "expedited",
+}
+
+
+def parse_header(header_text: str) -> tuple[dict[str, object], list[str]]:
+    """Return the header fields found in ``header_text`` and warnings about leftovers."""
+    fields: dict[str, object] = {}
+    warnings: list[str] = []
+    pending: list[str] = []
+    last_label: str | None = None
+    for m in _TOKEN_RE.finditer(header_text):
+        if m.group("label"):
+            key = _label_key(m.group("label"))
+            if key is None:  # "Received:" completing a wrapped "Application" label
+                if last_label == "application_received":
+                    continue
+                key = "application_received"
+            if key not in fields and key not in pending:
+                pending.append(key)
+            last_label = key
+            continue
+        last_label = None
+        kind = "case" if m.group("case") else "date" if m.group("date") else "priority"
+        target = next((k for k in pending if _KIND_OF.get(k, "date") == kind), None)
+        if target is None:
+            if kind == "case" and "case_number" not in fields:
+                fields["case_number"] = m.group("case").upper()
+            continue
+        pending.remove(target)
+        value = m.group(0)
+        if kind == "case":
+            fields[target] = value.upper()
+        elif kind == "date":
+            fields[target] = parse_date(value)
+        else:
+            fields[target] = PRIORITY_WORDS[value.lower()]
+    if pending:
+        warnings.append("header labels without a value: " + ", ".join(pending))
+    return fields, warnings
+
+
+def _label_key(label: str) -> str | None:
+    words = " ".join(label.lower().rstrip(":").split())
+    if words == "received":
+        return None
+    if words.startswith("imr "):
+        words = words[4:]
+    return _LABELS.get(words)
+
+
+def header_dates_consistent(fields: dict[str, object]) -> bool:
+    """UR denial <= application <= assignment <= decision held in all 194 letters seen;
+    a header that breaks it was probably paired wrongly."""
+    order = ["ur_denial_date", "application_received", "date_assigned", "decision_date"]
+    seen = [fields[k] for k in order if isinstance(fields.get(k), date)]
+    return all(a <= b for a, b in zip(seen, seen[1:], strict=False))

@@ -1,0 +1,190 @@
+"""Disputed items in the ``<item>: Upheld`` / ``Claims Administrator guideline:`` grammar.
+
+Used by every header-table letter (B1-B4) and the crawler's "Format2" (C). An item is
+anchored on its outcome line, which is always followed by one of the three labels; the
+heading is then read backwards from the outcome to the end of the previous rationale.
+Headings wrap over up to six lines, contain colons, may end with `` is`` and, for
+partially authorised requests, contain whole sentences; rationales end with a sentence
+terminator at a line end. That asymmetry is what the backward walk relies on.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .citations import parse_guideline
+from .normalize import join_wrapped
+from .records import Item
+
+OUTCOME_WORDS = {"upheld": "upheld", "overturned": "overturned"}
+
+# Any single capitalised word after the last colon of a heading line is read as an
+# outcome, so that an unseen word ("Modified") fails loudly instead of being skipped.
+_OUTCOME_LINE = re.compile(
+    r"^(?P<head>.*?):\s*(?P<word>Upheld|Overturned|Partially\s+Overturned|Partially\s+Upheld|Modified|Reversed|Withdrawn)\s*\.?$",
+    re.IGNORECASE,
+)
+_OUTCOME_ALONE = re.compile(r"^(?P<word>Upheld|Overturned)\s*\.?$", re.IGNORECASE)
+_CA_LABEL = re.compile(r"^Claims\s+Administrator\s+guideline\s*:\s*", re.IGNORECASE)
+_REVIEWER_LABEL = re.compile(
+    r"^(?:MAXIMUS|Expert\s+Reviewer|Independent\s+Reviewer|IMR)\s+guideline\s*:\s*", re.IGNORECASE
+)
+_RATIONALE_LABEL = re.compile(r"^Decision\s+rationale\s*:\s*", re.IGNORECASE)
+_ANY_LABEL = (_CA_LABEL, _REVIEWER_LABEL, _RATIONALE_LABEL)
+_INTRO = re.compile(r"^The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+
+# Partial certification templates (letter-formats.md §1.4). The outcome applies to the
+# remainder, which is what per-item statistics must count.
+_MODIFIED_MARKERS = re.compile(
+    r"was\s+the\s+original\s+request|was\s+authorized\s+by\s+the\s+Claims\s+Administrator"
+    r"|The\s+Claims\s+Administrator\s+authorized|The\s+remaining\s+IMR\s+eligible\s+portion",
+    re.IGNORECASE,
+)
+_ORIGINAL_REQUEST = re.compile(r"was\s+the\s+original\s+request", re.IGNORECASE)
+_REMAINDER = re.compile(
+    r"(?:The\s+remaining\s+IMR\s+eligible\s+portion\s+of\s+the\s+original\s+request|The\s+original\s+request)\s*,\s*(?P<rest>.+?)(?:\s+is)?\s*$",
+    re.IGNORECASE,
+)
+
+
+class ItemsError(ValueError):
+    """The items section does not have the structure every item needs."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
+    """Parse the lines of an items section (after its heading) into items."""
+    lines = _merge_lone_outcomes(section_lines)
+    start = 0
+    if lines and _INTRO.match(lines[0]):
+        start = 1
+        # the intro sentence may wrap onto a second line
+        while (
+            start < len(lines)
+            and not _SENTENCE_END.search(lines[start - 1])
+            and not lines[start - 1].endswith(":")
+        ):
+            start += 1
+    anchors = [i for i in range(start, len(lines)) if _is_outcome(lines, i)]
+    if not anchors:
+        raise ItemsError(
+            "no_items", "no '<item>: Upheld|Overturned' line followed by a guideline label"
+        )
+
+    warnings: list[str] = []
+    items: list[Item] = []
+    heading_starts: list[int] = []
+    for k, anchor in enumerate(anchors):
+        floor = start if k == 0 else anchors[k - 1] + 1
+        heading_starts.append(start if k == 0 else _heading_start(lines, anchor, floor))
+    for k, anchor in enumerate(anchors):
+        m = _OUTCOME_LINE.match(lines[anchor])
+        assert m is not None
+        word = " ".join(m.group("word").lower().split())
+        if word not in OUTCOME_WORDS:
+            raise ItemsError(
+                "unknown_outcome",
+                f"item {k + 1} has outcome {m.group('word')!r}, not Upheld/Overturned",
+            )
+        head_lines = lines[heading_starts[k] : anchor] + [m.group("head")]
+        item_text = join_wrapped(head_lines).strip()
+        body_end = heading_starts[k + 1] if k + 1 < len(anchors) else len(lines)
+        ca, reviewer, rationale = _split_labels(lines[anchor + 1 : body_end])
+        ca_cits, w1 = parse_guideline(ca)
+        rv_cits, w2 = parse_guideline(reviewer)
+        warnings += [f"item {k + 1}: {w}" for w in w1 + w2]
+        disputed, modified = disputed_part(item_text)
+        if not item_text:
+            raise ItemsError("item_structure", f"item {k + 1} has an empty heading")
+        items.append(
+            Item(
+                item_no=k + 1,
+                item_text=item_text,
+                disputed_text=disputed,
+                modified_request=modified,
+                decision=OUTCOME_WORDS[word],
+                ca_guideline_text=ca,
+                ca_citations=ca_cits,
+                reviewer_guideline_text=reviewer,
+                reviewer_citations=rv_cits,
+                rationale=rationale,
+            )
+        )
+    return items, warnings
+
+
+def disputed_part(item_text: str) -> tuple[str, bool]:
+    """The part of a heading that went to IMR, and whether UR authorised the rest."""
+    if not _MODIFIED_MARKERS.search(item_text):
+        return item_text, False
+    m = _REMAINDER.search(item_text)
+    if m:
+        return m.group("rest").strip(" ,"), True
+    return item_text, True
+
+
+def _merge_lone_outcomes(lines: list[str]) -> list[str]:
+    """``…knees:`` ⏎ ``Upheld`` becomes one line, so every outcome sits on its heading."""
+    out: list[str] = []
+    for line in lines:
+        if out and _OUTCOME_ALONE.match(line) and out[-1].rstrip().endswith(":"):
+            out[-1] = out[-1].rstrip() + " " + line
+        else:
+            out.append(line)
+    return out
+
+
+def _is_outcome(lines: list[str], i: int) -> bool:
+    if not _OUTCOME_LINE.match(lines[i]):
+        return False
+    nxt = lines[i + 1] if i + 1 < len(lines) else ""
+    return any(p.match(nxt) for p in _ANY_LABEL)
+
+
+def _heading_start(lines: list[str], anchor: int, floor: int) -> int:
+    """Walk back from the outcome line to the first line of the heading."""
+    i = anchor
+    while i > floor:
+        prev = lines[i - 1]
+        if _RATIONALE_LABEL.match(prev) or _REVIEWER_LABEL.match(prev) or _CA_LABEL.match(prev):
+            break
+        if _SENTENCE_END.search(prev):
+            head = " ".join(lines[i : anchor + 1])
+            # A partially authorised request's heading holds whole sentences; keep
+            # going until its first sentence ("X was the original request.") is in.
+            if _MODIFIED_MARKERS.search(head) and not _ORIGINAL_REQUEST.search(head):
+                i -= 1
+                continue
+            if head[:1].islower():
+                i -= 1
+                continue
+            break
+        i -= 1
+    # A modified heading whose first sentence started mid-line after a rationale end is
+    # not expected; the loop above already stops at the sentence end before it.
+    return i
+
+
+def _split_labels(block: list[str]) -> tuple[str | None, str | None, str | None]:
+    """The three labelled parts of an item body, each joined across its wraps."""
+    parts: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in block:
+        for key, pattern in (("ca", _CA_LABEL), ("rv", _REVIEWER_LABEL), ("ra", _RATIONALE_LABEL)):
+            m = pattern.match(line)
+            if m and key not in parts:
+                current = key
+                parts[key] = []
+                line = line[m.end() :]
+                break
+        if current is not None and line:
+            parts[current].append(line)
+    ca = join_wrapped(parts["ca"]) if "ca" in parts else None
+    rv = join_wrapped(parts["rv"]) if "rv" in parts else None
+    ra = join_wrapped(parts["ra"]) if "ra" in parts else None
+    return ca or None, rv or None, ra or None

@@ -1,0 +1,154 @@
+"""Header-table letters, 2014-2017 (B1-B4), and the crawler's "Format2" (C).
+
+Both have a header table, ``HOW THE IMR FINAL DETERMINATION WAS MADE`` with the
+reviewer's credentials, ``CLINICAL CASE SUMMARY`` and an items section. C adds
+``DOCUMENTS REVIEWED`` and names its items section ``IMR DECISION(S) AND RATIONALE(S)``.
+The sub-era (B1-B4) is read from the credentials form and the citation wording, which
+changed over the years, falling back on the decision date.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from .credentials import parse_credentials
+from .header import CASE_NUMBER_RE, header_dates_consistent, parse_header
+from .items import ItemsError, parse_items
+from .narrative import narrative_injury_date, patient_age_sex
+from .normalize import join_wrapped
+from .records import Letter, ParseFailure
+
+B1 = "B1_header_table_board_sentence"
+B2 = "B2_header_table_credentials_block_pages_era"
+B3 = "B3_header_table_credentials_block_MTUS2009_sections"
+B4 = "B4_header_table_credentials_block_MTUS2016"
+C = "C_maximus_documents_reviewed"
+
+HOW_MADE = re.compile(r"^HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE\b", re.IGNORECASE)
+SUMMARY = re.compile(r"^CLINICAL\s+CASE\s+SUMMARY\b", re.IGNORECASE)
+ITEMS_B = re.compile(r"^IMR\s+ISSUES\s*,?\s+DECISIONS\s*,?\s+AND\s+RATIONALES?\b", re.IGNORECASE)
+ITEMS_C = re.compile(r"^IMR\s+DECISION\s*\(?S\)?\s+AND\s+RATIONALE\s*\(?S\)?", re.IGNORECASE)
+DOCUMENTS = re.compile(r"^DOCUMENTS\s+REVIEWED\b", re.IGNORECASE)
+
+_SUMMARY_INTRO = re.compile(
+    r"^The\s+expert\s+reviewer\s+developed\s+the\s+following\s+clinical\s+case\s+summary\s+based\s+on\s+a\s+"
+    r"review\s+of\s+the\s+case\s+file,?\s+including\s+all\s+medical\s+records\s*:\s*",
+    re.IGNORECASE,
+)
+
+
+def find_heading(lines: list[str], pattern: re.Pattern[str], start: int = 0) -> int | None:
+    """Index of the first line at or after ``start`` that is the heading ``pattern``.
+
+    Headings are short upper-case lines; requiring upper case keeps a sentence that
+    happens to begin with the same words from counting as a heading.
+    """
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if len(line) <= 60 and pattern.match(line) and line.upper() == line:
+            return i
+    return None
+
+
+def parse_b(lines: list[str], *, variant_c: bool = False) -> Letter | ParseFailure:
+    layout_hint = C if variant_c else "B"
+    how = find_heading(lines, HOW_MADE)
+    items_pat = ITEMS_C if variant_c else ITEMS_B
+    items_at = find_heading(lines, items_pat, how or 0)
+    summary_at = find_heading(lines, SUMMARY, how or 0)
+    if items_at is None:
+        name = (
+            "IMR DECISION(S) AND RATIONALE(S)"
+            if variant_c
+            else "IMR ISSUES, DECISIONS AND RATIONALES"
+        )
+        return ParseFailure("missing_section", f"no '{name}' heading", layout_hint)
+    if how is None:
+        return ParseFailure(
+            "missing_section", "no 'HOW THE IMR FINAL DETERMINATION WAS MADE' heading", layout_hint
+        )
+    if summary_at is None or summary_at > items_at:
+        return ParseFailure(
+            "missing_section", "no 'CLINICAL CASE SUMMARY' heading before the items", layout_hint
+        )
+    warnings: list[str] = []
+
+    header, header_warnings = parse_header("\n".join(lines[:how]))
+    warnings += header_warnings
+    if not header.get("case_number"):
+        m = CASE_NUMBER_RE.search("\n".join(lines[: min(len(lines), how + 5)]))
+        if m:
+            header["case_number"] = m.group(0)
+    if not header_dates_consistent(header):
+        warnings.append(
+            "header dates out of the usual order (UR denial <= application <= assigned <= decision)"
+        )
+
+    cred_end = min(
+        i for i in (find_heading(lines, DOCUMENTS, how + 1), summary_at) if i is not None
+    )
+    specialties, states, cred_form = parse_credentials("\n".join(lines[how + 1 : cred_end]))
+    if cred_form is None:
+        warnings.append("no reviewer credentials found")
+
+    summary_end = items_at
+    docs_after = find_heading(lines, DOCUMENTS, summary_at + 1)
+    if docs_after is not None and docs_after < items_at:
+        summary_end = docs_after
+    summary = (
+        _SUMMARY_INTRO.sub("", join_wrapped(lines[summary_at + 1 : summary_end])).strip() or None
+    )
+
+    try:
+        items, item_warnings = parse_items(lines[items_at + 1 :])
+    except ItemsError as exc:
+        return ParseFailure(exc.reason, exc.detail, layout_hint)
+    warnings += item_warnings
+
+    age, sex = patient_age_sex(summary or "")
+    decision_date = header.get("decision_date")
+    injury = header.get("injury_date")
+    if injury is None and summary:
+        injury = narrative_injury_date(
+            summary, reference=decision_date if isinstance(decision_date, date) else None
+        )
+
+    layout = C if variant_c else _b_era(cred_form, items, decision_date)
+    return Letter(
+        layout=layout,
+        case_number=header.get("case_number"),  # type: ignore[arg-type]
+        date_assigned=header.get("date_assigned"),  # type: ignore[arg-type]
+        decision_date=decision_date,  # type: ignore[arg-type]
+        injury_date=injury,  # type: ignore[arg-type]
+        ur_denial_date=header.get("ur_denial_date"),  # type: ignore[arg-type]
+        application_received=header.get("application_received"),  # type: ignore[arg-type]
+        priority=header.get("priority"),  # type: ignore[arg-type]
+        patient_age=age,
+        patient_sex=sex,
+        reviewer_specialties=tuple(specialties),
+        reviewer_licensure=tuple(states),
+        case_summary=summary,
+        items=tuple(items),
+        warnings=tuple(warnings),
+    )
+
+
+def _b_era(cred_form: str | None, items: list, decision_date: object) -> str:
+    """Which B sub-era: credentials form first, then citation wording, then the date."""
+    if cred_form == "sentence":
+        return B1
+    lines = " ".join(
+        (it.ca_guideline_text or "") + " " + (it.reviewer_guideline_text or "") for it in items
+    )
+    if re.search(
+        r"Page\(s\)\s*:|did\s+not\s+base\s+their\s+decision\s+on\s+the\s+MTUS", lines, re.IGNORECASE
+    ):
+        return B2
+    if re.search(r"\b2016\b|outside\s+of\s+the\s+MTUS", lines, re.IGNORECASE):
+        return B4
+    if isinstance(decision_date, date):
+        return B4 if decision_date >= date(2016, 1, 1) else B3
+    if re.search(r"Medical\s+Treatment\s+2009", lines, re.IGNORECASE):
+        return B3
+    return B4
