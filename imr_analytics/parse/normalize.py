@@ -18,36 +18,47 @@ _HTML_BOLD = re.compile(r"</?(?:b|strong|em|i|u)\s*>", re.IGNORECASE)
 _MD_EMPHASIS = re.compile(r"\*\*|__")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\ufeff"), None)
+_INVISIBLE_RE = re.compile("[\u00ad\u200b\u200c\u200d\ufeff]")
+_BREAKS_RE = re.compile("[\r\f\v\u2028\u2029]")
 
 
 def normalize_text(raw: str) -> str:
-    """Return the text with every known extraction artefact removed (see module doc)."""
-    text = raw.translate(_INVISIBLE)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
-    text = text.replace("\v", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
-    out: list[str] = []
-    for line in text.split("\n"):
-        line = _clean_line(line)
-        if line:
-            out.append(line)
+    """Return the text with every known extraction artefact removed (see module doc).
+
+    Work is done on the whole text with a few passes, each skipped when its artefact
+    is absent, because this runs once per letter on the loader's hot path.
+    """
+    text = raw
+    if _INVISIBLE_RE.search(text):
+        text = _INVISIBLE_RE.sub("", text)
+    text = text.replace("\r\n", "\n")
+    if _BREAKS_RE.search(text):
+        text = _BREAKS_RE.sub("\n", text)
+    if "<" in text:
+        text = _HTML_BOLD.sub("", text)
+    if "*" in text or "__" in text:
+        text = _MD_EMPHASIS.sub("", text)
+    text = _SPACES.sub(" ", text)
+    lines = text.split("\n")
+    if "|" in text or "#" in text or "\\" in text:
+        lines = [_markdown_line(line) for line in lines]
+    out = [line for line in map(str.strip, lines) if line]
     if out and out[0].startswith(SYNTHETIC_MARKER):
         out.pop(0)
     return "\n".join(out)
 
 
-def _clean_line(line: str) -> str:
-    if "|" in line and line.lstrip().startswith("|"):
-        if _MD_TABLE_RULE.match(line.strip()):
+def _markdown_line(line: str) -> str:
+    stripped = line.strip()
+    if stripped.startswith("|"):
+        if _MD_TABLE_RULE.match(stripped):
             return ""
-        line = " ".join(cell.strip() for cell in line.strip().strip("|").split("|"))
-    line = _HTML_BOLD.sub("", line)
-    line = _MD_EMPHASIS.sub("", line)
-    line = _SPACES.sub(" ", line).strip()
-    line = _MD_HEADING.sub("", line)
-    if line.startswith("\\"):  # markdown hard break written as a backslash
-        line = line.lstrip("\\").strip()
-    return line
+        stripped = " ".join(cell.strip() for cell in stripped.strip("|").split("|"))
+    if stripped.startswith("#"):
+        stripped = _MD_HEADING.sub("", stripped)
+    if stripped.startswith("\\"):  # markdown hard break written as a backslash
+        stripped = stripped.lstrip("\\")
+    return stripped
 
 
 def join_wrapped(lines: list[str] | str) -> str:

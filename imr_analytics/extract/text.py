@@ -1,0 +1,31 @@
+"""Plain text and markdown files, in whatever encoding they were saved."""
+
+from __future__ import annotations
+
+import codecs
+
+
+def extract_text(data: bytes) -> str:
+    """Decode text bytes: a BOM decides, else UTF-8, else Windows-1252.
+
+    Binary content (NUL bytes, or mostly control characters) is refused rather than
+    decoded into noise that would then be reported as an unknown layout.
+    """
+    from . import ExtractionError
+
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise ExtractionError(f"starts with a {encoding} byte-order mark but does not decode: {exc}") from None
+    sample = data[:8192]
+    if b"\x00" in sample:
+        raise ExtractionError("binary file, not text (contains NUL bytes)")
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    if sample and controls / len(sample) > 0.05:
+        raise ExtractionError("binary file, not text (mostly control characters)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
