@@ -1,3 +1,72 @@
-"""imr-analytics: California workers' compensation IMR letters into DuckDB, and uphold-rate reports."""
+"""imr-analytics: California workers' compensation IMR letters into DuckDB, and uphold-rate reports.
+
+The public surface, for analysts in a notebook::
+
+    import imr_analytics as imr
+    con = imr.connect("data/demo.duckdb")
+    imr.uphold_rates(con, by=["item_category"])
+
+Everything else lives in private-by-convention modules behind these names.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "PARSER_VERSION",
+    "Letter",
+    "ParseFailure",
+    "connect",
+    "extract_document",
+    "generate_corpus",
+    "load_paths",
+    "parse_letter",
+    "reparse_database",
+    "run_report",
+    "uphold_rates",
+]
+
+# Imported lazily so that `import imr_analytics` stays fast in worker processes and a
+# notebook pays only for what it uses.
+_LAZY = {
+    "PARSER_VERSION": ("imr_analytics.parse", "PARSER_VERSION"),
+    "Letter": ("imr_analytics.parse", "Letter"),
+    "ParseFailure": ("imr_analytics.parse", "ParseFailure"),
+    "parse_letter": ("imr_analytics.parse", "parse_letter"),
+    "extract_document": ("imr_analytics.extract", "extract_document"),
+    "load_paths": ("imr_analytics.store.loader", "load_paths"),
+    "reparse_database": ("imr_analytics.store.loader", "reparse_database"),
+    "generate_corpus": ("imr_analytics.synth", "generate_corpus"),
+    "uphold_rates": ("imr_analytics.analytics", "uphold_rates"),
+    "run_report": ("imr_analytics.reports", "run_report"),
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .analytics import uphold_rates
+    from .extract import extract_document
+    from .parse import PARSER_VERSION, Letter, ParseFailure, parse_letter
+    from .reports import run_report
+    from .store.loader import load_paths, reparse_database
+    from .synth import generate_corpus
+
+
+def connect(db_path: str, *, read_only: bool = True) -> Any:
+    """Open a database built by ``imr-analytics load`` (read-only by default, so a
+    notebook never blocks a load that is writing the same file)."""
+    from .store.database import open_database
+
+    return open_database(db_path, read_only=read_only)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'imr_analytics' has no attribute {name!r}")

@@ -26,8 +26,12 @@ def extract_pdf(data: bytes) -> tuple[str, int, str]:
     except pdfium.PdfiumError as exc:
         message = str(exc)
         if "password" in message.lower():
-            raise ExtractionError("the PDF is encrypted with a password, so its text cannot be read") from None
-        raise ExtractionError(f"not a readable PDF: {message} (damaged or truncated file?)") from None
+            raise ExtractionError(
+                "the PDF is encrypted with a password, so its text cannot be read"
+            ) from None
+        raise ExtractionError(
+            f"not a readable PDF: {message} (damaged or truncated file?)"
+        ) from None
     try:
         pages: list[str] = []
         for index in range(len(pdf)):

@@ -13,12 +13,18 @@ def extract_text(data: bytes) -> str:
     """
     from . import ExtractionError
 
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError as exc:
-                raise ExtractionError(f"starts with a {encoding} byte-order mark but does not decode: {exc}") from None
+                raise ExtractionError(
+                    f"starts with a {encoding} byte-order mark but does not decode: {exc}"
+                ) from None
     sample = data[:8192]
     if b"\x00" in sample:
         raise ExtractionError("binary file, not text (contains NUL bytes)")

@@ -17,6 +17,4 @@ def schema_sql() -> str:
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table that does not exist yet; safe to call on every open."""
     con.execute(schema_sql())
-    con.execute(
-        "INSERT OR REPLACE INTO schema_info VALUES ('schema_version', ?)", [SCHEMA_VERSION]
-    )
+    con.execute("INSERT OR REPLACE INTO schema_info VALUES ('schema_version', ?)", [SCHEMA_VERSION])

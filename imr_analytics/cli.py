@@ -1,0 +1,194 @@
+"""The ``imr-analytics`` command: load, reparse, generate, demo, bench, report.
+
+Exit status: 0 on success (a load that quarantined some files succeeded), 1 when nothing
+at all could be read or a report failed, 2 when the database cannot be opened or the
+command line is wrong. Errors are one sentence on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_NOTHING_READ = 1
+EXIT_USAGE = 2
+
+
+def _err(message: str) -> None:
+    print(f"imr-analytics: {message}", file=sys.stderr)
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from .store.database import DatabaseError
+    from .store.loader import load_paths
+
+    try:
+        summary = load_paths(args.paths, args.db, workers=args.workers)
+    except DatabaseError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    print("\n".join(summary.lines(max_listed=args.list_errors)))
+    if summary.files_seen == 0:
+        _err("no files found under " + ", ".join(map(str, args.paths)))
+        return EXIT_NOTHING_READ
+    if summary.nothing_readable:
+        _err("not one file could be read; see the reasons above")
+        return EXIT_NOTHING_READ
+    return EXIT_OK
+
+
+def cmd_reparse(args: argparse.Namespace) -> int:
+    from .store.database import DatabaseError
+    from .store.loader import reparse_database
+
+    if not Path(args.db).exists():
+        _err(f"{args.db} does not exist; load some letters into it first")
+        return EXIT_USAGE
+    try:
+        summary = reparse_database(args.db, workers=args.workers)
+    except DatabaseError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    print("\n".join(summary.lines(max_listed=args.list_errors)))
+    return EXIT_OK
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .synth import generate_corpus
+
+    if args.letters < 1:
+        _err("--letters must be at least 1")
+        return EXIT_USAGE
+    out = generate_corpus(args.out, args.letters, seed=args.seed, pdf_count=args.pdf)
+    print(f"wrote {args.letters:,} synthetic letters to {out}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(
+        data_dir=Path(args.data),
+        reports_dir=Path(args.out),
+        letters=args.letters,
+        seed=args.seed,
+        reports=not args.no_reports,
+    )
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_benchmark
+
+    return run_benchmark(
+        letters=args.letters, pdfs=args.pdfs, workers=args.workers, seed=args.seed, keep=args.keep
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="imr-analytics",
+        description="California workers' compensation IMR determination letters into DuckDB, and uphold-rate reports.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "load", help="load letters (PDF, .txt, .md; files or folders) into a database"
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders, read recursively")
+    p.add_argument(
+        "--db", required=True, metavar="FILE", help="DuckDB database file (created if missing)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes (default: all cores)",
+    )
+    p.add_argument(
+        "--list-errors",
+        type=int,
+        default=20,
+        metavar="N",
+        help="quarantined files to list (default 20)",
+    )
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser(
+        "reparse", help="re-run the current parser over the text stored in a database"
+    )
+    p.add_argument("--db", required=True, metavar="FILE")
+    p.add_argument("--workers", type=int, default=None, metavar="N")
+    p.add_argument("--list-errors", type=int, default=20, metavar="N")
+    p.set_defaults(func=cmd_reparse)
+
+    p = sub.add_parser(
+        "generate", help="write a synthetic corpus of letters with their true values"
+    )
+    p.add_argument("out", metavar="DIR")
+    p.add_argument("--letters", type=int, default=1000, metavar="N")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--pdf", type=int, default=0, metavar="N", help="also write N letters as PDFs")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("demo", help="generate the demo corpus, load it, render the reports")
+    p.add_argument(
+        "--data",
+        default="data",
+        metavar="DIR",
+        help="where data/demo/ and demo.duckdb go (default data/)",
+    )
+    p.add_argument(
+        "--out", default="reports", metavar="DIR", help="where the reports go (default reports/)"
+    )
+    p.add_argument("--letters", type=int, default=3000, metavar="N")
+    p.add_argument("--seed", type=int, default=2017)
+    p.add_argument("--no-reports", action="store_true", help="stop after loading")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("bench", help="measure load speed and peak memory on a synthetic corpus")
+    p.add_argument(
+        "--letters",
+        type=int,
+        default=20000,
+        metavar="N",
+        help="text letters to load (default 20,000)",
+    )
+    p.add_argument(
+        "--pdfs",
+        type=int,
+        default=200,
+        metavar="N",
+        help="PDF letters for the extraction rate (default 200)",
+    )
+    p.add_argument("--workers", type=int, default=None, metavar="N")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--keep", metavar="DIR", help="keep the corpus and database in DIR")
+    p.set_defaults(func=cmd_bench)
+
+    try:
+        from .reports import register
+    except ImportError as exc:  # pragma: no cover - only with a broken install
+        p = sub.add_parser("report", help=f"unavailable: {exc}")
+    else:
+        register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,546 @@
+"""Loading letters into the database: files -> documents -> letters, items, citations.
+
+The shape of a load, and why:
+- Files are walked lazily and handled in batches bounded by count and bytes, so memory
+  stays flat however large the corpus.
+- Each batch is hashed in the main process and checked against the database first: a
+  file whose content is already stored (or already quarantined) is skipped before any
+  extraction or parsing, which makes loads incremental and idempotent.
+- Extraction, parsing and classification run in worker processes (all cores); the main
+  process only writes, through Arrow tables, one transaction per batch.
+- Nothing stops a load: every file that cannot be read, extracted or parsed gets a
+  ``load_errors`` row with its stage and a reason, and the load goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from .. import vocab
+from ..extract import ExtractionError, extract_document
+from ..parse import PARSER_VERSION, ParseFailure, parse_letter
+from .database import open_database
+from .rows import CITATION_COLUMNS, ITEM_COLUMNS, LETTER_COLUMNS, letter_rows
+
+BATCH_FILES = 1000
+BATCH_BYTES = 64 * 1024 * 1024
+# Below this many files a process pool costs more than it saves.
+POOL_THRESHOLD = 200
+
+_STR = pa.string()
+_LIST = pa.list_(pa.string())
+LETTER_TYPES = {
+    "date_assigned": pa.date32(),
+    "decision_date": pa.date32(),
+    "injury_date": pa.date32(),
+    "ur_denial_date": pa.date32(),
+    "application_received": pa.date32(),
+    "patient_age": pa.int32(),
+    "reviewer_specialties": _LIST,
+    "reviewer_licensure": _LIST,
+    "reviewer_specialties_raw": _LIST,
+    "reviewer_licensure_raw": _LIST,
+    "item_count": pa.int32(),
+    "parse_warnings": _LIST,
+}
+ITEM_TYPES = {
+    "item_no": pa.int32(),
+    "modified_request": pa.bool_(),
+    "ca_guideline_sources": _LIST,
+    "reviewer_guideline_sources": _LIST,
+}
+CITATION_TYPES = {"item_no": pa.int32(), "citation_no": pa.int32()}
+DOCUMENT_COLUMNS = (
+    "content_sha256",
+    "source_path",
+    "source_format",
+    "extractor",
+    "byte_size",
+    "page_count",
+    "text",
+)
+DOCUMENT_TYPES = {"byte_size": pa.int64(), "page_count": pa.int32()}
+
+# Parse failures that mean "this is not a letter we know" rather than "a letter we
+# could not read": they are reported at the detect stage.
+_DETECT_REASONS = {"empty_text", "not_an_imr_letter", "unknown_layout"}
+
+
+@dataclass
+class LoadSummary:
+    """What a load or reparse did, for the closing summary and the exit status."""
+
+    command: str = "load"
+    files_seen: int = 0
+    letters_loaded: int = 0
+    items_loaded: int = 0
+    files_skipped: int = 0
+    files_quarantined: int = 0
+    duplicates: int = 0
+    items_other: int = 0
+    documents_read: int = 0
+    elapsed_s: float = 0.0
+    by_layout: Counter = field(default_factory=Counter)
+    quarantined_by_stage: Counter = field(default_factory=Counter)
+    quarantined: list[tuple[str, str, str]] = field(default_factory=list)
+    duplicate_files: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def nothing_readable(self) -> bool:
+        """True when not one file gave text: the only load outcome that is a failure."""
+        return self.documents_read == 0 and self.files_skipped == 0
+
+    @property
+    def letters_per_s(self) -> float:
+        return self.files_seen / self.elapsed_s if self.elapsed_s else 0.0
+
+    def lines(self, max_listed: int = 20) -> list[str]:
+        out = [
+            f"{self.command}: {self.files_seen:,} files in {self.elapsed_s:.1f} s "
+            f"({self.letters_per_s:,.0f} files/s)",
+            f"  loaded:      {self.letters_loaded:,} letters, {self.items_loaded:,} items",
+            f"  skipped:     {self.files_skipped:,} already in the database",
+            f"  quarantined: {self.files_quarantined:,}"
+            + (
+                " ("
+                + ", ".join(f"{k} {v:,}" for k, v in sorted(self.quarantined_by_stage.items()))
+                + ")"
+                if self.quarantined_by_stage
+                else ""
+            ),
+            f"  duplicates:  {self.duplicates:,} files repeat a case number already loaded",
+        ]
+        if self.items_loaded:
+            share = self.items_other / self.items_loaded
+            out.append(f"  taxonomy:    {self.items_other:,} items ({share:.1%}) fell into 'Other'")
+        if self.by_layout:
+            out.append(
+                "  by layout:   " + ", ".join(f"{k} {v:,}" for k, v in self.by_layout.most_common())
+            )
+        for path, stage, reason in self.quarantined[:max_listed]:
+            out.append(f"  ! {path}: [{stage}] {reason}")
+        if len(self.quarantined) > max_listed:
+            out.append(
+                f"  ! … {len(self.quarantined) - max_listed:,} more in the load_errors table"
+            )
+        for path, kept in self.duplicate_files[:max_listed]:
+            out.append(f"  = {path}: same case number as {kept} (kept the first)")
+        return out
+
+
+# --- file walking -----------------------------------------------------------------------
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Every file under the given files and folders, recursively, in a stable order.
+
+    Hidden files and folders (``.DS_Store``, ``.git``) are not letters and are passed over.
+    A path that does not exist is yielded as is, so that the loader reports it.
+    """
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        yield Path(root) / name
+        else:
+            yield path
+
+
+def _batches(
+    files: Iterator[Path],
+) -> Iterator[list[tuple[str, bytes | None, str | None, str | None]]]:
+    """(path, bytes, sha256, read error) in batches bounded by count and size."""
+    batch: list[tuple[str, bytes | None, str | None, str | None]] = []
+    size = 0
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            batch.append((str(path), None, None, "no such file or directory"))
+            continue
+        except IsADirectoryError:
+            continue
+        except OSError as exc:
+            batch.append((str(path), None, None, f"cannot be read: {exc.strerror or exc}"))
+            continue
+        batch.append((str(path), data, hashlib.sha256(data).hexdigest(), None))
+        size += len(data)
+        if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+# --- work done in the worker processes ----------------------------------------------------
+
+
+def process_file(task: tuple[str, bytes, str]) -> tuple:
+    """Extract, parse and classify one file. Runs in a worker; never raises."""
+    path, data, sha = task
+    try:
+        extracted = extract_document(path, data)
+    except ExtractionError as exc:
+        return ("error", path, sha, "extract", str(exc))
+    except Exception as exc:  # noqa: BLE001 - a broken file must not stop the load
+        return ("error", path, sha, "extract", f"extractor failed: {type(exc).__name__}: {exc}")
+    text = extracted.text.replace("\x00", "")
+    doc = (
+        sha,
+        path,
+        extracted.source_format,
+        extracted.extractor,
+        len(data),
+        extracted.page_count,
+        text,
+    )
+    return parse_document(path, sha, text, doc)
+
+
+def parse_document(path: str, sha: str, text: str, doc: tuple | None) -> tuple:
+    result = parse_letter(text)
+    if isinstance(result, ParseFailure):
+        stage = "detect" if result.reason in _DETECT_REASONS else "parse"
+        return ("failed", doc, path, sha, stage, f"{result.reason}: {result.detail}")
+    try:
+        rows = letter_rows(result, source_path=path, content_sha256=sha)
+    except Exception as exc:  # noqa: BLE001
+        return (
+            "failed",
+            doc,
+            path,
+            sha,
+            "parse",
+            f"could not build rows: {type(exc).__name__}: {exc}",
+        )
+    return ("ok", doc, path, sha, result.layout, rows)
+
+
+def _reparse_task(task: tuple[str, str, str]) -> tuple:
+    sha, path, text = task
+    return parse_document(path, sha, text, None)
+
+
+# --- the main process ---------------------------------------------------------------------
+
+
+class _Writer:
+    """Writes one batch of worker results in one transaction."""
+
+    def __init__(self, con, summary: LoadSummary, *, transactional: bool = True) -> None:
+        self.con = con
+        self.summary = summary
+        self.transactional = transactional  # False when the caller holds one transaction
+
+    def write(self, results: list[tuple], errors: list[tuple[str, str | None, str, str]]) -> None:
+        now = datetime.now()
+        docs, letters, items, cits, failures = [], [], [], [], list(errors)
+        for r in results:
+            kind = r[0]
+            if kind == "error":
+                _, path, sha, stage, reason = r
+                failures.append((path, sha, stage, reason))
+                continue
+            if r[1] is not None:
+                docs.append(r[1])
+            if kind == "failed":
+                _, _, path, sha, stage, reason = r
+                failures.append((path, sha, stage, reason))
+            else:
+                _, _, path, sha, layout, (letter_row, item_rows, cit_rows) = r
+                letters.append((layout, letter_row, item_rows, cit_rows))
+
+        kept, duplicates = self._split_duplicates(letters)
+        con = self.con
+        if self.transactional:
+            con.begin()
+        try:
+            if docs:
+                self._insert(
+                    "documents", DOCUMENT_COLUMNS, docs, DOCUMENT_TYPES, extra={"loaded_at": now}
+                )
+            if kept:
+                self._insert("letters", LETTER_COLUMNS, [k[1] for k in kept], LETTER_TYPES)
+                all_items = [row for k in kept for row in k[2]]
+                if all_items:
+                    self._insert("items", ITEM_COLUMNS, all_items, ITEM_TYPES)
+                all_cits = [row for k in kept for row in k[3]]
+                if all_cits:
+                    self._insert("citations", CITATION_COLUMNS, all_cits, CITATION_TYPES)
+            if duplicates:
+                self._insert(
+                    "letter_duplicates",
+                    ("letter_id", "source_path", "content_sha256", "kept_source_path"),
+                    duplicates,
+                    {},
+                    extra={"logged_at": now},
+                )
+            if failures:
+                self._insert(
+                    "load_errors",
+                    ("source_path", "content_sha256", "stage", "reason"),
+                    failures,
+                    {},
+                    extra={"logged_at": now},
+                )
+            if self.transactional:
+                con.commit()
+        except BaseException:
+            if self.transactional:
+                con.rollback()
+            raise
+
+        s = self.summary
+        s.documents_read += len(docs)
+        s.letters_loaded += len(kept)
+        for layout, _, item_rows, _ in kept:
+            s.by_layout[layout] += 1
+            s.items_loaded += len(item_rows)
+            s.items_other += sum(1 for row in item_rows if row[6] == "Other")
+        s.duplicates += len(duplicates)
+        s.duplicate_files += [(d[1], d[3]) for d in duplicates]
+        s.files_quarantined += len(failures)
+        for path, _, stage, reason in failures:
+            s.quarantined_by_stage[stage] += 1
+            s.quarantined.append((path, stage, reason))
+
+    def _split_duplicates(self, letters: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+        """Keep the first letter of each letter_id; later files with the same one are
+        duplicates, reported with the file that was kept."""
+        if not letters:
+            return [], []
+        ids = [letter[1][0] for letter in letters]
+        existing = dict(
+            self.con.execute(
+                "SELECT letter_id, source_path FROM letters WHERE letter_id IN (SELECT UNNEST(?::VARCHAR[]))",
+                [ids],
+            ).fetchall()
+        )
+        kept, duplicates = [], []
+        for letter in letters:
+            row = letter[1]
+            letter_id, path, sha = row[0], row[3], row[4]
+            if letter_id in existing:
+                duplicates.append((letter_id, path, sha, existing[letter_id]))
+            else:
+                existing[letter_id] = path
+                kept.append(letter)
+        return kept, duplicates
+
+    def _insert(
+        self,
+        table: str,
+        columns: tuple[str, ...],
+        rows: list[tuple],
+        types: dict,
+        extra: dict | None = None,
+    ) -> None:
+        arrays = []
+        names = list(columns)
+        for name, values in zip(columns, zip(*rows, strict=True), strict=True):
+            arrays.append(pa.array(values, type=types.get(name, _STR)))
+        if extra:
+            for name, value in extra.items():
+                names.append(name)
+                arrays.append(pa.array([value] * len(rows)))
+        batch = pa.Table.from_arrays(arrays, names=names)
+        self.con.register("_imr_batch", batch)
+        try:
+            self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _imr_batch")
+        finally:
+            self.con.unregister("_imr_batch")
+
+
+def _known_hashes(con, shas: list[str]) -> set[str]:
+    if not shas:
+        return set()
+    rows = con.execute(
+        """
+        SELECT content_sha256 FROM documents WHERE content_sha256 IN (SELECT UNNEST($1::VARCHAR[]))
+        UNION
+        SELECT content_sha256 FROM load_errors WHERE content_sha256 IN (SELECT UNNEST($1::VARCHAR[]))
+        """,
+        [shas],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _pool(workers: int | None) -> ProcessPoolExecutor | None:
+    n = workers if workers is not None else (os.cpu_count() or 1)
+    if n <= 1:
+        return None
+    # forkserver: workers start from a clean process, not a copy of one holding an
+    # open DuckDB connection and its threads.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context(method))
+
+
+class _Progress:
+    """A progress bar on a terminal; a plain line every few seconds in logs."""
+
+    def __init__(self, log: Callable[[str], None], label: str, total: int | None) -> None:
+        self.log = log
+        self.label = label
+        self.start = time.perf_counter()
+        self.last = self.start
+        self.done = 0
+        self.bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="file", desc=label, file=sys.stderr)
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+            return
+        now = time.perf_counter()
+        if now - self.last >= 10:
+            self.last = now
+            rate = self.done / (now - self.start)
+            self.log(f"{self.label}: {self.done:,} files, {rate:,.0f} files/s")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def load_paths(
+    paths: Iterable[str | Path],
+    db_path: str | Path,
+    *,
+    workers: int | None = None,
+    log: Callable[[str], None] | None = None,
+) -> LoadSummary:
+    """Load every file under ``paths`` into the database at ``db_path``.
+
+    Raises ``DatabaseError`` only when the database cannot be opened; every problem with
+    a file is recorded in ``load_errors`` and the summary instead.
+    """
+    log = log or (lambda line: print(line, file=sys.stderr))
+    paths = list(paths)
+    summary = LoadSummary(command="load")
+    started = time.perf_counter()
+    total = sum(1 for _ in iter_files(paths)) if sys.stderr.isatty() else None
+    con = open_database(db_path)
+    pool = None
+    progress = _Progress(log, "load", total)
+    try:
+        writer = _Writer(con, summary)
+        seen_this_run: set[str] = set()
+        for batch in _batches(iter_files(paths)):
+            summary.files_seen += len(batch)
+            errors = [(path, None, "read", reason) for path, _, _, reason in batch if reason]
+            readable = [(path, data, sha) for path, data, sha, reason in batch if not reason]
+            known = _known_hashes(con, [sha for _, _, sha in readable])
+            tasks = []
+            for path, data, sha in readable:
+                if sha in known or sha in seen_this_run:
+                    summary.files_skipped += 1
+                    continue
+                seen_this_run.add(sha)
+                tasks.append((path, data, sha))
+            if pool is None and len(tasks) >= POOL_THRESHOLD:
+                pool = _pool(workers)
+            if pool is not None:
+                results = list(pool.map(process_file, tasks, chunksize=max(1, len(tasks) // 32)))
+            else:
+                results = [process_file(t) for t in tasks]
+            writer.write(results, errors)
+            progress.update(len(batch))
+        _record_run(con, summary, started)
+    finally:
+        progress.close()
+        if pool is not None:
+            pool.shutdown()
+        con.close()
+    summary.elapsed_s = time.perf_counter() - started
+    return summary
+
+
+def reparse_database(
+    db_path: str | Path, *, workers: int | None = None, log: Callable[[str], None] | None = None
+) -> LoadSummary:
+    """Rebuild letters, items and citations from the stored text with the current parser.
+
+    Runs in one transaction: if it fails half way the database is left as it was.
+    Documents are read in insertion order, so the same file is kept among duplicates.
+    """
+    log = log or (lambda line: print(line, file=sys.stderr))
+    summary = LoadSummary(command="reparse")
+    started = time.perf_counter()
+    con = open_database(db_path)
+    total = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+    reader = con.cursor()
+    pool = _pool(workers) if total >= POOL_THRESHOLD else None
+    progress = _Progress(log, "reparse", total)
+    try:
+        reader.execute("SELECT content_sha256, source_path, text FROM documents")
+        con.begin()
+        con.execute("DELETE FROM citations")
+        con.execute("DELETE FROM items")
+        con.execute("DELETE FROM letters")
+        con.execute("DELETE FROM letter_duplicates")
+        con.execute("DELETE FROM load_errors WHERE stage IN ('detect', 'parse', 'store')")
+        writer = _Writer(con, summary, transactional=False)
+        while rows := reader.fetchmany(BATCH_FILES):
+            summary.files_seen += len(rows)
+            summary.documents_read += len(rows)
+            tasks = [(sha, path, text) for sha, path, text in rows]
+            if pool is not None:
+                results = list(pool.map(_reparse_task, tasks, chunksize=max(1, len(tasks) // 32)))
+            else:
+                results = [_reparse_task(t) for t in tasks]
+            writer.write(results, [])
+            progress.update(len(rows))
+        _record_run(con, summary, started)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    finally:
+        progress.close()
+        if pool is not None:
+            pool.shutdown()
+        reader.close()
+        con.close()
+    summary.elapsed_s = time.perf_counter() - started
+    return summary
+
+
+def _record_run(con, summary: LoadSummary, started: float) -> None:
+    finished = datetime.now()
+    run_id = f"{summary.command}-{finished:%Y%m%dT%H%M%S%f}"
+    con.execute(
+        "INSERT INTO load_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            run_id,
+            summary.command,
+            datetime.fromtimestamp(time.time() - (time.perf_counter() - started)),
+            finished,
+            summary.files_seen,
+            summary.letters_loaded,
+            summary.files_skipped,
+            summary.files_quarantined,
+            summary.duplicates,
+            summary.items_other,
+            PARSER_VERSION,
+            vocab.TAXONOMY_VERSION,
+        ],
+    )

@@ -1,0 +1,146 @@
+"""A parsed ``Letter`` -> the rows of the core tables, vocabularies applied.
+
+This runs in the worker processes, next to the parser, so that classification and
+normalisation are spread over all cores like parsing is. Rows are plain tuples in the
+column order of ``LETTER_COLUMNS`` etc., the cheapest shape to pickle back to the main
+process and to turn into Arrow columns there.
+"""
+
+from __future__ import annotations
+
+from .. import vocab
+from ..parse import PARSER_VERSION, Letter
+
+LETTER_COLUMNS = (
+    "letter_id",
+    "case_number",
+    "layout",
+    "source_path",
+    "content_sha256",
+    "date_assigned",
+    "decision_date",
+    "injury_date",
+    "ur_denial_date",
+    "application_received",
+    "priority",
+    "patient_age",
+    "patient_sex",
+    "reviewer_specialties",
+    "reviewer_licensure",
+    "case_summary",
+    "reviewer_specialties_raw",
+    "reviewer_licensure_raw",
+    "item_count",
+    "parser_version",
+    "parse_warnings",
+)
+ITEM_COLUMNS = (
+    "letter_id",
+    "item_no",
+    "item_text",
+    "disputed_text",
+    "modified_request",
+    "decision",
+    "item_category",
+    "drug_class",
+    "ca_guideline_text",
+    "ca_guideline_sources",
+    "reviewer_guideline_text",
+    "reviewer_guideline_sources",
+    "reviewer_guideline_pages",
+    "rationale",
+    "item_pattern",
+    "taxonomy_version",
+)
+CITATION_COLUMNS = (
+    "letter_id",
+    "item_no",
+    "party",
+    "citation_no",
+    "source",
+    "chapter",
+    "sections",
+    "pages",
+    "citation_text",
+)
+
+
+def letter_id_for(case_number: str | None, content_sha256: str) -> str:
+    """The case number identifies a letter; a letter without one (headerless
+    extractions) is identified by its content."""
+    return case_number or f"doc-{content_sha256[:16]}"
+
+
+def letter_rows(
+    letter: Letter, *, source_path: str, content_sha256: str
+) -> tuple[tuple, list[tuple], list[tuple]]:
+    """(letter row, item rows, citation rows) for one parsed letter."""
+    letter_id = letter_id_for(letter.case_number, content_sha256)
+    raw_specs = list(letter.reviewer_specialties)
+    raw_states = list(letter.reviewer_licensure)
+    letter_row = (
+        letter_id,
+        letter.case_number,
+        letter.layout,
+        source_path,
+        content_sha256,
+        letter.date_assigned,
+        letter.decision_date,
+        letter.injury_date,
+        letter.ur_denial_date,
+        letter.application_received,
+        letter.priority,
+        letter.patient_age,
+        letter.patient_sex,
+        vocab.normalize_specialties(raw_specs) or None,
+        vocab.normalize_states(raw_states) or None,
+        letter.case_summary,
+        raw_specs or None,
+        raw_states or None,
+        len(letter.items),
+        PARSER_VERSION,
+        list(letter.warnings) or None,
+    )
+    items: list[tuple] = []
+    citations: list[tuple] = []
+    for item in letter.items:
+        category, drug_class = vocab.classify_item(item.disputed_text)
+        items.append(
+            (
+                letter_id,
+                item.item_no,
+                item.item_text,
+                item.disputed_text,
+                item.modified_request,
+                item.decision,
+                category,
+                drug_class,
+                item.ca_guideline_text,
+                item.ca_guideline_sources or None,
+                item.reviewer_guideline_text,
+                item.reviewer_guideline_sources or None,
+                item.reviewer_guideline_pages,
+                item.rationale,
+                vocab.item_pattern(item.disputed_text) or None,
+                vocab.TAXONOMY_VERSION,
+            )
+        )
+        for party, cits in (
+            ("claims_administrator", item.ca_citations),
+            ("reviewer", item.reviewer_citations),
+        ):
+            for n, c in enumerate(cits, start=1):
+                citations.append(
+                    (
+                        letter_id,
+                        item.item_no,
+                        party,
+                        n,
+                        c.source,
+                        c.chapter,
+                        c.sections,
+                        c.pages,
+                        c.text,
+                    )
+                )
+    return letter_row, items, citations
