@@ -249,7 +249,7 @@ class _Writer:
 
     def write(self, results: list[tuple], errors: list[tuple[str, str | None, str, str]]) -> None:
         now = datetime.now()
-        docs, letters, items, cits, failures = [], [], [], [], list(errors)
+        docs, letters, failures = [], [], list(errors)
         for r in results:
             kind = r[0]
             if kind == "error":
