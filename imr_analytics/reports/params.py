@@ -1,0 +1,283 @@
+"""The parameters cell of a report notebook: parse it, and check and coerce values against it.
+
+The notebook's ``parameters`` cell is the single declaration of what a report accepts: each line
+is an annotated literal (``min_cell: int = 11  # smallest count shown``). Reading names, types and
+defaults from that cell (with :mod:`ast`, never by executing it) means the CLI, the Python API and
+JupyterLab cannot drift apart, and a typo in ``-p min_cel 5`` is caught before a kernel starts
+instead of papermill silently injecting a variable that nothing reads.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import tokenize
+from dataclasses import dataclass, field
+from typing import Any
+
+from imr_analytics.reports.errors import ReportParameterError
+
+__all__ = [
+    "ParamSpec",
+    "ParamType",
+    "ReportParameterError",
+    "coerce_params",
+    "parse_parameters_cell",
+]
+
+_SCALARS = {"str": str, "int": int, "float": float, "bool": bool}
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
+_NONE = {"none", "null", ""}
+
+
+@dataclass(frozen=True)
+class ParamType:
+    """A declared parameter type: a scalar, or a list of scalars, optionally ``| None``."""
+
+    base: str  # 'str' | 'int' | 'float' | 'bool' | 'list'
+    item: str | None = None  # scalar name of list items
+    optional: bool = False
+
+    def __str__(self) -> str:
+        text = f"list[{self.item}]" if self.base == "list" else self.base
+        return f"{text} | None" if self.optional else text
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One declared parameter: its name, type, default literal and the comment that explains it."""
+
+    name: str
+    type: ParamType
+    default: Any
+    help: str = ""
+    annotation: str = field(default="", compare=False)
+
+
+# -- parsing the cell ---------------------------------------------------------------------------
+
+
+def _parse_annotation(node: ast.expr, source: str) -> ParamType:
+    """Turn an annotation AST into a :class:`ParamType`, refusing anything papermill can't inject."""
+    text = ast.get_source_segment(source, node) or ast.unparse(node)
+    # X | None  /  None | X
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        sides = [node.left, node.right]
+        nones = [s for s in sides if isinstance(s, ast.Constant) and s.value is None]
+        others = [s for s in sides if s not in nones]
+        if len(nones) == 1 and len(others) == 1:
+            inner = _parse_annotation(others[0], source)
+            return ParamType(inner.base, inner.item, optional=True)
+    # Optional[X]
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "Optional"
+    ):
+        inner = _parse_annotation(node.slice, source)
+        return ParamType(inner.base, inner.item, optional=True)
+    if isinstance(node, ast.Name) and node.id in _SCALARS:
+        return ParamType(node.id)
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in {"list", "List"}
+        and isinstance(node.slice, ast.Name)
+        and node.slice.id in _SCALARS
+    ):
+        return ParamType("list", node.slice.id)
+    raise ReportParameterError(
+        f"unsupported parameter annotation {text!r}: use str, int, float, bool, list[...] "
+        "of those, optionally '| None'"
+    )
+
+
+def _line_comments(source: str) -> dict[int, str]:
+    """Trailing ``# comment`` text by 1-based line number, via tokenize so '#' in strings is safe."""
+    comments: dict[int, str] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT:
+                comments[tok.start[0]] = tok.string.lstrip("#").strip()
+    except (tokenize.TokenError, IndentationError):
+        pass
+    return comments
+
+
+def parse_parameters_cell(source: str, *, where: str = "parameters cell") -> dict[str, ParamSpec]:
+    """Parse the source of a ``parameters`` cell into specs, in declaration order.
+
+    Every statement must be an annotated assignment of a literal; anything else (a bare name, a
+    computed default, an un-annotated ``x = 1``) is rejected, because then the declared type would
+    be a guess and CLI strings could not be coerced reliably.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise ReportParameterError(
+            f"{where}: syntax error on line {exc.lineno}: {exc.msg}"
+        ) from exc
+    comments = _line_comments(source)
+    specs: dict[str, ParamSpec] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            continue  # a docstring-like string literal
+        if not (
+            isinstance(stmt, ast.AnnAssign)
+            and isinstance(stmt.target, ast.Name)
+            and stmt.value is not None
+        ):
+            raise ReportParameterError(
+                f"{where}, line {stmt.lineno}: every statement must be 'name: type = literal'"
+            )
+        name = stmt.target.id
+        ptype = _parse_annotation(stmt.annotation, source)
+        try:
+            default = ast.literal_eval(stmt.value)
+        except ValueError as exc:
+            raise ReportParameterError(
+                f"{where}, line {stmt.lineno}: default of {name!r} is not a literal"
+            ) from exc
+        try:
+            default = _check_value(ptype, default)
+        except _TypeMismatch as exc:
+            raise ReportParameterError(
+                f"{where}: default of {name!r} does not match its declared type {ptype}"
+            ) from exc
+        if name in specs:
+            raise ReportParameterError(f"{where}: parameter {name!r} declared twice")
+        specs[name] = ParamSpec(
+            name=name,
+            type=ptype,
+            default=default,
+            help=" ".join(
+                comments[n]
+                for n in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1)
+                if n in comments
+            ),
+            annotation=ast.get_source_segment(source, stmt.annotation) or str(ptype),
+        )
+    return specs
+
+
+# -- checking values ----------------------------------------------------------------------------
+
+
+class _TypeMismatch(Exception):
+    """Internal: a value does not fit a declared type."""
+
+
+def _check_scalar(base: str, value: Any) -> Any:
+    """Accept an already-typed Python value for a scalar type (int widens to float, bool does not)."""
+    if base == "bool":
+        if isinstance(value, bool):
+            return value
+    elif base == "int":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif base == "float":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    elif base == "str" and isinstance(value, str):
+        return value
+    raise _TypeMismatch
+
+
+def _check_value(ptype: ParamType, value: Any) -> Any:
+    """Check a typed value (not a CLI string) against a declared type."""
+    if value is None:
+        if ptype.optional:
+            return None
+        raise _TypeMismatch
+    if ptype.base == "list":
+        if not isinstance(value, list | tuple):
+            raise _TypeMismatch
+        return [_check_scalar(ptype.item or "str", v) for v in value]
+    return _check_scalar(ptype.base, value)
+
+
+def _from_string_scalar(base: str, text: str) -> Any:
+    """Coerce one CLI string to a scalar type."""
+    stripped = text.strip()
+    if base == "str":
+        return text
+    if base == "bool":
+        low = stripped.lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise _TypeMismatch
+    try:
+        return int(stripped) if base == "int" else float(stripped)
+    except ValueError as exc:
+        raise _TypeMismatch from exc
+
+
+def _from_string(ptype: ParamType, text: str) -> Any:
+    """Coerce a CLI string to a declared type.
+
+    Lists accept a JSON array (``'["a, b", "c"]'`` for items with commas) or a comma-separated
+    string; ``none``/``null``/empty means None for optional parameters.
+    """
+    if ptype.optional and text.strip().lower() in _NONE:
+        return None
+    if ptype.base != "list":
+        return _from_string_scalar(ptype.base, text)
+    stripped = text.strip()
+    if stripped.startswith("["):
+        try:
+            parsed = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise _TypeMismatch from exc
+        if not isinstance(parsed, list):
+            raise _TypeMismatch
+        return [
+            _from_string_scalar(ptype.item or "str", v)
+            if isinstance(v, str)
+            else _check_scalar(ptype.item or "str", v)
+            for v in parsed
+        ]
+    if not stripped:
+        return []
+    return [_from_string_scalar(ptype.item or "str", part.strip()) for part in text.split(",")]
+
+
+def coerce_value(spec: ParamSpec, value: Any) -> Any:
+    """Check one value against its spec; strings for non-string types are coerced (CLI input)."""
+    try:
+        if isinstance(value, str) and (spec.type.base != "str" or spec.type.optional):
+            return _from_string(spec.type, value)
+        if (
+            isinstance(value, list | tuple)
+            and spec.type.base == "list"
+            and spec.type.item != "str"
+            and all(isinstance(v, str) for v in value)
+        ):
+            # repeated CLI flags: -p categories A -p categories B for list[int] etc.
+            return [_from_string_scalar(spec.type.item or "str", v) for v in value]
+        return _check_value(spec.type, value)
+    except _TypeMismatch:
+        raise ReportParameterError(
+            f"parameter {spec.name!r} expects {spec.type}, got {value!r} ({type(value).__name__})"
+        ) from None
+
+
+def coerce_params(
+    specs: dict[str, ParamSpec], params: dict[str, Any], *, report: str = "report"
+) -> dict[str, Any]:
+    """Validate every given parameter against the specs and return the coerced values.
+
+    Only the parameters given are returned (defaults stay in the notebook), so the injected cell
+    shows exactly what the caller changed.
+    """
+    unknown = [k for k in params if k not in specs]
+    if unknown:
+        known = ", ".join(f"{s.name}: {s.type}" for s in specs.values())
+        names = ", ".join(repr(u) for u in unknown)
+        raise ReportParameterError(
+            f"unknown parameter {names} for report {report!r}; it accepts: {known}"
+        )
+    return {name: coerce_value(specs[name], value) for name, value in params.items()}
