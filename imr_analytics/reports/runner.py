@@ -1,0 +1,375 @@
+"""Run a report notebook: validate parameters, execute with papermill, export self-contained HTML.
+
+Reports live in ``notebooks/`` as jupytext percent scripts so they diff and review like code; the
+``.ipynb`` only ever exists as a run artefact. A run converts the script in a temp directory,
+executes it with papermill (so the executed notebook keeps the injected parameters and every
+output for audit), and exports HTML through the package's own template, which has no scripts and
+no network references so the report opens in a mail client, an air-gapped laptop or an archive.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from imr_analytics.reports.errors import (
+    ReportError,
+    ReportExecutionError,
+    ReportParameterError,
+)
+from imr_analytics.reports.params import ParamSpec, coerce_params, parse_parameters_cell
+
+__all__ = [
+    "ReportError",
+    "ReportExecutionError",
+    "ReportParameterError",
+    "ReportResult",
+    "describe_report",
+    "list_reports",
+    "notebooks_dir",
+    "run_report",
+]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_KERNEL = "python3"
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CELL_MARKER = re.compile(r"^# %%")
+
+
+@dataclass
+class ReportResult:
+    """What a run wrote and what it counted; the mailer and the CLI work from this alone."""
+
+    name: str
+    html_path: Path
+    notebook_path: Path
+    params: dict[str, Any]
+    db_path: Path
+    provenance: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    charts: list[dict[str, Any]] = field(default_factory=list)
+    started_at: datetime | None = None
+    duration_s: float = 0.0
+
+    @property
+    def paths(self) -> list[Path]:
+        """Every file written, HTML first."""
+        return [self.html_path, self.notebook_path]
+
+
+# -- locating notebooks -------------------------------------------------------------------------
+
+
+def notebooks_dir() -> Path:
+    """Where report notebooks live: ``$IMR_NOTEBOOKS_DIR``, else ``notebooks/`` of the checkout."""
+    env = os.environ.get("IMR_NOTEBOOKS_DIR")
+    return Path(env).expanduser().resolve() if env else REPO_ROOT / "notebooks"
+
+
+def _is_report_script(path: Path) -> bool:
+    """A report is a percent-format script with a cell tagged ``parameters``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return any(_CELL_MARKER.match(line) and "parameters" in line for line in text.splitlines())
+
+
+def list_reports() -> list[str]:
+    """Names of the available report notebooks (file stems in :func:`notebooks_dir`)."""
+    folder = notebooks_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.py") if _is_report_script(p))
+
+
+def report_script(name: str) -> Path:
+    """The script for a report name (or a path to a script); a clear error lists what exists."""
+    candidate = Path(name)
+    if candidate.suffix == ".py" and candidate.is_file():
+        return candidate.resolve()
+    path = notebooks_dir() / f"{name}.py"
+    if not path.is_file() or not _is_report_script(path):
+        available = ", ".join(list_reports()) or "none"
+        raise ReportError(f"no report named {name!r} in {notebooks_dir()} (available: {available})")
+    return path
+
+
+def _read_notebook(script: Path) -> nbformat.NotebookNode:
+    """Convert the jupytext percent script to an in-memory notebook."""
+    import jupytext
+
+    return jupytext.read(script, fmt="py:percent")
+
+
+def _parameters_cell_index(nb: nbformat.NotebookNode, script: Path) -> int:
+    """Index of the one cell tagged ``parameters``; zero or several is an authoring error."""
+    found = [
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", [])
+    ]
+    if len(found) != 1:
+        raise ReportError(
+            f"{script.name}: expected exactly one cell tagged 'parameters', found {len(found)}"
+        )
+    return found[0]
+
+
+def describe_report(name: str) -> dict[str, ParamSpec]:
+    """The parameters a report accepts, parsed from its ``parameters`` cell."""
+    script = report_script(name)
+    nb = _read_notebook(script)
+    cell = nb.cells[_parameters_cell_index(nb, script)]
+    return parse_parameters_cell(cell.source, where=f"{script.name} parameters cell")
+
+
+# -- database path ------------------------------------------------------------------------------
+
+
+def resolve_db_path(path: str | os.PathLike[str], *, start: Path | None = None) -> Path:
+    """Find a database given relative to the working directory, one of its parents, or the repo.
+
+    Why the search: the default ``data/demo.duckdb`` is relative to the repo root, but JupyterLab
+    runs a notebook from ``notebooks/`` and a user may run the CLI from anywhere in the checkout.
+    """
+    p = Path(path).expanduser()
+    if p.is_absolute():
+        if not p.exists():
+            raise FileNotFoundError(f"database not found: {p}")
+        return p
+    here = (start or Path.cwd()).resolve()
+    tried = []
+    for base in [here, *here.parents, REPO_ROOT]:
+        candidate = base / p
+        tried.append(candidate)
+        if candidate.exists():
+            return candidate.resolve()
+    raise FileNotFoundError(
+        f"database {str(path)!r} not found relative to {here}, its parents or {REPO_ROOT}; "
+        "build it with 'imr-analytics load' or pass --db"
+    )
+
+
+# -- kernel -------------------------------------------------------------------------------------
+
+
+def _kernel_name(requested: str | None) -> str:
+    """Pick a kernel that runs this interpreter, with an actionable error when none exists.
+
+    ``python3`` from ipykernel resolves to ``sys.executable`` in jupyter_client, so the venv that
+    runs the CLI also runs the notebook.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    name = requested or DEFAULT_KERNEL
+    specs = KernelSpecManager().find_kernel_specs()
+    if name not in specs:
+        raise ReportError(
+            f"Jupyter kernel {name!r} not found (have: {', '.join(sorted(specs)) or 'none'}); "
+            f"install one with: {sys.executable} -m ipykernel install --sys-prefix"
+        )
+    return name
+
+
+# -- running ------------------------------------------------------------------------------------
+
+
+def _marker_lines(script: Path) -> list[int]:
+    """1-based line numbers of the ``# %%`` cell markers, in order."""
+    lines = script.read_text(encoding="utf-8").splitlines()
+    return [i + 1 for i, line in enumerate(lines) if _CELL_MARKER.match(line)]
+
+
+def _traceback_cell_line(traceback: list[str]) -> int | None:
+    """The line inside the failing cell, from IPython's ``Cell In[n], line k`` frame header."""
+    line = None
+    for entry in traceback:
+        for m in re.finditer(r"Cell In\[\d+\], line (\d+)", _ANSI.sub("", entry)):
+            line = int(m.group(1))
+            break
+        if line is not None:
+            break
+    return line
+
+
+def _execution_error(
+    exc: Exception,
+    *,
+    name: str,
+    script: Path,
+    source_nb: nbformat.NotebookNode,
+    executed_path: Path | None,
+) -> ReportExecutionError:
+    """Turn a papermill/nbclient failure into one sentence that points at the script line."""
+    from papermill.exceptions import PapermillExecutionError
+
+    rel = script.name
+    if isinstance(exc, PapermillExecutionError):
+        source = exc.source or ""
+        ename, evalue = exc.ename, _ANSI.sub("", str(exc.evalue or ""))
+        index = next(
+            (i for i, c in enumerate(source_nb.cells) if c.source == source),
+            None,
+        )
+        where = f"{rel}"
+        line = None
+        cell_number = None
+        if index is None:
+            where += " (injected parameters cell)"
+        else:
+            cell_number = index + 1
+            markers = _marker_lines(script)
+            in_cell = _traceback_cell_line(exc.traceback or [])
+            if len(markers) == len(source_nb.cells):
+                line = markers[index] + (in_cell or 1)
+            where += f", cell {cell_number}" + (f" (line {line})" if line else "")
+            code_lines = source.splitlines()
+            snippet_no = (in_cell or 1) - 1
+            if 0 <= snippet_no < len(code_lines):
+                where += f": {code_lines[snippet_no].strip()[:120]}"
+        message = f"report {name!r} failed in {where}\n  {ename}: {evalue}"
+        if executed_path:
+            message += f"\n  executed notebook with the full traceback: {executed_path}"
+        return ReportExecutionError(
+            message,
+            notebook=script,
+            cell_number=cell_number,
+            line=line,
+            ename=ename,
+            evalue=evalue,
+            executed_path=executed_path,
+        )
+    text = _ANSI.sub("", f"{type(exc).__name__}: {exc}").strip().splitlines()
+    first = text[0] if text else type(exc).__name__
+    return ReportExecutionError(
+        f"report {name!r} ({rel}) could not be executed: {first}",
+        notebook=script,
+        ename=type(exc).__name__,
+        evalue=str(exc),
+        executed_path=executed_path,
+    )
+
+
+def run_report(
+    name: str,
+    params: dict[str, Any] | None = None,
+    out_dir: str | os.PathLike[str] = "reports",
+    *,
+    db_path: str | os.PathLike[str] | None = None,
+    kernel_name: str | None = None,
+    stem: str | None = None,
+    cell_timeout: int = 900,
+) -> ReportResult:
+    """Execute report ``name`` with ``params`` and write ``<stem>.html`` and ``<stem>.ipynb``.
+
+    ``params`` values may be typed Python values or CLI strings (coerced to the declared type).
+    ``db_path`` overrides the notebook's ``db_path`` parameter; either is resolved to an absolute
+    path here, so the kernel's working directory does not matter.
+    """
+    import papermill
+
+    from imr_analytics.reports.export import export_html, extract_report_data
+
+    started = datetime.now().astimezone()
+    t0 = time.perf_counter()
+    script = report_script(name)
+    name = script.stem
+    source_nb = _read_notebook(script)
+    p_index = _parameters_cell_index(source_nb, script)
+    specs = parse_parameters_cell(
+        source_nb.cells[p_index].source, where=f"{script.name} parameters cell"
+    )
+    given = dict(params or {})
+    if db_path is not None:
+        if "db_path" in given and str(given["db_path"]) != str(db_path):
+            raise ReportParameterError(
+                f"db_path given twice ({given['db_path']!r} and {str(db_path)!r}); pass one"
+            )
+        given["db_path"] = str(db_path)
+    coerced = coerce_params(specs, given, report=name)
+    if "db_path" in specs:
+        raw_db = coerced.get("db_path", specs["db_path"].default)
+        try:
+            resolved_db = resolve_db_path(raw_db)
+        except FileNotFoundError as exc:
+            raise ReportError(f"report {name!r}: {exc}") from None
+        coerced["db_path"] = str(resolved_db)
+    else:
+        resolved_db = Path(str(db_path)) if db_path else Path()
+    effective = {k: coerced.get(k, spec.default) for k, spec in specs.items()}
+
+    kernel = _kernel_name(kernel_name)
+    out = Path(out_dir).expanduser().resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    stem = stem or name
+    html_path = out / f"{stem}.html"
+    nb_path = out / f"{stem}.ipynb"
+
+    source_nb.metadata["kernelspec"] = {
+        "name": kernel,
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
+    source_nb.metadata.setdefault("language_info", {"name": "python"})
+    source_nb.metadata.pop("jupytext", None)
+    title = effective.get("title") or name
+    source_nb.metadata["title"] = str(title)
+
+    with tempfile.TemporaryDirectory(prefix=f"imr-report-{name}-") as tmp:
+        tmp_dir = Path(tmp)
+        input_path = tmp_dir / f"{name}.ipynb"
+        output_path = tmp_dir / f"{name}.executed.ipynb"
+        nbformat.write(source_nb, input_path)
+        try:
+            executed = papermill.execute_notebook(
+                str(input_path),
+                str(output_path),
+                parameters=coerced,
+                kernel_name=kernel,
+                language="python",
+                progress_bar=False,
+                log_output=False,
+                cwd=str(script.parent),
+                execution_timeout=cell_timeout,
+            )
+        except Exception as exc:  # papermill, nbclient or the kernel: one clear error
+            failed_copy = None
+            if output_path.exists():
+                failed_copy = out / f"{stem}.failed.ipynb"
+                shutil.copyfile(output_path, failed_copy)
+            raise _execution_error(
+                exc, name=name, script=script, source_nb=source_nb, executed_path=failed_copy
+            ) from None
+
+    data = extract_report_data(executed)
+    if not data.provenance:
+        raise ReportError(
+            f"report {name!r}: the notebook emitted no provenance footer "
+            "(its last cell must call show_provenance())"
+        )
+    html = export_html(executed, provenance=data.provenance, title=str(title))
+    nbformat.write(executed, nb_path)
+    html_path.write_text(html, encoding="utf-8")
+    return ReportResult(
+        name=name,
+        html_path=html_path,
+        notebook_path=nb_path,
+        params=effective,
+        db_path=resolved_db,
+        provenance=data.provenance,
+        summary=data.summary,
+        charts=data.charts,
+        started_at=started,
+        duration_s=time.perf_counter() - t0,
+    )
