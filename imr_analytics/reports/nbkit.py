@@ -1,0 +1,722 @@
+"""What report notebooks import: filters from parameters, rate tables, static charts, footer.
+
+A notebook cell should read like the report it produces (``rep.rate_table(rep.rates("priority"))``),
+so the plumbing lives here: every number goes through ``uphold_rates`` or ``letter_volumes``
+with the report's filters and ``min_cell`` applied in one place; tables are plain HTML with
+inline styles (they survive email clients and copy-paste) and escape every value, because item
+text and rationales come from letters and may contain anything; charts are rendered to SVG by
+vl-convert and displayed as images, never as JavaScript.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import platform
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from imr_analytics.reports.bundles import CHART_META_KEY, PROVENANCE_MIME, SUMMARY_MIME
+from imr_analytics.reports.errors import ReportParameterError
+
+__all__ = ["Report", "esc", "fmt_count", "fmt_pct", "html_table"]
+
+PERIODS = ("year", "quarter", "month")
+INTERVALS = ("wilson", "clopper-pearson")
+DASH = "\u2013"
+NOT_STATED = "(not stated)"
+
+# Inline styles: the same table reads the same in the report, in JupyterLab and in an email.
+_TABLE = (
+    "border-collapse:collapse;margin:6px 0 4px;font-size:13px;"
+    "font-family:-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1f2933"
+)
+_TH = (
+    "padding:5px 10px;border-bottom:2px solid #334e68;background:#f0f4f8;"
+    "font-weight:600;white-space:nowrap;text-align:{align}"
+)
+_TD = "padding:4px 10px;border-bottom:1px solid #e4e7eb;text-align:{align};vertical-align:top"
+_TD_NUM = _TD + ";font-variant-numeric:tabular-nums;white-space:nowrap"
+_CAPTION = "caption-side:top;text-align:left;font-weight:600;padding:2px 0 6px;font-size:14px"
+_NOTE = "margin:2px 0 14px;font-size:12px;color:#52606d;max-width:80ch"
+
+
+# -- formatting ---------------------------------------------------------------------------------
+
+
+def esc(value: Any) -> str:
+    """HTML-escape anything (letters are untrusted input); NA becomes an en dash."""
+    if value is None or (not isinstance(value, list | tuple | dict) and pd.isna(value)):
+        return DASH
+    return html.escape(str(value), quote=True)
+
+
+def _isna(value: Any) -> bool:
+    return value is None or (not isinstance(value, list | tuple) and bool(pd.isna(value)))
+
+
+def fmt_count(value: Any) -> str:
+    """Thousands separators; suppressed (NA) counts show as an en dash."""
+    return DASH if _isna(value) else f"{int(value):,}"
+
+
+def fmt_pct(value: Any, digits: int = 1) -> str:
+    """A proportion as a percentage; NA shows as an en dash."""
+    return DASH if _isna(value) else f"{float(value) * 100:.{digits}f}%"
+
+
+def fmt_num(value: Any, digits: int = 1) -> str:
+    """A plain number with fixed decimals; NA shows as an en dash."""
+    return DASH if _isna(value) else f"{float(value):,.{digits}f}"
+
+
+def _fmt_ci(row: Mapping[str, Any]) -> str:
+    lo, hi = row.get("ci_low"), row.get("ci_high")
+    if _isna(lo) or _isna(hi):
+        return DASH
+    return f"{float(lo) * 100:.1f}\u2013{float(hi) * 100:.1f}%"
+
+
+def _label_value(value: Any) -> str:
+    if _isna(value):
+        return NOT_STATED
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One table column: a header and how to turn a row into (already escaped) cell text."""
+
+    header: str
+    render: Callable[[Mapping[str, Any]], str]
+    numeric: bool = True
+
+
+def html_table(
+    rows: pd.DataFrame,
+    columns: Sequence[Column],
+    *,
+    caption: str | None = None,
+    note: str | None = None,
+    row_style: Callable[[Mapping[str, Any]], str] | None = None,
+) -> str:
+    """A plain HTML table with inline styles; renderers must return escaped text."""
+    head = "".join(
+        f'<th style="{_TH.format(align="right" if c.numeric else "left")}">{esc(c.header)}</th>'
+        for c in columns
+    )
+    body = []
+    for _, row in rows.iterrows():
+        rec = row.to_dict()
+        extra = row_style(rec) if row_style else ""
+        cells = "".join(
+            f'<td style="{(_TD_NUM if c.numeric else _TD).format(align="right" if c.numeric else "left")}">'
+            f"{c.render(rec)}</td>"
+            for c in columns
+        )
+        body.append(f'<tr style="{extra}">{cells}</tr>' if extra else f"<tr>{cells}</tr>")
+    if not body:
+        span = len(columns)
+        body.append(
+            f'<tr><td colspan="{span}" style="{_TD.format(align="left")};color:#52606d">'
+            "No decided items match the filters.</td></tr>"
+        )
+    cap = f'<caption style="{_CAPTION}">{esc(caption)}</caption>' if caption else ""
+    out = (
+        f'<table style="{_TABLE}">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+    if note:
+        out += f'<p style="{_NOTE}">{esc(note)}</p>'
+    return out
+
+
+# -- the report context -------------------------------------------------------------------------
+
+
+def _display(bundle: Mapping[str, Any], metadata: Mapping[str, Any] | None = None) -> None:
+    from IPython.display import display
+
+    display(dict(bundle), raw=True, metadata=dict(metadata or {}))
+
+
+def _html(markup: str) -> None:
+    _display({"text/html": markup, "text/plain": "(HTML output; open the report to read it)"})
+
+
+def _iso(value: str | None, name: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ReportParameterError(
+            f"parameter {name!r} must be an ISO date YYYY-MM-DD, got {value!r}"
+        ) from None
+
+
+@dataclass
+class Report:
+    """One report run: its parameters, the open database and the filters every query uses."""
+
+    name: str
+    params: dict[str, Any]
+    db_path: Path
+    con: Any
+    where: dict[str, Any] = field(default_factory=dict)
+    date_from: date | None = None
+    date_to: date | None = None
+    min_cell: int = 11
+    method: str = "wilson"
+    period: str = "quarter"
+    started_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
+    _chart_count: int = 0
+
+    # -- opening --------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, name: str, namespace: Mapping[str, Any]) -> Report:
+        """Collect the report's parameters from the notebook's globals, check them, open the db.
+
+        The names and types come from the notebook's own ``parameters`` cell (via the runner's
+        parser), so a value edited by hand in JupyterLab is checked exactly like a CLI value.
+        """
+        from imr_analytics.reports.params import coerce_value
+        from imr_analytics.reports.runner import describe_report, resolve_db_path
+
+        specs = describe_report(name)
+        missing = [k for k in specs if k not in namespace]
+        if missing:
+            raise ReportParameterError(
+                f"run the parameters cell first: {', '.join(missing)} not defined"
+            )
+        params = {k: coerce_value(spec, namespace[k]) for k, spec in specs.items()}
+        db_path = resolve_db_path(params["db_path"])
+        import duckdb
+
+        con = duckdb.connect(str(db_path), read_only=True)
+        rep = cls(name=name, params=params, db_path=db_path, con=con)
+        rep.date_from = _iso(params.get("date_from"), "date_from")
+        rep.date_to = _iso(params.get("date_to"), "date_to")
+        if rep.date_from and rep.date_to and rep.date_from > rep.date_to:
+            raise ReportParameterError(f"date_from {rep.date_from} is after date_to {rep.date_to}")
+        rep.min_cell = int(params.get("min_cell", 11))
+        if rep.min_cell < 0:
+            raise ReportParameterError("parameter 'min_cell' must be 0 or more")
+        rep.method = str(params.get("interval", "wilson"))
+        if rep.method not in INTERVALS:
+            raise ReportParameterError(
+                f"parameter 'interval' must be one of {', '.join(INTERVALS)}, got {rep.method!r}"
+            )
+        rep.period = str(params.get("period", "quarter"))
+        if rep.period not in PERIODS:
+            raise ReportParameterError(
+                f"parameter 'period' must be one of {', '.join(PERIODS)}, got {rep.period!r}"
+            )
+        if params.get("categories"):
+            rep.where["item_category"] = list(params["categories"])
+        if params.get("category"):
+            rep.where["item_category"] = [params["category"]]
+        if params.get("specialties"):
+            rep.where["reviewer_specialty"] = list(params["specialties"])
+        return rep
+
+    @property
+    def period_dim(self) -> str:
+        """The rates dimension for the chosen time grain."""
+        return f"decision_{self.period}"
+
+    def filter_text(self) -> str:
+        """The filters in words, for the page header and the footer."""
+        parts = []
+        if self.date_from or self.date_to:
+            parts.append(f"decision dates {self.date_from or 'first'} to {self.date_to or 'last'}")
+        for dim, values in self.where.items():
+            from imr_analytics.analytics import DIMENSIONS
+
+            label = DIMENSIONS[dim].label if dim in DIMENSIONS else dim
+            shown = ", ".join(_label_value(v) for v in values[:12])
+            if len(values) > 12:
+                shown += f" and {len(values) - 12} more"
+            parts.append(f"{label.lower()}: {shown}")
+        return "; ".join(parts) if parts else "all letters in the database"
+
+    # -- queries --------------------------------------------------------------------------------
+
+    def _where(self, extra: Mapping[str, Any] | None) -> dict[str, Any]:
+        where = dict(self.where)
+        for key, value in (extra or {}).items():
+            where[key] = value
+        return where
+
+    def rates(
+        self,
+        by: str | Sequence[str] = (),
+        *,
+        where: Mapping[str, Any] | None = None,
+        top: int | None = None,
+    ) -> pd.DataFrame:
+        """``uphold_rates`` with the report's filters, ``min_cell`` and interval method."""
+        from imr_analytics.analytics import uphold_rates
+
+        return uphold_rates(
+            self.con,
+            by=by,
+            where=self._where(where) or None,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            min_cell=self.min_cell,
+            method=self.method,  # type: ignore[arg-type]
+            top=top,
+        )
+
+    def volumes(
+        self, period: str | None = "year", *, where: Mapping[str, Any] | None = None
+    ) -> pd.DataFrame:
+        """``letter_volumes`` with the report's filters and ``min_cell``."""
+        from imr_analytics.analytics import letter_volumes
+
+        return letter_volumes(
+            self.con,
+            period=period,
+            where=self._where(where) or None,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            min_cell=self.min_cell,
+        )
+
+    # -- output ---------------------------------------------------------------------------------
+
+    def title_block(self, subtitle: str = "") -> None:
+        """The page heading: title parameter, what the page shows, the filters."""
+        title = self.params.get("title") or self.name
+        if self.min_cell > 1:
+            rule = f"Counts from 1 to {self.min_cell - 1} are suppressed (shown as {DASH})."
+        else:
+            rule = "No small-cell suppression (min_cell below 2)."
+        sub = (
+            f'<p style="margin:0 0 6px;color:#334e68;font-size:15px">{esc(subtitle)}</p>'
+            if subtitle
+            else ""
+        )
+        _html(
+            f'<h1 style="margin:0 0 4px">{esc(title)}</h1>{sub}'
+            '<p style="margin:0;color:#52606d;font-size:13px">'
+            f"Selection: {esc(self.filter_text())}. {esc(rule)}</p>"
+        )
+
+    def heading(self, text: str, intro: str = "", level: int = 2) -> None:
+        """A section heading with an optional one-paragraph explanation."""
+        para = f'<p style="{_NOTE};font-size:13px">{esc(intro)}</p>' if intro else ""
+        _html(f"<h{level}>{esc(text)}</h{level}>{para}")
+
+    def note(self, text: str) -> None:
+        """A short grey note under a table or chart."""
+        _html(f'<p style="{_NOTE}">{esc(text)}</p>')
+
+    def headline(self, items: Sequence[tuple[str, str]]) -> None:
+        """Key figures as large numbers; values are preformatted strings."""
+        cells = "".join(
+            '<td style="padding:6px 28px 6px 0;vertical-align:top">'
+            f'<div style="font-size:24px;font-weight:700;color:#102a43">{esc(v)}</div>'
+            f'<div style="font-size:12px;color:#52606d">{esc(k)}</div></td>'
+            for k, v in items
+        )
+        _html(
+            '<table role="presentation" style="border-collapse:collapse;margin:10px 0 6px">'
+            f"<tr>{cells}</tr></table>"
+        )
+
+    def rate_table_html(
+        self,
+        df: pd.DataFrame,
+        *,
+        caption: str | None = None,
+        note: str | None = None,
+        share: bool = True,
+    ) -> str:
+        """HTML for an ``uphold_rates`` result: one row per group, suppressed cells as en dashes."""
+        from imr_analytics.analytics import DIMENSIONS
+
+        by = list(df.attrs.get("by") or [c for c in df.columns if c in DIMENSIONS])
+        labels = df.attrs.get("labels") or {}
+        cols = [
+            Column(
+                labels.get(d, DIMENSIONS[d].label if d in DIMENSIONS else d),
+                lambda r, d=d: esc(_label_value(r.get(d))),
+                numeric=False,
+            )
+            for d in by
+        ]
+        cols += [
+            Column("Items", lambda r: fmt_count(r.get("n"))),
+            Column("Upheld", lambda r: fmt_count(r.get("upheld"))),
+            Column("Overturned", lambda r: fmt_count(r.get("overturned"))),
+            Column("Uphold rate", lambda r: fmt_pct(r.get("uphold_rate"))),
+            Column("95% CI", _fmt_ci),
+        ]
+        if share and by and "share" in df.columns:
+            cols.append(Column("Share of items", lambda r: fmt_pct(r.get("share"))))
+        notes = []
+        if note:
+            notes.append(note)
+        if df.attrs.get("note"):
+            notes.append(str(df.attrs["note"]))
+        if "suppressed" in df.columns and bool(df["suppressed"].fillna(False).any()):
+            notes.append(
+                f"{DASH} = suppressed: a count from 1 to {self.min_cell - 1}, or a cell hidden "
+                "so that it cannot be recovered by subtraction."
+            )
+
+        def grey(rec: Mapping[str, Any]) -> str:
+            return "color:#7b8794" if rec.get("suppressed") is True else ""
+
+        return html_table(df, cols, caption=caption, note=" ".join(notes) or None, row_style=grey)
+
+    def rate_table(self, df: pd.DataFrame, **kwargs: Any) -> None:
+        """Display :meth:`rate_table_html`."""
+        _html(self.rate_table_html(df, **kwargs))
+
+    def share_table(
+        self,
+        df: pd.DataFrame,
+        totals: pd.DataFrame,
+        *,
+        row: str,
+        column: str,
+        caption: str | None = None,
+    ) -> None:
+        """Share of each ``column`` value's items that fall in each ``row`` value (a pivot).
+
+        Both counts come from ``uphold_rates`` (``df`` grouped by row and column, ``totals`` by
+        column); a suppressed count on either side leaves the cell suppressed.
+        """
+        from imr_analytics.analytics import DIMENSIONS
+
+        if df.empty:
+            _html(html_table(df, [Column(DIMENSIONS[row].label, lambda r: "")]))
+            return
+        denominators = {
+            _label_value(r[column]): r["n"] for _, r in totals.iterrows() if not _isna(r["n"])
+        }
+        col_values = [_label_value(v) for v in totals[column]]
+        row_values = list(dict.fromkeys(_label_value(v) for v in df[row]))
+        cells: dict[tuple[str, str], Any] = {}
+        for _, r in df.iterrows():
+            key = (_label_value(r[row]), _label_value(r[column]))
+            den = denominators.get(key[1])
+            cells[key] = None if _isna(r["n"]) or not den else float(r["n"]) / float(den)
+        table = pd.DataFrame({"__row": row_values})
+        cols = [Column(DIMENSIONS[row].label, lambda r: esc(r["__row"]), numeric=False)]
+        cols += [Column(c, lambda r, c=c: fmt_pct(cells.get((r["__row"], c)))) for c in col_values]
+        caption = caption or (
+            f"Share of each {DIMENSIONS[column].label.lower()}'s decided items by "
+            f"{DIMENSIONS[row].label.lower()}"
+        )
+        note = f"{DASH} = suppressed or no items." if self.min_cell > 1 else None
+        _html(html_table(table, cols, caption=caption, note=note))
+
+    def volume_table(self, df: pd.DataFrame, *, caption: str | None = None) -> None:
+        """Display a ``letter_volumes`` result: letters, items, items per letter, timeliness."""
+        period = df.attrs.get("period")
+        cols = []
+        if period:
+            cols.append(
+                Column(
+                    period.replace("decision_", "Decision ").replace("_", " "),
+                    lambda r: esc(_label_value(r.get(period))),
+                    numeric=False,
+                )
+            )
+        cols += [
+            Column("Letters", lambda r: fmt_count(r.get("letters"))),
+            Column("Decided items", lambda r: fmt_count(r.get("items"))),
+            Column("Items per letter", lambda r: fmt_num(r.get("items_per_letter"), 2)),
+            Column("Letters with >1 item", lambda r: fmt_count(r.get("multi_item_letters"))),
+            Column("Share with >1 item", lambda r: fmt_pct(r.get("share_multi_item"))),
+            Column("Mean days assigned\u2192decision", lambda r: fmt_num(r.get("mean_days"))),
+            Column("Median days", lambda r: fmt_num(r.get("median_days"))),
+        ]
+        note = None
+        if "suppressed" in df.columns and bool(df["suppressed"].fillna(False).any()):
+            note = (
+                f"{DASH} = suppressed (a count from 1 to {self.min_cell - 1}, or derived from "
+                "one); days need that many letters with both dates."
+            )
+        _html(html_table(df, cols, caption=caption, note=note))
+
+    def chart(
+        self,
+        df: pd.DataFrame,
+        builder: Callable[..., Any],
+        *,
+        email: bool = False,
+        alt_text: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Build a chart from an aggregated result and display it as a static SVG image.
+
+        Nothing is drawn (a note says why) when the result has no rows or every value is
+        suppressed: an empty axis is worse than a sentence.
+        """
+        if df.empty:
+            self.note("No chart: no decided items match the filters.")
+            return
+        rate_col = "uphold_rate" if "uphold_rate" in df.columns else None
+        if rate_col and df[rate_col].isna().all():
+            self.note(f"No chart: every value is suppressed (counts below {self.min_cell}).")
+            return
+        chart = builder(df, **kwargs)
+        self.show_chart(chart, alt_text=alt_text or kwargs.get("title"), email=email)
+
+    def show_chart(self, chart: Any, *, alt_text: str | None = None, email: bool = False) -> None:
+        """Display an Altair chart as SVG (rendered offline by vl-convert), with chart metadata."""
+        from imr_analytics.analytics import to_svg
+
+        self._chart_count += 1
+        title = alt_text or _chart_title(chart) or f"Chart {self._chart_count}"
+        svg = to_svg(chart)
+        _display(
+            {"image/svg+xml": svg, "text/plain": f"[chart] {title}"},
+            {CHART_META_KEY: {"title": title, "email": bool(email)}},
+        )
+
+    def volume_chart(
+        self, df: pd.DataFrame, *, measure: str = "letters", title: str, email: bool = False
+    ) -> None:
+        """Bars of a ``letter_volumes`` column per period (suppressed periods left as gaps)."""
+        import altair as alt
+
+        period = df.attrs.get("period")
+        if df.empty or not period or df[measure].isna().all():
+            self.note("No chart: nothing to count under these filters.")
+            return
+        labels = {
+            "letters": "Letters",
+            "items": "Decided items",
+            "median_days": "Median days, assignment to decision",
+            "mean_days": "Mean days, assignment to decision",
+            "items_per_letter": "Items per letter",
+        }
+        data = [
+            {
+                "period": _label_value(r[period]),
+                "value": None if _isna(r[measure]) else float(r[measure]),
+            }
+            for _, r in df.iterrows()
+        ]
+        base = alt.Chart(alt.Data(values=data)).encode(
+            x=alt.X("period:O", title=None, axis=alt.Axis(labelAngle=-40 if len(data) > 8 else 0))
+        )
+        if measure in {"letters", "items"}:
+            mark = base.mark_bar(color="#2f5d8a").encode(
+                y=alt.Y("value:Q", title=labels.get(measure, measure))
+            )
+        else:
+            mark = base.mark_line(point=True, color="#2f5d8a").encode(
+                y=alt.Y("value:Q", title=labels.get(measure, measure))
+            )
+        chart = mark.properties(width=max(260, min(640, 34 * len(data))), height=200, title=title)
+        self.show_chart(chart, alt_text=title, email=email)
+
+    def text_samples(
+        self,
+        rows: pd.DataFrame,
+        *,
+        caption: str,
+        text_column: str = "rationale",
+        max_chars: int = 900,
+    ) -> None:
+        """Letter excerpts as an escaped table (letter text is untrusted input)."""
+
+        def clip(value: Any) -> str:
+            text = "" if _isna(value) else str(value)
+            if len(text) > max_chars:
+                text = text[:max_chars].rsplit(" ", 1)[0] + " \u2026"
+            return esc(text) if text else DASH
+
+        cols = [
+            Column("Letter", lambda r: esc(r.get("letter_id")), numeric=False),
+            Column("Decision date", lambda r: esc(r.get("decision_date")), numeric=False),
+            Column("Disputed item", lambda r: esc(r.get("disputed_text")), numeric=False),
+            Column("Outcome", lambda r: esc(r.get("decision")), numeric=False),
+            Column("Reviewer's rationale", lambda r: clip(r.get(text_column)), numeric=False),
+        ]
+        _html(html_table(rows, cols, caption=caption))
+
+    def sample_items(self, n: int, *, seed: int = 0) -> pd.DataFrame:
+        """A reproducible random sample of decided items under the report's filters (text only).
+
+        Only letter text is read here, never a number that is shown; values are bound as query
+        parameters. The filters mirror ``uphold_rates``' dict filters for the dimensions a report
+        can set (category, pattern, specialty, dates).
+        """
+        preds = ["i.decision IN ('upheld', 'overturned')"]
+        args: list[Any] = []
+        column = {"item_category": "i.item_category", "item_pattern": "i.item_pattern"}
+        for dim, values in self.where.items():
+            if dim in column:
+                preds.append(f"{column[dim]} IN ({', '.join('?' for _ in values)})")
+                args.extend(values)
+            elif dim == "reviewer_specialty":
+                preds.append("list_has_any(l.reviewer_specialties, ?::VARCHAR[])")
+                args.append([str(v) for v in values])
+        if self.date_from:
+            preds.append("l.decision_date >= ?")
+            args.append(self.date_from)
+        if self.date_to:
+            preds.append("l.decision_date <= ?")
+            args.append(self.date_to)
+        keys = self.con.execute(
+            "SELECT i.letter_id, i.item_no FROM items i JOIN letters l USING (letter_id) "
+            f"WHERE {' AND '.join(preds)} ORDER BY i.letter_id, i.item_no",
+            args,
+        ).fetchall()
+        chosen = random.Random(seed).sample(keys, min(n, len(keys)))
+        if not chosen:
+            return pd.DataFrame(
+                columns=["letter_id", "decision_date", "disputed_text", "decision", "rationale"]
+            )
+        values = ", ".join("(?, ?)" for _ in chosen)
+        flat = [v for pair in chosen for v in pair]
+        return self.con.execute(
+            "SELECT i.letter_id, CAST(l.decision_date AS VARCHAR) AS decision_date, "
+            "coalesce(i.disputed_text, i.item_text) AS disputed_text, i.decision, i.rationale "
+            f"FROM items i JOIN letters l ON l.letter_id = i.letter_id JOIN (VALUES {values}) "
+            "AS k(letter_id, item_no) ON k.letter_id = i.letter_id AND k.item_no = i.item_no "
+            "ORDER BY l.decision_date, i.letter_id, i.item_no",
+            flat,
+        ).df()
+
+    # -- email digest and footer ----------------------------------------------------------------
+
+    def email_summary(
+        self, headline: Sequence[tuple[str, str]], table_html: str, *, subject: str
+    ) -> None:
+        """Hand the mailer its digest (headline, one table); invisible in the HTML report."""
+        title = self.params.get("title") or self.name
+        _display(
+            {
+                SUMMARY_MIME: {
+                    "title": title,
+                    "subject": subject,
+                    "headline": [{"label": k, "value": v} for k, v in headline],
+                },
+                "text/html": table_html,
+                "text/plain": "(email summary)",
+            }
+        )
+
+    def provenance(self) -> dict[str, Any]:
+        """Where the numbers come from: database, counts, dates, versions, parameters, time."""
+        from imr_analytics import __version__
+
+        totals = self.volumes(None)
+        months = self.volumes("month")
+        first = last = None
+        if not months.empty:
+            shown = months.dropna(subset=["decision_month"])
+            if not shown.empty:
+                first = str(shown["decision_month"].iloc[0])
+                last = str(shown["decision_month"].iloc[-1])
+        letters = totals["letters"].iloc[0] if not totals.empty else 0
+        items = totals["items"].iloc[0] if not totals.empty else 0
+        versions = {}
+        for key, sql in {
+            "parser_versions": "SELECT DISTINCT parser_version FROM letters",
+            "taxonomy_versions": "SELECT DISTINCT taxonomy_version FROM items",
+        }.items():
+            values = sorted(str(v[0]) for v in self.con.execute(sql).fetchall() if v[0] is not None)
+            versions[key] = ", ".join(values) if values else "not recorded"
+        requested = f"{self.date_from or 'first letter'} to {self.date_to or 'last letter'}"
+        covered = f"{first} to {last}" if first else "no letters"
+        return {
+            "report": self.name,
+            "title": self.params.get("title") or self.name,
+            "db_path": str(self.db_path),
+            "letters": None if _isna(letters) else int(letters),
+            "items": None if _isna(items) else int(items),
+            "min_cell": self.min_cell,
+            "date_range": f"decision dates {requested} (letters found {covered})",
+            "filters": self.filter_text(),
+            **versions,
+            "params": {k: v for k, v in self.params.items()},
+            "interval": self.method,
+            "run_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "started_at": self.started_at.isoformat(timespec="seconds"),
+            "package_version": __version__,
+            "python": platform.python_version(),
+            "host_user": os.environ.get("USER", ""),
+        }
+
+    def show_provenance(self) -> None:
+        """Display the footer (and its data for the runner); the last output of every report."""
+        prov = self.provenance()
+        letters = (
+            fmt_count(prov["letters"])
+            if prov["letters"] is not None
+            else f"fewer than {self.min_cell}"
+        )
+        items = (
+            fmt_count(prov["items"]) if prov["items"] is not None else f"fewer than {self.min_cell}"
+        )
+        params = "; ".join(f"{k} = {v!r}" for k, v in prov["params"].items())
+        rows = [
+            ("Database", prov["db_path"]),
+            ("Counted", f"{letters} letters, {items} decided items"),
+            ("Date range", prov["date_range"]),
+            ("Selection", prov["filters"]),
+            ("Parser version", prov["parser_versions"]),
+            ("Taxonomy version", prov["taxonomy_versions"]),
+            ("Parameters", params),
+            (
+                "Method",
+                f"{prov['interval']} 95% intervals; counts below {self.min_cell} suppressed",
+            ),
+            (
+                "Run",
+                f"{prov['run_at']} (imr-analytics {prov['package_version']}, "
+                f"Python {prov['python']})",
+            ),
+        ]
+        body = "".join(
+            f'<tr><th style="text-align:left;padding:2px 12px 2px 0;font-weight:600;'
+            f'vertical-align:top;white-space:nowrap">{esc(k)}</th>'
+            f'<td style="padding:2px 0;word-break:break-word">{esc(v)}</td></tr>'
+            for k, v in rows
+        )
+        markup = (
+            '<div class="imr-provenance" style="font-size:12px;color:#3e4c59">'
+            '<div style="font-weight:700;margin-bottom:4px">Provenance</div>'
+            f'<table style="border-collapse:collapse">{body}</table></div>'
+        )
+        _display(
+            {
+                PROVENANCE_MIME: prov,
+                "text/html": markup,
+                "text/plain": f"Provenance: {prov['db_path']}",
+            }
+        )
+
+    def close(self) -> None:
+        """Release the database file."""
+        self.con.close()
+
+
+def _chart_title(chart: Any) -> str | None:
+    """The chart's own title text, for the image's alt text."""
+    title = getattr(chart, "title", None)
+    text = getattr(title, "text", title)
+    if isinstance(text, str):
+        return text
+    if isinstance(text, Iterable) and not isinstance(text, Mapping):
+        return " ".join(str(t) for t in text)
+    return None
