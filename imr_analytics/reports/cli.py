@@ -1,0 +1,130 @@
+"""The ``report`` subcommand: ``imr-analytics report NAME -p key value ... --out reports/``.
+
+The main CLI (``imr_analytics/cli.py``) calls :func:`register` with its subparsers; everything
+about reports (parameters, email flags, error wording) stays here so the two can change apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from imr_analytics.reports.errors import ReportParameterError
+
+__all__ = ["handle_report", "register"]
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``report`` subcommand; its handler is stored as ``func`` in the namespace."""
+    from imr_analytics.reports.runner import list_reports
+
+    available = ", ".join(list_reports()) or "none found"
+    parser = subparsers.add_parser(
+        "report",
+        help="run a report notebook and export self-contained HTML",
+        description=(
+            "Execute a report notebook from notebooks/ with papermill and write NAME.html "
+            "(self-contained, no scripts) and the executed NAME.ipynb. "
+            f"Reports: {available}. Run without NAME to list them with their parameters."
+        ),
+    )
+    parser.add_argument("name", nargs="?", metavar="NAME", help=f"report to run ({available})")
+    parser.add_argument(
+        "-p",
+        "--param",
+        dest="params",
+        action="append",
+        nargs=2,
+        metavar=("KEY", "VALUE"),
+        default=[],
+        help="set a notebook parameter; repeat a list parameter or give a,b,c or a JSON list",
+    )
+    parser.add_argument(
+        "--out", default="reports", metavar="DIR", help="output directory (default: reports/)"
+    )
+    parser.add_argument("--db", metavar="FILE", help="DuckDB database (overrides -p db_path)")
+    parser.add_argument("--kernel", metavar="NAME", help="Jupyter kernel (default: python3)")
+    mail = parser.add_argument_group(
+        "email",
+        "SMTP settings come from IMR_SMTP_HOST, IMR_SMTP_PORT, IMR_SMTP_STARTTLS (on/off), "
+        "IMR_SMTP_USER, IMR_SMTP_FROM and IMR_SMTP_PASSWORD (password from the environment only)",
+    )
+    mail.add_argument(
+        "--email-to", action="append", default=[], metavar="ADDR", help="mail the report to ADDR"
+    )
+    mail.add_argument("--smtp-host", metavar="HOST", help="SMTP server (overrides IMR_SMTP_HOST)")
+    mail.add_argument(
+        "--smtp-port", type=int, metavar="PORT", help="SMTP port (overrides IMR_SMTP_PORT)"
+    )
+    mail.add_argument(
+        "--smtp-starttls",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="use STARTTLS (overrides IMR_SMTP_STARTTLS; default on)",
+    )
+    mail.add_argument("--email-subject", metavar="TEXT", help="subject line")
+    parser.set_defaults(func=handle_report)
+    return parser
+
+
+def _collect_params(pairs: list[list[str]]) -> dict[str, Any]:
+    """``-p k v`` pairs to a dict; a key given several times becomes a list (list parameters)."""
+    params: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in params:
+            prev = params[key]
+            params[key] = [*prev, value] if isinstance(prev, list) else [prev, value]
+        else:
+            params[key] = value
+    return params
+
+
+def _print_catalogue(out: Any) -> None:
+    from imr_analytics.reports.runner import describe_report, list_reports
+
+    names = list_reports()
+    if not names:
+        print("no report notebooks found", file=out)
+        return
+    for name in names:
+        print(name, file=out)
+        for spec in describe_report(name).values():
+            default = repr(spec.default)
+            print(f"  -p {spec.name} <{spec.type}>  default {default}  {spec.help}", file=out)
+
+
+def handle_report(args: argparse.Namespace) -> int:
+    """Run the report, optionally mail it, print the paths written; errors go to stderr."""
+    from imr_analytics.reports.runner import ReportError, run_report
+
+    if not args.name:
+        _print_catalogue(sys.stdout)
+        return 0
+    try:
+        params = _collect_params(args.params)
+        result = run_report(args.name, params, args.out, db_path=args.db, kernel_name=args.kernel)
+    except ReportParameterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    for path in result.paths:
+        print(path)
+    if args.email_to:
+        from imr_analytics.reports.mailer import EmailError, SmtpSettings, send_report
+
+        try:
+            settings = SmtpSettings.from_env(
+                host=args.smtp_host, port=args.smtp_port, starttls=args.smtp_starttls
+            )
+            send_report(result, args.email_to, settings, subject=args.email_subject)
+        except EmailError as exc:
+            print(f"error: report written but not mailed: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"mailed to {', '.join(args.email_to)}", file=sys.stderr)
+    return 0
