@@ -33,6 +33,16 @@ _RATIONALE_LABEL = re.compile(r"^Decision\s+rationale\s*:\s*", re.IGNORECASE)
 _ANY_LABEL = (_CA_LABEL, _REVIEWER_LABEL, _RATIONALE_LABEL)
 _INTRO = re.compile(r"^The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+# Abbreviations that end a heading line without ending a sentence ("Lidoderm patches, Qty.").
+_ABBREVIATION_END = re.compile(
+    r"\b(?:qty|no|nos|dr|vs|approx|mg|mcg|ml|gm|tab|tabs|cap|caps|inj|wk|wks|hr|hrs|oz|pt|ea|dept|st|ft|e\.g|i\.e|etc)\.$",
+    re.IGNORECASE,
+)
+# A line that states a conclusion belongs to a rationale, never to an item heading.
+_CONCLUSION_LINE = re.compile(
+    r"\bmedically\s+necessary\b|\bnot\s+(?:recommended|supported|warranted|indicated|certified)\b",
+    re.IGNORECASE,
+)
 
 # Partial certification templates (letter-formats.md §1.4). The outcome applies to the
 # remainder, which is what per-item statistics must count.
@@ -147,13 +157,20 @@ def _is_outcome(lines: list[str], i: int) -> bool:
 
 
 def _heading_start(lines: list[str], anchor: int, floor: int) -> int:
-    """Walk back from the outcome line to the first line of the heading."""
+    """Walk back from the outcome line to the first line of the heading.
+
+    The previous rationale ends with a sentence terminator at a line end; a heading line
+    does not, except inside a partial-authorisation heading (whole sentences) or after an
+    abbreviation. A rationale whose last sentence lost its period would still end in a
+    conclusion ("... is not medically necessary"), which no heading states, so such a
+    line is handed back to the rationale.
+    """
     i = anchor
     while i > floor:
         prev = lines[i - 1]
         if _RATIONALE_LABEL.match(prev) or _REVIEWER_LABEL.match(prev) or _CA_LABEL.match(prev):
             break
-        if _SENTENCE_END.search(prev):
+        if _SENTENCE_END.search(prev) and not _ABBREVIATION_END.search(prev):
             head = " ".join(lines[i : anchor + 1])
             # A partially authorised request's heading holds whole sentences; keep
             # going until its first sentence ("X was the original request.") is in.
@@ -165,9 +182,21 @@ def _heading_start(lines: list[str], anchor: int, floor: int) -> int:
                 continue
             break
         i -= 1
-    # A modified heading whose first sentence started mid-line after a rationale end is
-    # not expected; the loop above already stops at the sentence end before it.
+    while (
+        i < anchor
+        and _states_conclusion(lines, i)
+        and not _MODIFIED_MARKERS.search(" ".join(lines[i : anchor + 1]))
+    ):
+        i += 1
     return i
+
+
+def _states_conclusion(lines: list[str], i: int) -> bool:
+    """Whether line ``i`` holds (part of) a conclusion such as "not medically necessary",
+    also when the phrase wraps onto it from the line before."""
+    before = lines[i - 1] if i > 0 else ""
+    joined = f"{before} {lines[i]}"
+    return any(m.end() > len(before) + 1 for m in _CONCLUSION_LINE.finditer(joined))
 
 
 def _split_labels(block: list[str]) -> tuple[str | None, str | None, str | None]:

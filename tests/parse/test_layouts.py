@@ -384,3 +384,20 @@ def test_failures_are_named_not_guessed(text: str, reason: str) -> None:
     assert isinstance(result, ParseFailure)
     assert result.reason == reason
     assert result.detail
+
+
+def test_heading_after_abbreviation_and_after_a_rationale_missing_its_period() -> None:
+    items = ITEMS.replace(
+        "Decision rationale: Imaging is not indicated. The request is not medically necessary.\n",
+        "Decision rationale: Imaging is not indicated. The request is not medically\nnecessary\n"
+        "Lidoderm 5% patches, Qty.\n30 with 2 refills: Upheld\n"
+        "Claims Administrator guideline: Decision based on MTUS Chronic Pain Medical Treatment 2016.\n"
+        "MAXIMUS guideline: Decision based on MTUS Chronic Pain Medical Treatment 2016.\n"
+        "Decision rationale: Not indicated. The request is not medically necessary.\n",
+    )
+    letter = _ok(HEADER_RAW + HOW + items)
+    assert [i.item_text for i in letter.items[:2]] == [
+        "Lumbar MRI without contrast",
+        "Lidoderm 5% patches, Qty. 30 with 2 refills",
+    ]
+    assert letter.items[0].rationale.endswith("not medically necessary")
