@@ -8,8 +8,9 @@ method="wilson", alpha=0.05, top=None)`` returns one row per group with ``n`` (d
 ``method="clopper-pearson"`` for the exact interval), ``share`` (n over all items that pass the
 filters), ``suppressed`` and ``suppression_reason``.
 
-``letter_volumes(con, period="year", ...)`` returns letters and items per period, items per
-letter, letters with more than one item and mean/median days from assignment to decision.
+``letter_volumes(con, period="year", ...)`` returns ``n_letters`` and ``n_items`` per period,
+``items_per_letter``, ``multi_item_letters`` / ``share_multi_item`` (more than one item) and
+``mean_days`` / ``median_days`` from assignment to decision, with the same suppression rule.
 
 The unit is the decided item (``items.decision`` is 'upheld' or 'overturned'); items without an
 outcome are left out of every count. A group whose value is missing is kept as a row with NA in
@@ -31,14 +32,20 @@ Suppression rule (CMS cell-size rule; ``min_cell`` = 11 by default)
        small, both are hidden (each is n minus the other), and so are the rate and interval,
        which would give them back; ``n`` stays. Zero counts are shown.
     2. Complementary, across rows: we assume every marginal total is published somewhere (the
-       overall rate, a one-way breakdown), so a hidden cell that is the only hidden cell of its
-       line could be recovered by subtraction. For each dimension in ``by``, the rows that share
-       the values of all the other dimensions form a line (with one dimension: all rows). In every
-       line, the ``n`` column and the outcome column (upheld/overturned together) must have zero or
-       at least two hidden cells; when exactly one is hidden, the visible row with the smallest
-       ``n`` is hidden as well, and this repeats until nothing changes. The rule is applied to
-       multi-valued breakdowns too, although their rows do not add up to a total: it costs little
-       and is safer. Rows cut off by ``top`` are dropped after suppression, never before.
+       overall rate, one-way breakdowns), so a hidden cell that is the only hidden cell of its
+       group could be recovered by subtraction. The groups are the rows sharing the values of
+       any proper subset of ``by``: with one dimension, all rows; with two (A, B), all rows, each
+       A-row and each B-column. In every group the ``n`` column and the outcome column
+       (upheld/overturned together) must have zero or at least two hidden cells; when exactly one
+       is hidden, the visible row of that group with the smallest ``n`` is hidden as well, and
+       this repeats until nothing changes (for cross tables, rows that are alone in a group are
+       picked last: they equal a published marginal, so hiding them protects nothing). A group
+       of one row cannot be protected inside the table: its total is that row, suppressed by the
+       same rule wherever it is published. Sparse cross tables can lose most of their cells; that
+       is the price of the rule. The rule is per call: it does not coordinate with the choices
+       made for the marginal tables themselves. It is applied to multi-valued breakdowns too, although their
+       rows do not add up to a total: it costs little and is safer. Rows cut off by ``top`` are
+       dropped after suppression, never before.
     Suppressed values are NA; the row stays, with ``suppressed`` True and ``suppression_reason``
     one of 'small n', 'small count', 'complementary'.
 
@@ -54,6 +61,7 @@ Filters
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -558,7 +566,7 @@ def _complement(
     implies: Mapping[str, Sequence[str]],
     size: pd.Series,
 ) -> pd.Series:
-    """Secondary suppression: no line of the table may hold exactly one hidden cell per column.
+    """Secondary suppression: no marginal group may hold exactly one hidden cell per column.
 
     ``masks`` maps column-group names to boolean hidden masks (modified in place); ``implies``
     says which other masks follow when a cell is hidden (hiding n hides the outcome too).
@@ -567,14 +575,22 @@ def _complement(
     extra = pd.Series(False, index=df.index)
     if not by or len(df) < 2:
         return extra
+    # Every proper subset of ``by`` (the empty one included) is a published marginal: the
+    # rows sharing its values add up to a total that can be read elsewhere.
     lines = []
-    for d in by:
-        others = [b for b in by if b != d]
-        if others:
-            key = df.groupby(others, dropna=False, sort=False).ngroup().to_numpy()
-        else:
-            key = np.zeros(len(df), dtype=int)
-        lines.append(pd.Series(key, index=df.index))
+    for size_ in range(len(by)):
+        for fixed in itertools.combinations(by, size_):
+            if fixed:
+                key = df.groupby(list(fixed), dropna=False, sort=False).ngroup().to_numpy()
+            else:
+                key = np.zeros(len(df), dtype=int)
+            lines.append(pd.Series(key, index=df.index))
+    # Prefer complements that are not alone in some group: such a row equals a published
+    # marginal, so hiding it protects nothing. Cost = (alone somewhere, n); smallest first.
+    alone = np.zeros(len(df), dtype=bool)
+    for key in lines[1:]:
+        alone |= (key.groupby(key).transform("size") == 1).to_numpy()
+    cost = pd.Series(alone * (float(size.max()) + 1.0) + size.astype(float), index=df.index)
     changed = True
     while changed:
         changed = False
@@ -586,7 +602,7 @@ def _complement(
                 candidates = lone & ~mask
                 if not candidates.any():
                     continue
-                pick = size[candidates].groupby(key[candidates]).idxmin()
+                pick = cost[candidates].groupby(key[candidates]).idxmin()
                 for idx in pick.to_numpy():
                     for target in (name, *implies.get(name, ())):
                         masks[target].loc[idx] = True
@@ -787,7 +803,7 @@ def letter_volumes(
     """Letters and items per decision period, with the per-letter shape and timeliness.
 
     Columns: the period (``decision_year`` / ``decision_quarter`` / ``decision_month``; none
-    when ``period`` is None), ``letters``, ``items`` (decided items), ``items_per_letter``,
+    when ``period`` is None), ``n_letters``, ``n_items`` (decided items), ``items_per_letter``,
     ``multi_item_letters`` and ``share_multi_item`` (letters deciding more than one item),
     ``mean_days`` and ``median_days`` (assignment to decision), ``suppressed``.
 
@@ -848,15 +864,15 @@ def letter_volumes(
     out = df[by].copy()
     if period == "decision_year":
         out[period] = out[period].astype("Int64")
-    out["letters"] = pd.array(letters, dtype="Int64")
-    out["items"] = pd.array(items, dtype="Int64")
+    out["n_letters"] = pd.array(letters, dtype="Int64")
+    out["n_items"] = pd.array(items, dtype="Int64")
     out["items_per_letter"] = pd.array(items / letters.where(letters > 0), dtype="Float64")
     out["multi_item_letters"] = pd.array(multi, dtype="Int64")
     out["share_multi_item"] = pd.array(multi / letters.where(letters > 0), dtype="Float64")
     out["mean_days"] = pd.array(df["mean_days"], dtype="Float64")
     out["median_days"] = pd.array(df["median_days"], dtype="Float64")
-    out.loc[hide_letters, ["letters", "items_per_letter"]] = pd.NA
-    out.loc[hide_items, ["items", "items_per_letter"]] = pd.NA
+    out.loc[hide_letters, ["n_letters", "items_per_letter"]] = pd.NA
+    out.loc[hide_items, ["n_items", "items_per_letter"]] = pd.NA
     out.loc[hide_multi, ["multi_item_letters", "share_multi_item"]] = pd.NA
     out.loc[hide_days, ["mean_days", "median_days"]] = pd.NA
     out["suppressed"] = (hide_letters | hide_items | hide_multi | hide_days).to_numpy()

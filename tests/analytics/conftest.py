@@ -97,6 +97,7 @@ def db() -> DB:
     return DB()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_db() -> Callable[[], DB]:
+    """The DB class itself, for tests and module-scoped fixtures that need several databases."""
     return DB

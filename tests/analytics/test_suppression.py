@@ -118,13 +118,14 @@ def test_multi_valued_breakdown_gets_the_across_row_rule_too(db):
 
 
 def lines_ok(df: pd.DataFrame, by: list[str], col: str) -> bool:
-    """True when no line (all but one dimension fixed) has exactly one hidden cell in col."""
-    for d in by:
-        others = [b for b in by if b != d]
-        groups = df.groupby(others, dropna=False) if others else [((), df)]
-        for _, g in groups:
-            if g[col].isna().sum() == 1:
-                return False
+    """True when no marginal group (a proper subset of by fixed) has one lone hidden cell."""
+    for size in range(len(by)):
+        for fixed in itertools.combinations(by, size):
+            groups = df.groupby(list(fixed), dropna=False) if fixed else [((), df)]
+            for _, g in groups:
+                # a one-row group equals its own marginal: nothing inside the table can help
+                if len(g) > 1 and g[col].isna().sum() == 1:
+                    return False
     return True
 
 
@@ -178,3 +179,16 @@ def test_random_tables_never_leave_a_lone_hidden_cell(make_db, seed):
         # a visible rate always has visible counts behind it
         vis = df[df.uphold_rate.notna()]
         assert vis.upheld.notna().all() and vis.overturned.notna().all()
+
+
+def test_sparse_cross_table_protects_against_the_grand_total(db):
+    # ca_source x reviewer_source where the small cell is alone in its row and its column:
+    # only the grand total could give it away, so a second cell must go.
+    db.items(40, 25, ca_guideline_sources=["ODG"], reviewer_guideline_sources=["MTUS"])
+    db.items(30, 15, ca_guideline_sources=["ODG"], reviewer_guideline_sources=["ODG"])
+    db.items(35, 20, ca_guideline_sources=["MTUS"], reviewer_guideline_sources=["MTUS"])
+    db.items(4, 3, ca_guideline_sources=[], reviewer_guideline_sources=["none"])
+    by = ["ca_source", "reviewer_source"]
+    df = uphold_rates(db.con, by)
+    assert lines_ok(df, by, "n") and lines_ok(df, by, "upheld")
+    assert df.suppressed.sum() >= 2
