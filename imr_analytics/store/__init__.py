@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import duckdb
+if TYPE_CHECKING:  # duckdb is imported by callers; worker processes never need it
+    import duckdb
 
 SCHEMA_VERSION = "1"
 

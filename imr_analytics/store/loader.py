@@ -29,10 +29,10 @@ from pathlib import Path
 import pyarrow as pa
 
 from .. import vocab
-from ..extract import ExtractionError, extract_document
-from ..parse import PARSER_VERSION, ParseFailure, parse_letter
+from ..parse import PARSER_VERSION
 from .database import open_database
-from .rows import CITATION_COLUMNS, ITEM_COLUMNS, LETTER_COLUMNS, letter_rows
+from .rows import CITATION_COLUMNS, ITEM_COLUMNS, LETTER_COLUMNS
+from .worker import process_file, reparse_task
 
 BATCH_FILES = 1000
 BATCH_BYTES = 64 * 1024 * 1024
@@ -73,9 +73,9 @@ DOCUMENT_COLUMNS = (
 )
 DOCUMENT_TYPES = {"byte_size": pa.int64(), "page_count": pa.int32()}
 
-# Parse failures that mean "this is not a letter we know" rather than "a letter we
-# could not read": they are reported at the detect stage.
-_DETECT_REASONS = {"empty_text", "not_an_imr_letter", "unknown_layout"}
+# DuckDB's buffer pool for a load: enough for the batch inserts, small enough that a
+# 100,000-letter load stays well under 1 GiB with its workers (it spills to disk).
+LOAD_MEMORY_LIMIT = "512MB"
 
 
 @dataclass
@@ -185,55 +185,6 @@ def _batches(
             batch, size = [], 0
     if batch:
         yield batch
-
-
-# --- work done in the worker processes ----------------------------------------------------
-
-
-def process_file(task: tuple[str, bytes, str]) -> tuple:
-    """Extract, parse and classify one file. Runs in a worker; never raises."""
-    path, data, sha = task
-    try:
-        extracted = extract_document(path, data)
-    except ExtractionError as exc:
-        return ("error", path, sha, "extract", str(exc))
-    except Exception as exc:  # noqa: BLE001 - a broken file must not stop the load
-        return ("error", path, sha, "extract", f"extractor failed: {type(exc).__name__}: {exc}")
-    text = extracted.text.replace("\x00", "")
-    doc = (
-        sha,
-        path,
-        extracted.source_format,
-        extracted.extractor,
-        len(data),
-        extracted.page_count,
-        text,
-    )
-    return parse_document(path, sha, text, doc)
-
-
-def parse_document(path: str, sha: str, text: str, doc: tuple | None) -> tuple:
-    result = parse_letter(text)
-    if isinstance(result, ParseFailure):
-        stage = "detect" if result.reason in _DETECT_REASONS else "parse"
-        return ("failed", doc, path, sha, stage, f"{result.reason}: {result.detail}")
-    try:
-        rows = letter_rows(result, source_path=path, content_sha256=sha)
-    except Exception as exc:  # noqa: BLE001
-        return (
-            "failed",
-            doc,
-            path,
-            sha,
-            "parse",
-            f"could not build rows: {type(exc).__name__}: {exc}",
-        )
-    return ("ok", doc, path, sha, result.layout, rows)
-
-
-def _reparse_task(task: tuple[str, str, str]) -> tuple:
-    sha, path, text = task
-    return parse_document(path, sha, text, None)
 
 
 # --- the main process ---------------------------------------------------------------------
@@ -439,6 +390,7 @@ def load_paths(
     started = time.perf_counter()
     total = sum(1 for _ in iter_files(paths)) if sys.stderr.isatty() else None
     con = open_database(db_path)
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
     pool = None
     progress = _Progress(log, "load", total)
     try:
@@ -486,6 +438,7 @@ def reparse_database(
     summary = LoadSummary(command="reparse")
     started = time.perf_counter()
     con = open_database(db_path)
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
     total = con.execute("SELECT count(*) FROM documents").fetchone()[0]
     reader = con.cursor()
     pool = _pool(workers) if total >= POOL_THRESHOLD else None
@@ -504,9 +457,9 @@ def reparse_database(
             summary.documents_read += len(rows)
             tasks = [(sha, path, text) for sha, path, text in rows]
             if pool is not None:
-                results = list(pool.map(_reparse_task, tasks, chunksize=max(1, len(tasks) // 32)))
+                results = list(pool.map(reparse_task, tasks, chunksize=max(1, len(tasks) // 32)))
             else:
-                results = [_reparse_task(t) for t in tasks]
+                results = [reparse_task(t) for t in tasks]
             writer.write(results, [])
             progress.update(len(rows))
         _record_run(con, summary, started)

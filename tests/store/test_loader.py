@@ -1,0 +1,210 @@
+"""Loader behaviour: bad input quarantined with reasons, idempotency, duplicates, locks, reparse."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from fpdf import FPDF
+
+from imr_analytics.cli import main
+from imr_analytics.store.loader import load_paths, reparse_database
+from imr_analytics.synth import generate_corpus
+
+
+def _pdf_bytes(text: str, *, password: str | None = None) -> bytes:
+    pdf = FPDF()
+    if password:
+        pdf.set_encryption(owner_password="owner", user_password=password)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    for line in text.split("\n"):
+        pdf.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+@pytest.fixture()
+def mixed_folder(tmp_path: Path) -> tuple[Path, int]:
+    """Good synthetic letters mixed with every kind of bad file."""
+    folder = tmp_path / "in"
+    generate_corpus(folder / "good", 40, seed=11)
+    truth = folder / "good" / "truth.jsonl"
+    if truth.exists():  # the generator's answer key is not a letter; keep it out of this folder
+        truth.rename(tmp_path / "truth.jsonl")
+    good = sum(1 for p in (folder / "good").rglob("*") if p.is_file())
+    bad = folder / "bad"
+    bad.mkdir()
+    (bad / "empty.pdf").write_bytes(b"")
+    (bad / "empty.txt").write_bytes(b"")
+    (bad / "corrupt.pdf").write_bytes(_pdf_bytes("Case Number: CM16-0000001")[:400])
+    (bad / "locked.pdf").write_bytes(_pdf_bytes("Case Number: CM16-0000002", password="secret"))
+    (bad / "image.png").write_bytes(bytes(range(256)) * 20)
+    (bad / "fake.pdf").write_bytes(b"this is not a pdf at all")
+    (bad / "minutes.txt").write_text("Board meeting minutes\nThe budget was approved.\n")
+    (bad / "scanned.pdf").write_bytes(_pdf_bytes(""))  # a PDF with no text layer
+    (bad / "broken-letter.txt").write_text(
+        "Case Number: CM16-0000003\nHOW THE IMR FINAL DETERMINATION WAS MADE\nCLINICAL CASE SUMMARY\nText.\n"
+    )
+    return folder, good
+
+
+def test_mixed_folder_loads_every_good_file_and_lists_every_bad_one(mixed_folder, tmp_path: Path, capsys) -> None:
+    folder, good = mixed_folder
+    db = tmp_path / "mixed.duckdb"
+    assert main(["load", str(folder), "--db", str(db), "--workers", "2"]) == 0
+    out = capsys.readouterr().out
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM letters").fetchone()[0] == good
+    errors = dict(con.execute("SELECT regexp_extract(source_path, '[^/]+$'), stage || ' ' || reason FROM load_errors").fetchall())
+    con.close()
+    assert set(errors) == {
+        "empty.pdf",
+        "empty.txt",
+        "corrupt.pdf",
+        "locked.pdf",
+        "image.png",
+        "fake.pdf",
+        "minutes.txt",
+        "scanned.pdf",
+        "broken-letter.txt",
+    }
+    assert "empty" in errors["empty.pdf"]
+    assert "password" in errors["locked.pdf"]
+    assert errors["corrupt.pdf"].startswith("extract") and "not a readable PDF" in errors["corrupt.pdf"]
+    assert "binary" in errors["image.png"]
+    assert "not a PDF" in errors["fake.pdf"]
+    assert errors["minutes.txt"].startswith("detect not_an_imr_letter")
+    assert errors["scanned.pdf"].startswith("detect empty_text")
+    assert errors["broken-letter.txt"].startswith("parse missing_section")
+    for name in errors:  # the summary names every bad file
+        assert name in out
+    assert f"loaded:      {good} letters" in out
+
+
+def test_second_load_adds_nothing(mixed_folder, tmp_path: Path) -> None:
+    folder, good = mixed_folder
+    db = tmp_path / "twice.duckdb"
+    first = load_paths([folder], db, workers=1, log=lambda _: None)
+    con = duckdb.connect(str(db), read_only=True)
+    counts = [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("documents", "letters", "items", "citations", "load_errors")]
+    con.close()
+    second = load_paths([folder], db, workers=1, log=lambda _: None)
+    con = duckdb.connect(str(db), read_only=True)
+    again = [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("documents", "letters", "items", "citations", "load_errors")]
+    con.close()
+    assert again == counts
+    assert first.letters_loaded == good
+    assert second.letters_loaded == 0 and second.files_quarantined == 0
+    assert second.files_skipped == first.files_seen
+
+
+def test_same_case_number_in_two_files_is_one_letter_and_reported(tmp_path: Path) -> None:
+    generate_corpus(tmp_path / "c", 3, seed=5)
+    letters = sorted(p for p in (tmp_path / "c").rglob("synthetic-*") if p.is_file())
+    copy = tmp_path / "c" / "zz-copy.txt"
+    copy.write_text(letters[0].read_text() + "\n")  # other bytes, same case number
+    summary = load_paths([tmp_path / "c"], tmp_path / "d.duckdb", workers=1, log=lambda _: None)
+    assert summary.duplicates == 1
+    assert summary.letters_loaded == len(letters)
+    con = duckdb.connect(str(tmp_path / "d.duckdb"), read_only=True)
+    (dup_path, kept) = con.execute("SELECT source_path, kept_source_path FROM letter_duplicates").fetchone()
+    assert dup_path.endswith("zz-copy.txt") and kept == str(letters[0])
+    # the duplicate's text is still kept in the raw layer: nothing is lost
+    assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == len(letters) + 1
+
+
+def test_nothing_readable_exits_non_zero(tmp_path: Path, capsys) -> None:
+    (tmp_path / "a.pdf").write_bytes(b"")
+    assert main(["load", str(tmp_path / "a.pdf"), "--db", str(tmp_path / "x.duckdb")]) == 1
+    assert main(["load", str(tmp_path / "missing-folder"), "--db", str(tmp_path / "x.duckdb")]) == 1
+    assert "no such file" in capsys.readouterr().out
+
+
+def test_second_writer_gets_one_sentence(tmp_path: Path) -> None:
+    db = tmp_path / "busy.duckdb"
+    holder = duckdb.connect(str(db))
+    try:
+        (tmp_path / "l.txt").write_text("x")
+        proc = subprocess.run(
+            [sys.executable, "-m", "imr_analytics", "load", str(tmp_path / "l.txt"), "--db", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        )
+    finally:
+        holder.close()
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "in use by another process" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_reparse_rebuilds_from_stored_text_without_the_files(tmp_path: Path) -> None:
+    generate_corpus(tmp_path / "c", 25, seed=3)
+    db = tmp_path / "r.duckdb"
+    load_paths([tmp_path / "c"], db, workers=1, log=lambda _: None)
+    con = duckdb.connect(str(db))
+    before = con.execute("SELECT * FROM items ORDER BY letter_id, item_no").fetchall()
+    con.execute("DELETE FROM items WHERE item_no > 1")  # damage the core layer
+    con.close()
+    for p in (tmp_path / "c").rglob("*"):
+        if p.is_file():
+            p.unlink()  # the source files are gone
+    summary = reparse_database(db, workers=1, log=lambda _: None)
+    con = duckdb.connect(str(db), read_only=True)
+    after = con.execute("SELECT * FROM items ORDER BY letter_id, item_no").fetchall()
+    runs = con.execute("SELECT command FROM load_runs ORDER BY started_at").fetchall()
+    con.close()
+    assert after == before
+    assert summary.letters_loaded > 0
+    assert [r[0] for r in runs] == ["load", "reparse"]
+
+
+def test_generated_letters_parse_back_to_their_truth(tmp_path: Path) -> None:
+    """Every layout and extraction style, through the loader, against the generator's truth."""
+    corpus = tmp_path / "synthetic"
+    generate_corpus(corpus, 400, seed=7)
+    truth_file = next(corpus.rglob("truth.jsonl"))
+    truth = [json.loads(line) for line in truth_file.read_text().splitlines()]
+    truth_file.rename(tmp_path / "truth.jsonl")
+    db = tmp_path / "s.duckdb"
+    summary = load_paths([corpus], db, workers=2, log=lambda _: None)
+    assert summary.files_quarantined == 0, summary.quarantined[:5]
+    con = duckdb.connect(str(db), read_only=True)
+    layouts = {t["layout"] for t in truth}
+    styles = {t["style"] for t in truth}
+    assert len(layouts) == 7 and len(styles) >= 7
+    bad = []
+    for t in truth:
+        path = str(next(corpus.rglob(t["file"])))
+        row = con.execute(
+            "SELECT letter_id, case_number, decision_date, injury_date, patient_age, patient_sex, "
+            "reviewer_specialties, reviewer_licensure FROM letters WHERE source_path = ?",
+            [path],
+        ).fetchone()
+        if row is None:
+            bad.append((t["file"], "not loaded"))
+            continue
+        got = dict(zip(["case_number", "decision_date", "injury_date", "patient_age", "patient_sex", "reviewer_specialties", "reviewer_licensure"], row[1:], strict=True))
+        for k, v in got.items():
+            if (v.isoformat() if hasattr(v, "isoformat") else v) != t[k]:
+                bad.append((t["file"], t["layout"], t["style"], k, v, t[k]))
+        items = con.execute(
+            "SELECT disputed_text, decision, modified_request, ca_guideline_sources, reviewer_guideline_sources, "
+            "item_category, drug_class FROM items WHERE letter_id = ? ORDER BY item_no",
+            [row[0]],
+        ).fetchall()
+        want = [
+            (i["disputed_text"], i["decision"], i["modified_request"], i["ca_guideline_sources"], i["reviewer_guideline_sources"], i["item_category"], i["drug_class"])
+            for i in t["items"]
+        ]
+        if items != want:
+            bad.append((t["file"], t["layout"], t["style"], "items", items, want))
+    con.close()
+    assert not bad, "\n".join(map(str, bad[:20]))
