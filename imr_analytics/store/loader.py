@@ -432,7 +432,6 @@ def reparse_database(
     """Rebuild letters, items and citations from the stored text with the current parser.
 
     Runs in one transaction: if it fails half way the database is left as it was.
-    Documents are read in insertion order, so the same file is kept among duplicates.
     """
     log = log or (lambda line: print(line, file=sys.stderr))
     summary = LoadSummary(command="reparse")
@@ -440,11 +439,9 @@ def reparse_database(
     con = open_database(db_path)
     con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
     total = con.execute("SELECT count(*) FROM documents").fetchone()[0]
-    reader = con.cursor()
     pool = _pool(workers) if total >= POOL_THRESHOLD else None
     progress = _Progress(log, "reparse", total)
     try:
-        reader.execute("SELECT content_sha256, source_path, text FROM documents")
         con.begin()
         con.execute("DELETE FROM citations")
         con.execute("DELETE FROM items")
@@ -452,10 +449,17 @@ def reparse_database(
         con.execute("DELETE FROM letter_duplicates")
         con.execute("DELETE FROM load_errors WHERE stage IN ('detect', 'parse', 'store')")
         writer = _Writer(con, summary, transactional=False)
-        while rows := reader.fetchmany(BATCH_FILES):
+        last_rowid = -1
+        # Keyset pages in insertion order: bounded memory however many documents, and
+        # the same file is kept among duplicates as in the original load.
+        while rows := con.execute(
+            "SELECT rowid, content_sha256, source_path, text FROM documents WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            [last_rowid, BATCH_FILES],
+        ).fetchall():
+            last_rowid = rows[-1][0]
             summary.files_seen += len(rows)
             summary.documents_read += len(rows)
-            tasks = [(sha, path, text) for sha, path, text in rows]
+            tasks = [(sha, path, text) for _, sha, path, text in rows]
             if pool is not None:
                 results = list(pool.map(reparse_task, tasks, chunksize=max(1, len(tasks) // 32)))
             else:
@@ -471,7 +475,6 @@ def reparse_database(
         progress.close()
         if pool is not None:
             pool.shutdown()
-        reader.close()
         con.close()
     summary.elapsed_s = time.perf_counter() - started
     return summary
