@@ -265,14 +265,15 @@ def rate_bars(
     )
 
 
-def _title(text: str, subtitle: str | None, df: pd.DataFrame) -> alt.Title:
+def _title(text: str, subtitle: str | None, df: pd.DataFrame, intervals: bool = True) -> alt.Title:
+    """Title plus the notes a reader needs: interval method, suppression, multi-valued dims."""
     method = df.attrs.get("method", "wilson")
+    level = 1 - float(df.attrs.get("alpha", 0.05))
     min_cell = int(df.attrs.get("min_cell", 11))
     sub = [subtitle] if subtitle else []
-    sub.append(
-        f"Whiskers/bands: 95% {'Wilson' if method == 'wilson' else 'Clopper-Pearson'} interval. "
-        f"Grey: suppressed, counts 1-{min_cell - 1} and their complements."
-    )
+    name = "Wilson" if method == "wilson" else "Clopper-Pearson"
+    shown = f"Whiskers/bands: {level:.0%} {name} interval. " if intervals else ""
+    sub.append(f"{shown}Grey: suppressed, counts 1-{min_cell - 1} and their complements.")
     multi = df.attrs.get("multi_valued") or []
     if multi:
         names = ", ".join(_label(d) for d in multi)
@@ -474,7 +475,9 @@ def source_heatmap(
         width=alt.Step(cell * 1.4), height=alt.Step(cell * 0.75)
     )
     return chart.properties(
-        title=_title(title or f"Uphold rate: {_label(y)} x {_label(x)}", subtitle, df)
+        title=_title(
+            title or f"Uphold rate: {_label(y)} x {_label(x)}", subtitle, df, intervals=False
+        )
     )
 
 

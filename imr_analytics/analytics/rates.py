@@ -43,9 +43,9 @@ Suppression rule (CMS cell-size rule; ``min_cell`` = 11 by default)
        of one row cannot be protected inside the table: its total is that row, suppressed by the
        same rule wherever it is published. Sparse cross tables can lose most of their cells; that
        is the price of the rule. The rule is per call: it does not coordinate with the choices
-       made for the marginal tables themselves. It is applied to multi-valued breakdowns too, although their
-       rows do not add up to a total: it costs little and is safer. Rows cut off by ``top`` are
-       dropped after suppression, never before.
+       made for the marginal tables themselves. It is applied to multi-valued breakdowns too,
+       although their rows do not add up to a total: it costs little and is safer. Rows cut off
+       by ``top`` are dropped after suppression, never before.
     Suppressed values are NA; the row stays, with ``suppressed`` True and ``suppression_reason``
     one of 'small n', 'small count', 'complementary'.
 
@@ -67,6 +67,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from statistics import NormalDist
+from types import MappingProxyType
 from typing import Any, Literal
 
 import duckdb
@@ -369,7 +370,8 @@ def _dims() -> dict[str, Dimension]:
     return {d.name: d for d in dims}
 
 
-DIMENSIONS: Mapping[str, Dimension] = _dims()
+# Read-only: the notebooks and the report read it, nobody should change it in passing.
+DIMENSIONS: Mapping[str, Dimension] = MappingProxyType(_dims())
 
 # Columns of the base relation besides the dimensions (usable in a raw SQL ``where``).
 _EXTRA_COLUMNS = {
