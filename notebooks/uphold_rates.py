@@ -27,7 +27,7 @@ title: str = "IMR uphold rates"  # report title
 
 # %%
 from imr_analytics.analytics import rate_bars, rate_trend, small_multiples, source_heatmap  # noqa: E402
-from imr_analytics.reports.nbkit import Report, fmt_count, fmt_num, fmt_pct  # noqa: E402
+from imr_analytics.reports.nbkit import Report, fmt_count, fmt_interval, fmt_num, fmt_pct  # noqa: E402
 
 rep = Report.open("uphold_rates", globals())
 rep.title_block(
@@ -47,13 +47,10 @@ def _first(df, column):
 
 
 headline = [
-    ("Letters", fmt_count(_first(totals, "letters"))),
-    ("Decided items", fmt_count(_first(totals, "items"))),
+    ("Letters", fmt_count(_first(totals, "n_letters"))),
+    ("Decided items", fmt_count(_first(totals, "n_items"))),
     ("Uphold rate", fmt_pct(_first(overall, "uphold_rate"))),
-    (
-        "95% interval",
-        f"{fmt_pct(_first(overall, 'ci_low'))} \u2013 {fmt_pct(_first(overall, 'ci_high'))}",
-    ),
+    ("95% interval", fmt_interval(_first(overall, "ci_low"), _first(overall, "ci_high"))),
     ("Items per letter", fmt_num(_first(totals, "items_per_letter"), 2)),
     ("Letters with >1 item", fmt_pct(_first(totals, "share_multi_item"))),
     ("Median days assigned\u2192decision", fmt_num(_first(totals, "median_days"))),
@@ -68,7 +65,7 @@ rep.email_summary(
     headline[:4],
     rep.rate_table_html(by_category, caption="Uphold rate by treatment category"),
     subject=f"{rep.params['title']}: {fmt_pct(_first(overall, 'uphold_rate'))} upheld, "
-    f"{fmt_count(_first(totals, 'items'))} items",
+    f"{fmt_count(_first(totals, 'n_items'))} items",
 )
 
 # %%
@@ -80,7 +77,7 @@ rep.heading(
 )
 rep.volume_table(by_year, caption="Letters and items by decision year")
 volumes = rep.volumes(rep.period)
-rep.volume_chart(volumes, measure="letters", title=f"Letters per {rep.period}")
+rep.volume_chart(volumes, measure="n_letters", title=f"Letters per {rep.period}")
 
 # %%
 rep.heading(

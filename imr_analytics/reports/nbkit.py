@@ -25,7 +25,7 @@ import pandas as pd
 from imr_analytics.reports.bundles import CHART_META_KEY, PROVENANCE_MIME, SUMMARY_MIME
 from imr_analytics.reports.errors import ReportParameterError
 
-__all__ = ["Report", "esc", "fmt_count", "fmt_pct", "html_table"]
+__all__ = ["Report", "esc", "fmt_count", "fmt_interval", "fmt_num", "fmt_pct", "html_table"]
 
 PERIODS = ("year", "quarter", "month")
 INTERVALS = ("wilson", "clopper-pearson")
@@ -76,11 +76,15 @@ def fmt_num(value: Any, digits: int = 1) -> str:
     return DASH if _isna(value) else f"{float(value):,.{digits}f}"
 
 
-def _fmt_ci(row: Mapping[str, Any]) -> str:
-    lo, hi = row.get("ci_low"), row.get("ci_high")
-    if _isna(lo) or _isna(hi):
+def fmt_interval(low: Any, high: Any, sep: str = "\u2013") -> str:
+    """An interval as 'low-high%'; a single en dash when suppressed."""
+    if _isna(low) or _isna(high):
         return DASH
-    return f"{float(lo) * 100:.1f}\u2013{float(hi) * 100:.1f}%"
+    return f"{float(low) * 100:.1f}{sep}{float(high) * 100:.1f}%"
+
+
+def _fmt_ci(row: Mapping[str, Any]) -> str:
+    return fmt_interval(row.get("ci_low"), row.get("ci_high"))
 
 
 def _label_value(value: Any) -> str:
@@ -227,7 +231,41 @@ class Report:
             rep.where["item_category"] = [params["category"]]
         if params.get("specialties"):
             rep.where["reviewer_specialty"] = list(params["specialties"])
+        if params.get("item_pattern"):
+            rep.where["item_pattern"] = rep.match_patterns(str(params["item_pattern"]))
         return rep
+
+    def match_patterns(self, wanted: str) -> list[str]:
+        """Item patterns for an ``item_pattern`` parameter: the exact pattern, else all containing it.
+
+        Patterns are lower-case disputed text without quantities, so "Norco" finds "norco" and
+        "lumbar" finds every lumbar request. No match is an error that lists close candidates,
+        not an empty report.
+        """
+        category = self.where.get("item_category")
+        scope, args = "", []
+        if category:
+            scope = f" AND item_category IN ({', '.join('?' for _ in category)})"
+            args = list(category)
+        needle = wanted.strip().lower()
+        exact = self.con.execute(
+            f"SELECT DISTINCT item_pattern FROM items WHERE item_pattern = ?{scope}",
+            [needle, *args],
+        ).fetchall()
+        if exact:
+            return [exact[0][0]]
+        found = self.con.execute(
+            "SELECT item_pattern FROM items WHERE contains(lower(item_pattern), ?)"
+            f"{scope} GROUP BY item_pattern ORDER BY count(*) DESC, item_pattern",
+            [needle, *args],
+        ).fetchall()
+        if found:
+            return [row[0] for row in found]
+        where = f" in {', '.join(category)}" if category else ""
+        raise ReportParameterError(
+            f"no disputed item matches item_pattern {wanted!r}{where}; patterns are lower-case "
+            "request text without quantities, e.g. 'norco' or 'physical therapy'"
+        )
 
     @property
     def period_dim(self) -> str:
@@ -284,7 +322,7 @@ class Report:
         """``letter_volumes`` with the report's filters and ``min_cell``."""
         from imr_analytics.analytics import letter_volumes
 
-        return letter_volumes(
+        df = letter_volumes(
             self.con,
             period=period,
             where=self._where(where) or None,
@@ -292,6 +330,9 @@ class Report:
             date_to=self.date_to,
             min_cell=self.min_cell,
         )
+        # earlier versions of the helper named the counts letters/items
+        legacy = {"letters": "n_letters", "items": "n_items"}
+        return df.rename(columns={k: v for k, v in legacy.items() if k in df.columns})
 
     # -- output ---------------------------------------------------------------------------------
 
@@ -437,8 +478,8 @@ class Report:
                 )
             )
         cols += [
-            Column("Letters", lambda r: fmt_count(r.get("letters"))),
-            Column("Decided items", lambda r: fmt_count(r.get("items"))),
+            Column("Letters", lambda r: fmt_count(r.get("n_letters"))),
+            Column("Decided items", lambda r: fmt_count(r.get("n_items"))),
             Column("Items per letter", lambda r: fmt_num(r.get("items_per_letter"), 2)),
             Column("Letters with >1 item", lambda r: fmt_count(r.get("multi_item_letters"))),
             Column("Share with >1 item", lambda r: fmt_pct(r.get("share_multi_item"))),
@@ -464,15 +505,11 @@ class Report:
     ) -> None:
         """Build a chart from an aggregated result and display it as a static SVG image.
 
-        Nothing is drawn (a note says why) when the result has no rows or every value is
-        suppressed: an empty axis is worse than a sentence.
+        Nothing is drawn (a note says why) when the result has no rows: an empty axis is worse
+        than a sentence. Suppressed rows are drawn, as the chart builders mark them.
         """
         if df.empty:
             self.note("No chart: no decided items match the filters.")
-            return
-        rate_col = "uphold_rate" if "uphold_rate" in df.columns else None
-        if rate_col and df[rate_col].isna().all():
-            self.note(f"No chart: every value is suppressed (counts below {self.min_cell}).")
             return
         chart = builder(df, **kwargs)
         self.show_chart(chart, alt_text=alt_text or kwargs.get("title"), email=email)
@@ -490,7 +527,7 @@ class Report:
         )
 
     def volume_chart(
-        self, df: pd.DataFrame, *, measure: str = "letters", title: str, email: bool = False
+        self, df: pd.DataFrame, *, measure: str = "n_letters", title: str, email: bool = False
     ) -> None:
         """Bars of a ``letter_volumes`` column per period (suppressed periods left as gaps)."""
         import altair as alt
@@ -500,8 +537,8 @@ class Report:
             self.note("No chart: nothing to count under these filters.")
             return
         labels = {
-            "letters": "Letters",
-            "items": "Decided items",
+            "n_letters": "Letters",
+            "n_items": "Decided items",
             "median_days": "Median days, assignment to decision",
             "mean_days": "Mean days, assignment to decision",
             "items_per_letter": "Items per letter",
@@ -513,10 +550,16 @@ class Report:
             }
             for _, r in df.iterrows()
         ]
+        slanted = len(data) > 6
         base = alt.Chart(alt.Data(values=data)).encode(
-            x=alt.X("period:O", title=None, axis=alt.Axis(labelAngle=-40 if len(data) > 8 else 0))
+            x=alt.X(
+                "period:O",
+                title=None,
+                sort=[d["period"] for d in data],
+                axis=alt.Axis(labelAngle=-45 if slanted else 0, labelOverlap=False),
+            )
         )
-        if measure in {"letters", "items"}:
+        if measure in {"n_letters", "n_items"}:
             mark = base.mark_bar(color="#2f5d8a").encode(
                 y=alt.Y("value:Q", title=labels.get(measure, measure))
             )
@@ -524,7 +567,16 @@ class Report:
             mark = base.mark_line(point=True, color="#2f5d8a").encode(
                 y=alt.Y("value:Q", title=labels.get(measure, measure))
             )
-        chart = mark.properties(width=max(260, min(640, 34 * len(data))), height=200, title=title)
+        subtitle = (
+            [f"Blank: suppressed (fewer than {self.min_cell})."]
+            if any(d["value"] is None for d in data)
+            else []
+        )
+        chart = mark.properties(
+            width=alt.Step(44 if not slanted else 26),
+            height=200,
+            title=alt.Title(title, subtitle=subtitle),
+        )
         self.show_chart(chart, alt_text=title, email=email)
 
     def text_samples(
@@ -627,8 +679,8 @@ class Report:
             if not shown.empty:
                 first = str(shown["decision_month"].iloc[0])
                 last = str(shown["decision_month"].iloc[-1])
-        letters = totals["letters"].iloc[0] if not totals.empty else 0
-        items = totals["items"].iloc[0] if not totals.empty else 0
+        letters = totals["n_letters"].iloc[0] if not totals.empty else 0
+        items = totals["n_items"].iloc[0] if not totals.empty else 0
         versions = {}
         for key, sql in {
             "parser_versions": "SELECT DISTINCT parser_version FROM letters",

@@ -9,6 +9,7 @@ no network references so the report opens in a mail client, an air-gapped laptop
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -185,6 +186,14 @@ def _kernel_name(requested: str | None) -> str:
 # -- running ------------------------------------------------------------------------------------
 
 
+class _KnownParameters(logging.Filter):
+    """Drop papermill's 'Passed unknown parameter' warning: its regex cannot read ``str | None``
+    annotations, and every parameter has already been checked against the cell here."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Passed unknown parameter" not in record.getMessage()
+
+
 def _marker_lines(script: Path) -> list[int]:
     """1-based line numbers of the ``# %%`` cell markers, in order."""
     lines = script.read_text(encoding="utf-8").splitlines()
@@ -331,6 +340,9 @@ def run_report(
         input_path = tmp_dir / f"{name}.ipynb"
         output_path = tmp_dir / f"{name}.executed.ipynb"
         nbformat.write(source_nb, input_path)
+        pm_logger = logging.getLogger("papermill")
+        quiet = _KnownParameters()
+        pm_logger.addFilter(quiet)
         try:
             executed = papermill.execute_notebook(
                 str(input_path),
@@ -351,6 +363,8 @@ def run_report(
             raise _execution_error(
                 exc, name=name, script=script, source_nb=source_nb, executed_path=failed_copy
             ) from None
+        finally:
+            pm_logger.removeFilter(quiet)
 
     data = extract_report_data(executed)
     if not data.provenance:
