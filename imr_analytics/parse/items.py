@@ -48,7 +48,8 @@ _CONCLUSION_LINE = re.compile(
 # remainder, which is what per-item statistics must count.
 _MODIFIED_MARKERS = re.compile(
     r"was\s+the\s+original\s+request|was\s+authorized\s+by\s+the\s+Claims\s+Administrator"
-    r"|The\s+Claims\s+Administrator\s+authorized|The\s+remaining\s+IMR\s+eligible\s+portion",
+    r"|The\s+Claims\s+Administrator\s+authorized|The\s+remaining\s+IMR\s+eligible\s+portion"
+    r"|leaving\s+the\s+original\s+request|^The\s+original\s+request\s*,",
     re.IGNORECASE,
 )
 _ORIGINAL_REQUEST = re.compile(r"was\s+the\s+original\s+request", re.IGNORECASE)

@@ -31,6 +31,10 @@ def normalize_text(raw: str) -> str:
     text = raw
     if _INVISIBLE_RE.search(text):
         text = _INVISIBLE_RE.sub("", text)
+    if "\ufffe" in text:
+        # PDFium marks a line-end hyphen with U+FFFE and drops the line break
+        # ("range-of\ufffemotion"). These are nearly always real compound hyphens.
+        text = text.replace("\ufffe", "-")
     text = text.replace("\r\n", "\n")
     if _BREAKS_RE.search(text):
         text = _BREAKS_RE.sub("\n", text)

@@ -401,3 +401,36 @@ def test_heading_after_abbreviation_and_after_a_rationale_missing_its_period() -
         "Lidoderm 5% patches, Qty. 30 with 2 refills",
     ]
     assert letter.items[0].rationale.endswith("not medically necessary")
+
+
+def test_pdfium_line_end_hyphen_mark_becomes_a_hyphen() -> None:
+    text = (
+        HEADER_RAW
+        + HOW
+        + ITEMS.replace(
+            "Decision based on Non-MTUS Citation Official",
+            "Decision based on Non\ufffeMTUS Citation Official",
+        )
+    )
+    letter = _ok(text.replace("He\nreports", "He x\uffferay\nreports"))
+    assert letter.items[1].ca_guideline_sources == ["ODG"]
+    assert "\ufffe" not in letter.case_summary and "x-ray" in letter.case_summary
+
+
+def test_second_modified_template_wrapped_before_the_original_request() -> None:
+    items = (
+        "Psychiatric evaluation was the original request. The Claims Administrator authorized an Evaluation\n"
+        "only for a Psychiatric evaluation, leaving the original request IMR eligible.\n"
+        "The original request, Psychiatric evaluation is: Overturned\n"
+        "Claims Administrator guideline: Decision based on MTUS Stress-Related Conditions 2004.\n"
+        "MAXIMUS guideline: Decision based on MTUS Stress-Related Conditions 2004.\n"
+        "Decision rationale: Indicated. The request is medically necessary.\n"
+    )
+    item = _ok(HEADER_RAW + HOW + ITEMS + items).items[3]
+    assert item.item_text.startswith("Psychiatric evaluation was the original request.")
+    assert item.item_text.endswith("The original request, Psychiatric evaluation is")
+    assert (item.disputed_text, item.modified_request, item.decision) == (
+        "Psychiatric evaluation",
+        True,
+        "overturned",
+    )
