@@ -106,11 +106,11 @@ def _svg_to_png(svg: str) -> bytes:
     return vl_convert.svg_to_png(svg, scale=2.0)
 
 
-def _pct(value: Any) -> str:
-    try:
-        return f"{float(value) * 100:.1f}%"
-    except (TypeError, ValueError):
-        return "n/a"
+def _display_width(png: bytes) -> str:
+    """``width`` attribute showing a 2x PNG at its CSS size (clients ignore srcset)."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 24:
+        return ""
+    return f' width="{int.from_bytes(png[16:20], "big") // 2}"'
 
 
 def _headline_html(headline: Sequence[Mapping[str, Any]]) -> str:
@@ -167,10 +167,9 @@ def build_message(
 
     esc = html.escape
     chart_html = "".join(
-        f'<p style="margin:16px 0 4px;font-weight:bold;color:#243b53">{esc(t)}</p>'
-        f'<img src="cid:{cid[1:-1]}" alt="{esc(t, quote=True)}" '
-        'style="max-width:100%;height:auto;border:0;display:block">'
-        for cid, _, t in images
+        f'<img src="cid:{cid[1:-1]}" alt="{esc(t, quote=True)}"{_display_width(png)} '
+        'style="max-width:100%;height:auto;border:0;display:block;margin:16px 0 0">'
+        for cid, png, t in images
     )
     period = prov.get("date_range") or ""
     body = (
@@ -200,9 +199,10 @@ def build_message(
             disposition="inline",
         )
     msg.add_attachment(
-        result.html_path.read_bytes(),
-        maintype="text",
+        result.html_path.read_text(encoding="utf-8"),
         subtype="html",
+        charset="utf-8",
+        cte="base64",  # long lines (data-URI charts) are not allowed raw in SMTP
         filename=result.html_path.name,
     )
     return msg

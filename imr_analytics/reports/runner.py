@@ -375,6 +375,7 @@ def run_report(
     html = export_html(executed, provenance=data.provenance, title=str(title))
     nbformat.write(executed, nb_path)
     html_path.write_text(html, encoding="utf-8")
+    (out / f"{stem}.failed.ipynb").unlink(missing_ok=True)  # from an earlier, failed run
     return ReportResult(
         name=name,
         html_path=html_path,

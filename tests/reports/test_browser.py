@@ -1,0 +1,102 @@
+"""Each exported report in headless Chromium, offline: no console errors, every chart drawn.
+
+Skips only when /usr/bin/chromium is absent (a developer machine without it); CI installs it and
+sets IMR_REQUIRE_BROWSER=1, which turns that skip into a failure. Screenshots go to
+$IMR_SCREENSHOT_DIR when set (to look at them), else to the test's temp directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} not installed (apt-get install chromium) - browser test not run"
+        if os.environ.get("IMR_REQUIRE_BROWSER"):
+            pytest.fail(reason + ", but IMR_REQUIRE_BROWSER is set")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def test_reports_render_offline_in_chromium(
+    browser: Any, all_html: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    shots = Path(os.environ.get("IMR_SCREENSHOT_DIR") or tmp_path_factory.mktemp("screenshots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    for key, path in all_html.items():
+        context = browser.new_context(
+            offline=True, java_script_enabled=True, viewport={"width": 1100, "height": 900}
+        )
+        blocked: list[str] = []
+
+        def guard(route: Any, blocked: list[str] = blocked) -> None:
+            url = route.request.url
+            if url.startswith(("file:", "data:")):
+                route.continue_()
+            else:
+                blocked.append(url)
+                route.abort()
+
+        context.route("**/*", guard)
+        page = context.new_page()
+        problems: list[str] = []
+        page.on(
+            "console",
+            lambda m, p=problems: (
+                p.append(f"console {m.type}: {m.text}") if m.type in {"error", "warning"} else None
+            ),
+        )
+        page.on("pageerror", lambda e, p=problems: p.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r, p=problems: p.append(f"failed: {r.url}"))
+        page.on("dialog", lambda d, p=problems: (p.append(f"dialog: {d.message}"), d.dismiss()))
+        page.goto(path.resolve().as_uri(), wait_until="load")
+        page.wait_for_function("Array.from(document.images).every(i => i.complete)", timeout=15_000)
+        images = page.evaluate(
+            """Array.from(document.images).map(i => ({
+                alt: i.alt, w: i.naturalWidth, h: i.naturalHeight, shown: i.width
+            }))"""
+        )
+        svgs = page.evaluate(
+            "Array.from(document.querySelectorAll('svg')).map(s => s.getBBox().width)"
+        )
+        scripts = page.evaluate("document.scripts.length")
+        title = page.title()
+        page.screenshot(path=str(shots / f"{key}.png"), full_page=True)
+        context.close()
+
+        assert problems == [], (key, problems)
+        assert blocked == [], (key, blocked)
+        assert scripts == 0, key
+        assert images or svgs, f"{key}: no charts at all"
+        for img in images:
+            assert img["w"] > 0 and img["h"] > 0, (key, img)
+            assert img["shown"] > 0, (key, img)
+        assert all(w > 0 for w in svgs), key
+        assert title, key
+        assert (shots / f"{key}.png").stat().st_size > 20_000
