@@ -248,6 +248,11 @@ def _execution_error(
             if 0 <= snippet_no < len(code_lines):
                 where += f": {code_lines[snippet_no].strip()[:120]}"
         message = f"report {name!r} failed in {where}\n  {ename}: {evalue}"
+        if ename == "ModuleNotFoundError" and "imr_analytics" in evalue:
+            message += (
+                "\n  the Jupyter kernel runs a Python without imr-analytics; install a kernel "
+                f"for this one: {sys.executable} -m ipykernel install --sys-prefix --name python3"
+            )
         if executed_path:
             message += f"\n  executed notebook with the full traceback: {executed_path}"
         return ReportExecutionError(
