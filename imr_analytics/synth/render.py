@@ -70,53 +70,50 @@ def wrap(
     sentence, a conclusion the decision is read from) are never split.
     """
     out: list[tuple[str, int]] = []
-    cur: list[str] = []
-    n = 0
-    pos = -1
+    n = len(text)
     lo, hi = split_span
-    for w in text.split(" "):
-        lw = len(w)
-        pos += 1 + lw  # offset just past this token
-        if not cur:
-            if w:
-                cur.append(w)
-                n = lw
-            continue
-        if n + 1 + lw <= width:
-            cur.append(w)
-            n += 1 + lw
-            continue
-        room = width - n - 1
-        if hyphen_breaks and room > 2 and "-" in w:
-            i = w.rfind("-", 0, room)
-            if 0 < i < lw - 1 and w[i + 1] != "-":
-                cur.append(w[: i + 1])
-                out.append((" ".join(cur).rstrip(), HYPH))
-                cur = [w[i + 1 :]]
-                n = lw - i - 1
+    pos = 0
+    while pos < n:
+        while pos < n and text[pos] == " ":
+            pos += 1
+        if n - pos <= width:
+            if pos < n:
+                out.append((text[pos:].rstrip(), END))
+            break
+        limit = pos + width
+        sp = text.rfind(" ", pos, limit + 1)  # break at a space: line = text[pos:sp]
+        if hyphen_breaks:
+            hy = text.rfind("-", pos + 1, limit)  # break after a hyphen: line = text[pos:hy + 1]
+            if hy > sp + 1 and text[hy - 1] != " " and hy + 1 < n and text[hy + 1] not in " -":
+                out.append((text[pos : hy + 1], HYPH))
+                pos = hy + 1
                 continue
-        if (
-            split_words_p
-            and rng is not None
-            and lw >= 8
-            and room >= 5
-            and w.isalpha()
-            and lo <= pos - lw
-            and pos <= hi
-            and rng.random() < split_words_p
-        ):
-            k = min(room - 1, lw - 3)
-            cur.append(w[:k] + "-")
-            out.append((" ".join(cur).rstrip(), HYPH))
-            cur = [w[k:]]
-            n = lw - k
+        if sp <= pos:  # one token longer than the line: it overflows
+            nxt = text.find(" ", pos)
+            nxt = n if nxt < 0 else nxt
+            out.append((text[pos:nxt], END if nxt >= n else WRAP))
+            pos = nxt
             continue
-        out.append((" ".join(cur).rstrip(), WRAP))
-        cur = [w] if w else []
-        n = lw
-    if cur:
-        out.append((" ".join(cur).rstrip(), END))
-    elif out:
+        if split_words_p and rng is not None:
+            start = sp + 1
+            nxt = text.find(" ", start)
+            nxt = n if nxt < 0 else nxt
+            lw, room = nxt - start, limit - start
+            if (
+                lw >= 8
+                and room >= 5
+                and lo <= start
+                and nxt <= hi
+                and text[start:nxt].isalpha()
+                and rng.random() < split_words_p
+            ):
+                k = min(room - 1, lw - 3)
+                out.append((text[pos : start + k] + "-", HYPH))
+                pos = start + k
+                continue
+        out.append((text[pos:sp].rstrip(), WRAP))
+        pos = sp + 1
+    if out and out[-1][1] == WRAP and not text[pos:].strip():
         out[-1] = (out[-1][0], END)
     return out
 
