@@ -1,1 +1,29 @@
+"""Controlled vocabularies: treatment taxonomy, reviewer specialties and licensure states.
 
+The vocabularies are data files in ``vocab/data`` (CSV, each with a version in its header), read
+at first use, so analysts can read and extend them without editing code. The loader calls these
+functions on every letter; the parser itself never normalises, so the database keeps the text
+as written beside the normalised value.
+"""
+
+from __future__ import annotations
+
+from imr_analytics.vocab._taxonomy import (
+    DRUG_CLASSES,
+    ITEM_CATEGORIES,
+    Taxonomy,
+    classify_item,
+    load_taxonomy,
+    packaged_version,
+)
+
+TAXONOMY_VERSION: str = packaged_version()
+
+__all__ = [
+    "DRUG_CLASSES",
+    "ITEM_CATEGORIES",
+    "TAXONOMY_VERSION",
+    "Taxonomy",
+    "classify_item",
+    "load_taxonomy",
+]

@@ -1,0 +1,254 @@
+"""First-match-by-priority over many regexes, fast enough for the loader's hot path.
+
+Trying ~50 rules one by one costs ~120 µs per item: each rule is a long alternation of drug
+and procedure names, and every branch is tried at every position of the text. But almost every
+alternative starts at a word boundary with a literal word prefix (``\\bhydrocod\\w*``), so the
+alternatives are indexed by their first (up to three) letters, and for each word of the text
+only the few alternatives whose prefix it starts with are tried, anchored at that word. The
+other alternatives (mid-word or non-literal starts) are scanned per rule, and only while their
+rule could still beat the best match found so far.
+
+Whether *some* alternative of a rule matches does not depend on how the alternatives are
+grouped, so the result is the same as trying each rule in turn; ``match_index_slow`` is that
+plain definition, kept so that tests can check the two agree. A rule whose pattern cannot be
+split safely (named groups, backreferences, global inline flags) is scanned whole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+# Characters that re.IGNORECASE treats as equal to an ASCII letter besides its other case
+# (found by brute force over all code points): folded with the ASCII capitals so that the
+# lowercase prefixes used as index keys find every word the case-insensitive rule would.
+_ASCII_FOLD = str.maketrans(
+    {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
+    | {chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)}
+)
+
+_QUANTIFIERS = ("?", "*", "+", "{")
+_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_KEY_LEN = 3
+_WORD = re.compile(r"\w+")
+
+
+def fold(text: str) -> str:
+    """Lower ASCII letters (and the few characters that fold onto them); leave the rest."""
+    return text.translate(_ASCII_FOLD)
+
+
+class Matcher:
+    """Finds the index of the first pattern (in the given order) that matches a text."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self._singles = [re.compile(p, re.IGNORECASE) for p in patterns]
+        self._n = len(patterns)
+        # word prefix -> [(pattern index, regex matched at a word start)], by pattern index
+        self._index: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+        # (pattern index, regex searched anywhere), by pattern index
+        self._scans: list[tuple[int, re.Pattern[str]]] = []
+        self._key_lengths: list[int] = []
+        try:
+            self._build(patterns)
+        except (re.error, RecursionError, OverflowError):
+            # A pattern the splitting mishandles must not break loading: fall back to the
+            # plain scan, which is slower but gives the same results.
+            self._index = {}
+            self._key_lengths = []
+            self._scans = list(enumerate(self._singles))
+
+    def _build(self, patterns: Sequence[str]) -> None:
+        for i, pattern in enumerate(patterns):
+            if _not_splittable(pattern):
+                self._scans.append((i, self._singles[i]))
+                continue
+            keyed: dict[str, list[str]] = {}
+            rest: list[str] = []
+            for alt in _expand(pattern):
+                key = _word_key(alt)
+                if key:
+                    keyed.setdefault(key, []).append(alt[2:])  # the boundary is the word start
+                else:
+                    rest.append(alt)
+            for key, alts in keyed.items():
+                rx = re.compile("|".join(alts), re.IGNORECASE)
+                self._index.setdefault(key, []).append((i, rx))
+            if rest:
+                self._scans.append((i, re.compile("|".join(rest), re.IGNORECASE)))
+        self._key_lengths = sorted({len(k) for k in self._index})
+
+    def match_index(self, text: str) -> int | None:
+        """Index of the first matching pattern; ``text`` must already be :func:`fold`-ed."""
+        best = self._n
+        index = self._index
+        lengths = self._key_lengths
+        for word in _WORD.finditer(text):
+            start = word.start()
+            token = word.group()
+            seen = None
+            for n in lengths:
+                key = token[:n]
+                if key == seen:
+                    break
+                seen = key
+                for i, rx in index.get(key, ()):
+                    if i >= best:
+                        break
+                    if rx.match(text, start):
+                        best = i
+                        break
+        for i, rx in self._scans:
+            if i >= best:
+                break
+            if rx.search(text):
+                best = i
+                break
+        return best if best < self._n else None
+
+    def match_index_slow(self, text: str) -> int | None:
+        """The definition ``match_index`` must agree with: try each pattern in order."""
+        for i, rx in enumerate(self._singles):
+            if rx.search(text):
+                return i
+        return None
+
+
+def _word_key(alt: str) -> str:
+    """The index key of an alternative: its literal prefix (up to 3 chars) after a leading \\b.
+
+    Empty when the alternative does not start at a word boundary with a literal letter/digit
+    (such alternatives are scanned instead).
+    """
+    if not alt.startswith(r"\b"):
+        return ""
+    key = []
+    body = alt[2:]
+    for pos, c in enumerate(body):
+        lower = c.lower()
+        if lower not in _KEY_CHARS or not c.isascii():
+            break
+        nxt = body[pos + 1 : pos + 2]
+        if nxt in ("?", "*", "{"):
+            break  # this character may be absent
+        key.append(lower)
+        if nxt == "+" or len(key) == _KEY_LEN:
+            break
+    return "".join(key)
+
+
+def _not_splittable(pattern: str) -> bool:
+    """Patterns whose pieces cannot be copied into a bigger regex without changing meaning."""
+    i = 0
+    in_class = False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            nxt = pattern[i + 1 : i + 2]
+            if not in_class and (nxt.isdigit() or nxt == "g"):
+                return True  # backreference
+            i += 2
+            continue
+        if in_class:
+            if c == "]":
+                in_class = False
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "^":
+                i += 1
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
+        elif c == "(":
+            after = pattern[i + 1 : i + 4]
+            if not after.startswith("?") or after.startswith("?P"):
+                return True  # capturing group, named group or named backreference
+            if after[1:2].isalpha() and ":" not in pattern[i : pattern.find(")", i) + 1]:
+                return True  # global inline flags such as (?x)
+        i += 1
+    return False
+
+
+def _split_top(pattern: str) -> list[str]:
+    """Split a regex on its top-level ``|`` (outside groups and character classes)."""
+    parts: list[str] = []
+    depth = 0
+    in_class = False
+    start = 0
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            if c == "]":
+                in_class = False
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "^":
+                i += 1
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _closing(pattern: str, open_at: int) -> int:
+    """Index of the ``)`` closing the group opened at ``open_at``, or -1."""
+    depth = 0
+    in_class = False
+    i = open_at
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            if c == "]":
+                in_class = False
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "^":
+                i += 1
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _expand(pattern: str, depth: int = 0) -> list[str]:
+    """Top-level alternatives, with a leading non-capturing group distributed.
+
+    ``\\b(?:lumbar|back)\\s+brace`` becomes ``\\blumbar\\s+brace`` and ``\\bback\\s+brace`` so
+    that each gets a first letter; a group followed by a quantifier is left whole.
+    """
+    out: list[str] = []
+    for alt in _split_top(pattern):
+        boundary = r"\b" if alt.startswith(r"\b") else ""
+        rest = alt[len(boundary) :]
+        if depth < 4 and rest.startswith("(?:"):
+            end = _closing(rest, 0)
+            after = rest[end + 1 : end + 2] if end > 0 else "?"
+            if end > 0 and after not in _QUANTIFIERS:
+                inner, suffix = rest[3:end], rest[end + 1 :]
+                for piece in _split_top(inner):
+                    # \b\b is \b: drop the outer one so the piece keeps a literal first letter
+                    lead = "" if piece.startswith(r"\b") else boundary
+                    out.extend(_expand(lead + piece + suffix, depth + 1))
+                continue
+        out.append(alt)
+    return out
