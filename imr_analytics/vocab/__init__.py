@@ -8,6 +8,7 @@ as written beside the normalised value.
 
 from __future__ import annotations
 
+from imr_analytics.vocab._pattern import item_pattern
 from imr_analytics.vocab._taxonomy import (
     DRUG_CLASSES,
     ITEM_CATEGORIES,
@@ -25,5 +26,6 @@ __all__ = [
     "TAXONOMY_VERSION",
     "Taxonomy",
     "classify_item",
+    "item_pattern",
     "load_taxonomy",
 ]

@@ -1,0 +1,122 @@
+"""A grouping key for "the same kind of request", for top-N tables of disputed items.
+
+``Norco 10/325mg #120`` and ``Norco 7.5/325 #90`` are the same request to an analyst; what
+differs (strength, count, frequency, duration, body side, spinal level, dates, the
+``Retrospective`` and ``Associated surgical service:`` labels, modified-request phrasing such as
+``Two refills of``) is removed. What the service *is* (drug, procedure, body region, with or
+without contrast, cream or tablet) is kept.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    "eighty|ninety|hundred"
+)
+# A count: digits (with decimals or a range) or number words ("twenty-four", "one to two").
+_N1 = rf"(?:\d+(?:\.\d+)?|(?:{_NUMBER_WORDS})(?:[\s-](?:{_NUMBER_WORDS}))?)"
+_N = rf"{_N1}(?:\s*(?:-|to|or|/)\s*{_N1})?"
+_PERIOD = r"(?:days?|d|weeks?|wks?|w|months?|mos?|years?|yrs?|nights?|hours?|hrs?|h|minutes?|mins?)"
+_UNIT = (
+    r"(?:mg/ml|mg/hr|mcg/hr|mcg/h|mg/\d*\s*ml|mg|mcg|µg|ug|gm|gms|grams?|g|kg|ml|cc|l|iu|meq|units?|"
+    r"%|percent|tesla|t|oz|ounces?|tubes?|bottles?|boxes?)"
+)
+
+_STEPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), r)
+    for p, r in (
+        # "Tylenol #3" names a codeine product: keep it apart from plain Tylenol before "#3"
+        # is read as a count below
+        (
+            r"\btylenol\s*(?:#|no\.?\s*)\s*[234]\b|\btylenol\s+(?:w/|with)\s*codeine(?:\s*#?\s*[234]\b)?",
+            "tylenol with codeine",
+        ),
+        # labels that say how the request reached IMR, not what it is
+        (r"^\s*(?:assoc(?:iated|\.)?\s+)?surgical\s+services?\s*:\s*", " "),
+        (r"\b(?:retro(?:spective(?:ly)?)?|prospective|request(?:ed)?\s+for|requested)\b:?", " "),
+        # "Two refills of", "with one refill" (a count of refills, not a pump refill)
+        (rf"\b(?:with\s+)?{_N}\s+(?:additional\s+)?refills?(?:\s+of)?\b|\bwith\s+refills?\b", " "),
+        (r"\b(?:additional|continued|continuation\s+(?:of|for)|further|remaining)\b", " "),
+        # dates of service and any other dates
+        (
+            r"\(?\b(?:dos|date\s+of\s+service|dates?\s+of\s+service)\b\s*:?\s*[\d/.\-,\s&]*(?:to|through|-)?[\d/.\-\s]*\)?",
+            " ",
+        ),
+        (r"\b\d{1,2}[/-]\d{1,2}[/-]\d{2,4}\b", " "),
+        # parenthetical glosses: "(magnetic resonance imaging)", "(Mobic)", "(8)"
+        (r"\([^()]*\)|\[[^\[\]]*\]", " "),
+        # sigs and frequencies
+        (r"\b(?:once|twice|thrice)\s+(?:a|per|each|every)\s+" + _PERIOD + r"\b", " "),
+        (
+            rf"\b(?:for|over|x|×|of|per|a|each|every)?\s*(?:the\s+)?(?:next\s+)?{_N}\s*-?\s*{_PERIOD}\b",
+            " ",
+        ),
+        (rf"\b(?:{_N}\s*)?(?:x|times|×)\s*(?:a|per|each|every|/)?\s*{_PERIOD}\b", " "),
+        (rf"\b{_N}\s*(?:x|times|×)\s*{_N}\b", " "),
+        (rf"\b(?:{_N}\s*)?(?:x|times|×)\s*{_N}?\b", " "),
+        (rf"(?:\b|(?<=×)){_N}\s*(?:x|times|×)\b", " "),
+        (
+            rf"\b(?:{_N}\s+)?(?:tabs?|tablets?|caps?|capsules?|pills?)?\s*(?:by\s+mouth|orally|po)\b",
+            " ",
+        ),
+        (
+            r"\b(?:daily|weekly|monthly|nightly|hourly|bid|tid|qid|qd|qhs|qam|qpm|prn|q\s*\d+\s*h(?:ours?|rs?)?|every\s+\d+\s+hours?|as\s+needed|at\s+bedtime)\b",
+            " ",
+        ),
+        (rf"\b(?:per|a|each|every|/)\s*{_PERIOD}\b", " "),
+        (r"/\s*(?:day|week|month|wk)\b", " "),
+        (rf"\b(?:day\s+supply|supply|qty|quantity|count)\s*(?:of|:)?\s*{_N}?", " "),
+        # counts of sessions and visits, then the bare nouns, so "Eight PT sessions" and
+        # "PT, 6 sessions" agree
+        (
+            rf"\b{_N}\s+(?:sessions?|visits?|treatments?|units?|patch(?:es)?|tabs?|tablets?|caps?|capsules?|pills?)\b",
+            " ",
+        ),
+        (r"\bsessions?\b", " "),
+        (r"\b(?:tabs?|tablets?|caps?|capsules?)\b", " "),
+        # strengths and amounts: "10/325mg", "7.5-325", "5%", "120grams", "#60"
+        (rf"(?:\b|(?<=[#/]))\d+(?:\.\d+)?(?:\s*[-/]\s*\d+(?:\.\d+)?)*\s*{_UNIT}(?![a-z])", " "),
+        (r"#\s*\d+(?:\.\d+)?", " "),
+        # salts that do not change what the drug is
+        (
+            r"\b(?:hcl|hydrochloride|hydrobromide|bitartrate|tartrate|maleate|succinate|besylate|mesylate|fumarate)\b",
+            " ",
+        ),
+        # spinal levels and body sides
+        (r"\b[cltsCLTS]\s?\d{1,2}(?:\s*(?:-|–|/|to|through)\s*(?:[cltsCLTS]\s?)?\d{1,2})*\b", " "),
+        (r"\b(?:levels?)\b", " "),
+        (r"\b(?:left|right|bilateral(?:ly)?|bilat|b/l|lt|rt|l/r|r/l|both)\b", " "),
+        # whatever numbers and number words are left
+        (rf"\b(?:{_NUMBER_WORDS})\b", " "),
+        (r"\b\d+(?:\.\d+)?\b", " "),
+    )
+)
+_PUNCT = re.compile(r"[,;:()\[\]{}\"“”‘’*#+=~|<>]|(?<!\w)['\-.]|['\-.](?!\w)")
+_SLASH = re.compile(r"\s*/\s*")
+_EDGE = r"(?:of|for|with|the|and|to|in|at|on|x|per|a|an|&|/|-|\.)"
+_EDGE_WORDS = re.compile(rf"^(?:{_EDGE}(?:\s+|$))+|(?:(?:^|\s+){_EDGE})+$")
+_SPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1 << 16)
+def item_pattern(disputed_text: str) -> str:
+    """A normalised key grouping disputed items that request the same kind of thing."""
+    if not isinstance(disputed_text, str):
+        return ""
+    raw = _SPACE.sub(" ", unicodedata.normalize("NFKC", disputed_text)).strip().lower()
+    text = raw
+    for rx, repl in _STEPS:
+        text = rx.sub(repl, text)
+    text = _PUNCT.sub(" ", text)
+    text = _SLASH.sub("/", text)
+    text = _SPACE.sub(" ", text).strip()
+    text = _EDGE_WORDS.sub("", text).strip()
+    text = text.strip("/-&. ")
+    # Nothing left means the item was all quantity or label; keep the folded text rather than
+    # merging every such item into one empty group.
+    return text or raw
