@@ -8,7 +8,11 @@ as written beside the normalised value.
 
 from __future__ import annotations
 
+from imr_analytics.vocab import _data
 from imr_analytics.vocab._pattern import item_pattern
+from imr_analytics.vocab._specialties import SPECIALTIES_FILE, normalize_specialties
+from imr_analytics.vocab._specialties import VERSION_KEY as _VOCAB_KEY
+from imr_analytics.vocab._states import normalize_state, normalize_states
 from imr_analytics.vocab._taxonomy import (
     DRUG_CLASSES,
     ITEM_CATEGORIES,
@@ -19,13 +23,18 @@ from imr_analytics.vocab._taxonomy import (
 )
 
 TAXONOMY_VERSION: str = packaged_version()
+VOCAB_VERSION: str = _data.header_version(_data.data_path(SPECIALTIES_FILE), _VOCAB_KEY)
 
 __all__ = [
     "DRUG_CLASSES",
     "ITEM_CATEGORIES",
     "TAXONOMY_VERSION",
+    "VOCAB_VERSION",
     "Taxonomy",
     "classify_item",
     "item_pattern",
     "load_taxonomy",
+    "normalize_specialties",
+    "normalize_state",
+    "normalize_states",
 ]
