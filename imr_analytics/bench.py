@@ -101,7 +101,16 @@ def run_benchmark(
             generate_corpus(text_dir, letters, seed=seed)
         print(f"  corpus ready in {time.perf_counter() - t0:.1f} s")
 
-        cmd = [sys.executable, "-m", "imr_analytics", "load", str(text_dir), "--db", str(db)]
+        # generate_corpus writes letters/ and its answer key truth.jsonl beside it
+        cmd = [
+            sys.executable,
+            "-m",
+            "imr_analytics",
+            "load",
+            str(text_dir / "letters"),
+            "--db",
+            str(db),
+        ]
         if workers:
             cmd += ["--workers", str(workers)]
         elapsed, peak, code, output = run_measured(cmd)

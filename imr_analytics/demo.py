@@ -34,7 +34,7 @@ def run_demo(
         )
         if db_path.exists():
             db_path.unlink()  # a database of another demo corpus would mix the two
-        generate_corpus(corpus / "letters", letters, seed=seed)
+        generate_corpus(corpus, letters, seed=seed)  # letters/ and truth.jsonl
         manifest.write_text(json.dumps(wanted))
     try:
         summary = load_paths([corpus / "letters"], db_path)

@@ -403,7 +403,13 @@ def load_paths(
             known = _known_hashes(con, [sha for _, _, sha in readable])
             tasks = []
             for path, data, sha in readable:
-                if sha in known or sha in seen_this_run:
+                if sha in known:
+                    summary.files_skipped += 1
+                    continue
+                if not data:  # every empty file is named, though all share one hash
+                    errors.append((path, sha, "extract", "the file is empty (0 bytes)"))
+                    continue
+                if sha in seen_this_run:
                     summary.files_skipped += 1
                     continue
                 seen_this_run.add(sha)

@@ -53,14 +53,20 @@ def mixed_folder(tmp_path: Path) -> tuple[Path, int]:
     return folder, good
 
 
-def test_mixed_folder_loads_every_good_file_and_lists_every_bad_one(mixed_folder, tmp_path: Path, capsys) -> None:
+def test_mixed_folder_loads_every_good_file_and_lists_every_bad_one(
+    mixed_folder, tmp_path: Path, capsys
+) -> None:
     folder, good = mixed_folder
     db = tmp_path / "mixed.duckdb"
     assert main(["load", str(folder), "--db", str(db), "--workers", "2"]) == 0
     out = capsys.readouterr().out
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM letters").fetchone()[0] == good
-    errors = dict(con.execute("SELECT regexp_extract(source_path, '[^/]+$'), stage || ' ' || reason FROM load_errors").fetchall())
+    errors = dict(
+        con.execute(
+            "SELECT regexp_extract(source_path, '[^/]+$'), stage || ' ' || reason FROM load_errors"
+        ).fetchall()
+    )
     con.close()
     assert set(errors) == {
         "empty.pdf",
@@ -75,7 +81,10 @@ def test_mixed_folder_loads_every_good_file_and_lists_every_bad_one(mixed_folder
     }
     assert "empty" in errors["empty.pdf"]
     assert "password" in errors["locked.pdf"]
-    assert errors["corrupt.pdf"].startswith("extract") and "not a readable PDF" in errors["corrupt.pdf"]
+    assert (
+        errors["corrupt.pdf"].startswith("extract")
+        and "not a readable PDF" in errors["corrupt.pdf"]
+    )
     assert "binary" in errors["image.png"]
     assert "not a PDF" in errors["fake.pdf"]
     assert errors["minutes.txt"].startswith("detect not_an_imr_letter")
@@ -91,11 +100,17 @@ def test_second_load_adds_nothing(mixed_folder, tmp_path: Path) -> None:
     db = tmp_path / "twice.duckdb"
     first = load_paths([folder], db, workers=1, log=lambda _: None)
     con = duckdb.connect(str(db), read_only=True)
-    counts = [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("documents", "letters", "items", "citations", "load_errors")]
+    counts = [
+        con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("documents", "letters", "items", "citations", "load_errors")
+    ]
     con.close()
     second = load_paths([folder], db, workers=1, log=lambda _: None)
     con = duckdb.connect(str(db), read_only=True)
-    again = [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("documents", "letters", "items", "citations", "load_errors")]
+    again = [
+        con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("documents", "letters", "items", "citations", "load_errors")
+    ]
     con.close()
     assert again == counts
     assert first.letters_loaded == good
@@ -106,13 +121,15 @@ def test_second_load_adds_nothing(mixed_folder, tmp_path: Path) -> None:
 def test_same_case_number_in_two_files_is_one_letter_and_reported(tmp_path: Path) -> None:
     generate_corpus(tmp_path / "c", 3, seed=5)
     letters = sorted(p for p in (tmp_path / "c").rglob("synthetic-*") if p.is_file())
-    copy = tmp_path / "c" / "zz-copy.txt"
+    copy = letters[-1].parent / "zz-copy.txt"  # walked after the original
     copy.write_text(letters[0].read_text() + "\n")  # other bytes, same case number
     summary = load_paths([tmp_path / "c"], tmp_path / "d.duckdb", workers=1, log=lambda _: None)
     assert summary.duplicates == 1
     assert summary.letters_loaded == len(letters)
     con = duckdb.connect(str(tmp_path / "d.duckdb"), read_only=True)
-    (dup_path, kept) = con.execute("SELECT source_path, kept_source_path FROM letter_duplicates").fetchone()
+    (dup_path, kept) = con.execute(
+        "SELECT source_path, kept_source_path FROM letter_duplicates"
+    ).fetchone()
     assert dup_path.endswith("zz-copy.txt") and kept == str(letters[0])
     # the duplicate's text is still kept in the raw layer: nothing is lost
     assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == len(letters) + 1
@@ -131,7 +148,15 @@ def test_second_writer_gets_one_sentence(tmp_path: Path) -> None:
     try:
         (tmp_path / "l.txt").write_text("x")
         proc = subprocess.run(
-            [sys.executable, "-m", "imr_analytics", "load", str(tmp_path / "l.txt"), "--db", str(db)],
+            [
+                sys.executable,
+                "-m",
+                "imr_analytics",
+                "load",
+                str(tmp_path / "l.txt"),
+                "--db",
+                str(db),
+            ],
             capture_output=True,
             text=True,
             timeout=120,
@@ -191,7 +216,21 @@ def test_generated_letters_parse_back_to_their_truth(tmp_path: Path) -> None:
         if row is None:
             bad.append((t["file"], "not loaded"))
             continue
-        got = dict(zip(["case_number", "decision_date", "injury_date", "patient_age", "patient_sex", "reviewer_specialties", "reviewer_licensure"], row[1:], strict=True))
+        got = dict(
+            zip(
+                [
+                    "case_number",
+                    "decision_date",
+                    "injury_date",
+                    "patient_age",
+                    "patient_sex",
+                    "reviewer_specialties",
+                    "reviewer_licensure",
+                ],
+                row[1:],
+                strict=True,
+            )
+        )
         for k, v in got.items():
             if (v.isoformat() if hasattr(v, "isoformat") else v) != t[k]:
                 bad.append((t["file"], t["layout"], t["style"], k, v, t[k]))
@@ -201,7 +240,15 @@ def test_generated_letters_parse_back_to_their_truth(tmp_path: Path) -> None:
             [row[0]],
         ).fetchall()
         want = [
-            (i["disputed_text"], i["decision"], i["modified_request"], i["ca_guideline_sources"], i["reviewer_guideline_sources"], i["item_category"], i["drug_class"])
+            (
+                i["disputed_text"],
+                i["decision"],
+                i["modified_request"],
+                i["ca_guideline_sources"],
+                i["reviewer_guideline_sources"],
+                i["item_category"],
+                i["drug_class"],
+            )
             for i in t["items"]
         ]
         if items != want:

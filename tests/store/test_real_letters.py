@@ -46,7 +46,9 @@ ITEM_FIELDS = [
 @pytest.fixture(scope="module")
 def real_db(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     db = tmp_path_factory.mktemp("real") / "real.duckdb"
-    summary = load_paths([shared_dir / "letters", shared_dir / "seeds"], db, workers=2, log=lambda _: None)
+    summary = load_paths(
+        [shared_dir / "letters", shared_dir / "seeds"], db, workers=2, log=lambda _: None
+    )
     con = duckdb.connect(str(db), read_only=True)
     yield con, summary
     con.close()
@@ -85,7 +87,8 @@ def test_every_checked_value_matches(real_db, shared_dir: Path) -> None:
     mismatches = []
     for path, exp in _expected(shared_dir):
         row = con.execute(
-            f"SELECT letter_id, {', '.join(LETTER_FIELDS)} FROM letters WHERE source_path = ?", [path]
+            f"SELECT letter_id, {', '.join(LETTER_FIELDS)} FROM letters WHERE source_path = ?",
+            [path],
         ).fetchone()
         assert row is not None, f"{path} was not loaded"
         letter_id, *values = row
@@ -98,7 +101,8 @@ def test_every_checked_value_matches(real_db, shared_dir: Path) -> None:
             if _as_json(got) != want:
                 mismatches.append((exp["file"], field, _as_json(got), want))
         items = con.execute(
-            f"SELECT item_no, {', '.join(ITEM_FIELDS)} FROM items WHERE letter_id = ? ORDER BY item_no", [letter_id]
+            f"SELECT item_no, {', '.join(ITEM_FIELDS)} FROM items WHERE letter_id = ? ORDER BY item_no",
+            [letter_id],
         ).fetchall()
         if len(items) != len(exp["items"]):
             mismatches.append((exp["file"], "item count", len(items), len(exp["items"])))
@@ -107,8 +111,13 @@ def test_every_checked_value_matches(real_db, shared_dir: Path) -> None:
             assert got_item[0] == want_item["item_no"]
             for field, got in zip(ITEM_FIELDS, got_item[1:], strict=True):
                 if got != want_item[field]:
-                    mismatches.append((exp["file"], f"item {got_item[0]} {field}", got, want_item[field]))
-            for party, key in (("claims_administrator", "ca_mtus_chapters"), ("reviewer", "reviewer_mtus_chapters")):
+                    mismatches.append(
+                        (exp["file"], f"item {got_item[0]} {field}", got, want_item[field])
+                    )
+            for party, key in (
+                ("claims_administrator", "ca_mtus_chapters"),
+                ("reviewer", "reviewer_mtus_chapters"),
+            ):
                 if key not in want_item:
                     continue
                 chapters = [
@@ -120,7 +129,9 @@ def test_every_checked_value_matches(real_db, shared_dir: Path) -> None:
                     ).fetchall()
                 ]
                 if list(dict.fromkeys(chapters)) != want_item[key]:
-                    mismatches.append((exp["file"], f"item {got_item[0]} {key}", chapters, want_item[key]))
+                    mismatches.append(
+                        (exp["file"], f"item {got_item[0]} {key}", chapters, want_item[key])
+                    )
     assert not mismatches, "\n".join(map(str, mismatches))
 
 
@@ -130,7 +141,9 @@ def test_raw_text_is_kept_for_every_letter(real_db) -> None:
         "SELECT count(*) FROM letters l LEFT JOIN documents d USING (content_sha256) WHERE d.text IS NULL"
     ).fetchone()[0]
     assert missing == 0
-    extractors = {r[0].split()[0] for r in con.execute("SELECT DISTINCT extractor FROM documents").fetchall()}
+    extractors = {
+        r[0].split()[0] for r in con.execute("SELECT DISTINCT extractor FROM documents").fetchall()
+    }
     assert extractors == {"pypdfium2", "text"}
 
 
