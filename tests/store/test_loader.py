@@ -119,7 +119,8 @@ def test_second_load_adds_nothing(mixed_folder, tmp_path: Path) -> None:
 
 
 def test_same_case_number_in_two_files_is_one_letter_and_reported(tmp_path: Path) -> None:
-    generate_corpus(tmp_path / "c", 3, seed=5)
+    truth = generate_corpus(tmp_path / "c", 3, seed=5)
+    truth.rename(tmp_path / "truth.jsonl")  # the answer key is not a letter
     letters = sorted(p for p in (tmp_path / "c").rglob("synthetic-*") if p.is_file())
     copy = letters[-1].parent / "zz-copy.txt"  # walked after the original
     copy.write_text(letters[0].read_text() + "\n")  # other bytes, same case number
