@@ -178,12 +178,16 @@ DOUBT_RULES = [
     ("Spinal cord stimulator implant", SURG, None, "permanent implant is Surgery"),
     ("Permanent intrathecal pump placement", SURG, None, "permanent implant is Surgery"),
     ("H-wave unit 30 day trial", DME, None, "a trial of a rented device is still DMEPOS"),
+    ("Pump refill kit", DME, None, "pump kits are DMEPOS"),
+    ("Intrathecal pump refill kit", DME, None, "pump kits are DMEPOS"),
+    ("Refill kit for the pain pump", DME, None, "pump kits are DMEPOS"),
 ]
 
 # Realistic requests per category and class, beyond the doc's own examples.
 GENERAL_EXAMPLES = [
     # opioids
     ("Oxycodone HCL ER 20mg #60 day supply: 30", RX, "opioid"),
+    ("Oxycodone extended release 20mg #60", RX, "opioid"),
     ("Percocet 5/325mg #90", RX, "opioid"),
     ("OxyContin 40mg #60", RX, "opioid"),
     ("Ultram 50mg #120", RX, "opioid"),
@@ -266,6 +270,11 @@ GENERAL_EXAMPLES = [
     ("Manipulation under anesthesia of the left shoulder", SURG, None),
     ("Right knee partial meniscectomy", SURG, None),
     ("PA-C assist", SURG, None),
+    ("Right lateral epicondyle release", SURG, None),
+    ("Extensor tendon release, left elbow", SURG, None),
+    ("Release of the first dorsal compartment", SURG, None),
+    ("Left carpal tunnel release, endoscopic", SURG, None),
+    ("Endoscopic cubital tunnel release", SURG, None),
     ("Surgical assistant", SURG, None),
     # DMEPOS
     ("Front wheeled walker", DME, None),
@@ -286,6 +295,7 @@ GENERAL_EXAMPLES = [
     ("Therapeutic ultrasound 2 times 6", REHAB, None),
     ("Re-exam 1 times 4", REHAB, None),
     ("Myofascial release 6 visits", REHAB, None),
+    ("Active release technique 6 sessions", REHAB, None),
     ("Hand therapy for 8 sessions", REHAB, None),
     # diagnostics
     ("Functional capacity evaluation", DIAG, None),
@@ -296,6 +306,8 @@ GENERAL_EXAMPLES = [
     ("CT myelogram of the lumbar spine", DIAG, None),
     ("Genetic testing for opioid metabolism", DIAG, None),
     ("Urine toxicology screen", DIAG, None),
+    ("Upper endoscopy", DIAG, None),
+    ("EGD with biopsy", DIAG, None),
     # evaluation and management
     ("Orthopedic consultation", EM, None),
     ("Neurology consultation for the headaches", EM, None),
