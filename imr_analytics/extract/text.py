@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import codecs
 
+# C0 control bytes other than tab, line feed, form feed and carriage return.
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
 
 def extract_text(data: bytes) -> str:
     """Decode text bytes: a BOM decides, else UTF-8, else Windows-1252.
@@ -28,7 +31,7 @@ def extract_text(data: bytes) -> str:
     sample = data[:8192]
     if b"\x00" in sample:
         raise ExtractionError("binary file, not text (contains NUL bytes)")
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     if sample and controls / len(sample) > 0.05:
         raise ExtractionError("binary file, not text (mostly control characters)")
     try:

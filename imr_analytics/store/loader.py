@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -396,6 +397,9 @@ def load_paths(
     try:
         writer = _Writer(con, summary)
         seen_this_run: set[str] = set()
+        # One batch in flight: the workers parse batch k+1 while this process writes
+        # batch k, so neither waits for the other.
+        in_flight: tuple[Iterable[tuple], list, int, list[tuple]] | None = None
         for batch in _batches(iter_files(paths)):
             summary.files_seen += len(batch)
             errors = [(path, None, "read", reason) for path, _, _, reason in batch if reason]
@@ -416,12 +420,12 @@ def load_paths(
                 tasks.append((path, data, sha))
             if pool is None and len(tasks) >= POOL_THRESHOLD:
                 pool = _pool(workers)
-            if pool is not None:
-                results = list(pool.map(process_file, tasks, chunksize=max(1, len(tasks) // 32)))
-            else:
-                results = [process_file(t) for t in tasks]
-            writer.write(results, errors)
-            progress.update(len(batch))
+            results: Iterable[tuple] = _submit(pool, process_file, tasks)
+            if in_flight is not None:
+                pool = _drain(writer, progress, in_flight, pool, log)
+            in_flight = (results, errors, len(batch), tasks)
+        if in_flight is not None:
+            pool = _drain(writer, progress, in_flight, pool, log)
         _record_run(con, summary, started)
     finally:
         progress.close()
@@ -430,6 +434,43 @@ def load_paths(
         con.close()
     summary.elapsed_s = time.perf_counter() - started
     return summary
+
+
+def _submit(
+    pool: ProcessPoolExecutor | None, fn: Callable[[tuple], tuple], tasks: list[tuple]
+) -> Iterable[tuple]:
+    """Hand a batch to the workers (results arrive lazily), or run it here."""
+    if pool is None:
+        return [fn(t) for t in tasks]
+    try:
+        return pool.map(fn, tasks, chunksize=max(1, len(tasks) // 32))
+    except BrokenProcessPool:
+        return [fn(t) for t in tasks]
+
+
+def _drain(
+    writer: _Writer,
+    progress: _Progress,
+    in_flight: tuple[Iterable[tuple], list, int, list[tuple]],
+    pool: ProcessPoolExecutor | None,
+    log: Callable[[str], None],
+    fn: Callable[[tuple], tuple] = process_file,
+) -> ProcessPoolExecutor | None:
+    """Write a batch's results. A worker pool that dies (killed by the OS, or unable to
+    start from the calling program) costs speed, not the load: the batch is redone in
+    this process and the load goes on without workers."""
+    results, errors, n_files, tasks = in_flight
+    try:
+        done = list(results)
+    except BrokenProcessPool:
+        log("worker processes stopped unexpectedly; going on in this process (slower)")
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        pool = None
+        done = [fn(t) for t in tasks]
+    writer.write(done, errors)
+    progress.update(n_files)
+    return pool
 
 
 def reparse_database(
@@ -466,12 +507,8 @@ def reparse_database(
             summary.files_seen += len(rows)
             summary.documents_read += len(rows)
             tasks = [(sha, path, text) for _, sha, path, text in rows]
-            if pool is not None:
-                results = list(pool.map(reparse_task, tasks, chunksize=max(1, len(tasks) // 32)))
-            else:
-                results = [reparse_task(t) for t in tasks]
-            writer.write(results, [])
-            progress.update(len(rows))
+            batch = (_submit(pool, reparse_task, tasks), [], len(rows), tasks)
+            pool = _drain(writer, progress, batch, pool, log, reparse_task)
         _record_run(con, summary, started)
         con.commit()
     except BaseException:
