@@ -76,7 +76,7 @@ DOCUMENT_TYPES = {"byte_size": pa.int64(), "page_count": pa.int32()}
 
 # DuckDB's buffer pool for a load: enough for the batch inserts, small enough that a
 # 100,000-letter load stays well under 1 GiB with its workers (it spills to disk).
-LOAD_MEMORY_LIMIT = "512MB"
+LOAD_MEMORY_LIMIT = "256MB"
 
 
 @dataclass
