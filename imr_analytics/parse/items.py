@@ -106,27 +106,42 @@ def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
         item_text = join_wrapped(head_lines).strip()
         body_end = heading_starts[k + 1] if k + 1 < len(anchors) else len(lines)
         ca, reviewer, rationale = _split_labels(lines[anchor + 1 : body_end])
-        ca_cits, w1 = parse_guideline(ca)
-        rv_cits, w2 = parse_guideline(reviewer)
-        warnings += [f"item {k + 1}: {w}" for w in w1 + w2]
-        disputed, modified = disputed_part(item_text)
         if not item_text:
             raise ItemsError("item_structure", f"item {k + 1} has an empty heading")
-        items.append(
-            Item(
-                item_no=k + 1,
-                item_text=item_text,
-                disputed_text=disputed,
-                modified_request=modified,
-                decision=OUTCOME_WORDS[word],
-                ca_guideline_text=ca,
-                ca_citations=ca_cits,
-                reviewer_guideline_text=reviewer,
-                reviewer_citations=rv_cits,
-                rationale=rationale,
-            )
+        item, item_warnings = build_item(
+            k + 1, item_text, OUTCOME_WORDS[word], ca, reviewer, rationale
         )
+        items.append(item)
+        warnings += item_warnings
     return items, warnings
+
+
+def build_item(
+    item_no: int,
+    item_text: str,
+    decision: str,
+    ca_text: str | None,
+    reviewer_text: str | None,
+    rationale: str | None,
+) -> tuple[Item, list[str]]:
+    """One item from its parts, as every layout reads them: guideline lines become
+    citations, a partial authorisation gives its disputed remainder."""
+    ca_cits, w1 = parse_guideline(ca_text)
+    rv_cits, w2 = parse_guideline(reviewer_text)
+    disputed, modified = disputed_part(item_text)
+    item = Item(
+        item_no=item_no,
+        item_text=item_text,
+        disputed_text=disputed,
+        modified_request=modified,
+        decision=decision,
+        ca_guideline_text=ca_text,
+        ca_citations=ca_cits,
+        reviewer_guideline_text=reviewer_text,
+        reviewer_citations=rv_cits,
+        rationale=rationale,
+    )
+    return item, [f"item {item_no}: {w}" for w in w1 + w2]
 
 
 def disputed_part(item_text: str) -> tuple[str, bool]:

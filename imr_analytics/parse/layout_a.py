@@ -14,14 +14,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .citations import parse_guideline
 from .credentials import parse_credentials
 from .dates import DATE_PATTERN, parse_date
 from .header import CASE_NUMBER_RE
-from .items import disputed_part
+from .items import build_item
 from .narrative import narrative_injury_date, patient_age_sex
 from .normalize import join_wrapped
-from .records import Item, Letter, ParseFailure
+from .records import Letter, ParseFailure
 
 LAYOUT = "A_2013_notice_of_IMR_determination"
 
@@ -102,24 +101,9 @@ def parse_a(lines: list[str]) -> Letter | ParseFailure:
     for k, no in enumerate(sorted(determinations)):
         item_text, decision = determinations[no]
         ca_text, rv_text, rationale = blocks.get(no, (None, None, None))
-        ca_cits, w1 = parse_guideline(ca_text)
-        rv_cits, w2 = parse_guideline(rv_text)
-        warnings += [f"item {k + 1}: {w}" for w in w1 + w2]
-        disputed, modified = disputed_part(item_text)
-        items.append(
-            Item(
-                item_no=k + 1,
-                item_text=item_text,
-                disputed_text=disputed,
-                modified_request=modified,
-                decision=decision,
-                ca_guideline_text=ca_text,
-                ca_citations=ca_cits,
-                reviewer_guideline_text=rv_text,
-                reviewer_citations=rv_cits,
-                rationale=rationale,
-            )
-        )
+        item, item_warnings = build_item(k + 1, item_text, decision, ca_text, rv_text, rationale)
+        items.append(item)
+        warnings += item_warnings
 
     qual = _QUALIFICATIONS.search(front)
     specialties, states, _ = parse_credentials(front[qual.end() :] if qual else front)

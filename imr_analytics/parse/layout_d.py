@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import re
 
-from .citations import parse_guideline
 from .credentials import parse_credentials
 from .header import CASE_NUMBER_RE, parse_header
-from .items import disputed_part
+from .items import build_item
 from .narrative import narrative_injury_date, patient_age_sex
 from .normalize import join_wrapped
-from .records import Item, Letter, ParseFailure
+from .records import Letter, ParseFailure
 
 LAYOUT = "D_medical_professional_review"
 
@@ -81,25 +80,12 @@ def parse_d(lines: list[str]) -> Letter | ParseFailure:
     texts = [p for p in parts if p] or [issue.strip()]
     if len(texts) > 1:
         warnings.append("several issues share one rationale; each takes its conclusion")
-    rv_cits, w = parse_guideline(guideline)
-    warnings += w
     items = []
     for k, text in enumerate(texts):
-        disputed, modified = disputed_part(text)
-        items.append(
-            Item(
-                item_no=k + 1,
-                item_text=text,
-                disputed_text=disputed,
-                modified_request=modified,
-                decision=decision,
-                ca_guideline_text=None,
-                ca_citations=(),
-                reviewer_guideline_text=guideline,
-                reviewer_citations=rv_cits,
-                rationale=rationale,
-            )
-        )
+        # The claims administrator's guideline is not stated in this layout: unknown.
+        item, item_warnings = build_item(k + 1, text, decision, None, guideline, rationale)
+        items.append(item)
+        warnings += item_warnings
     first = order[0][0]
     header, _ = parse_header(flat[:first])
     summary = section("summary")
