@@ -66,14 +66,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from statistics import NormalDist
 from types import MappingProxyType
 from typing import Any, Literal
 
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy.special import betaincinv
 
 __all__ = [
     "DIMENSIONS",
@@ -397,36 +395,27 @@ def proportion_interval(
     method: str = "wilson",
     alpha: float = 0.05,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised two-sided interval for count/nobs, matching statsmodels' proportion_confint.
+    """Vectorised two-sided interval for count/nobs, by statsmodels' ``proportion_confint``.
 
-    Written out instead of calling statsmodels so the module imports fast and the math is
-    visible; the tests check it against statsmodels. ``method`` is 'wilson' or
-    'clopper-pearson' (alias 'beta'). Rows with nobs == 0 get NaN.
+    ``method`` is 'wilson' or 'clopper-pearson' (alias 'beta'). Rows with nobs == 0 get NaN.
+    statsmodels is imported here, not at module import, so that importing the package
+    stays fast for code that never computes an interval.
     """
+    from statsmodels.stats.proportion import proportion_confint
+
+    methods = {"wilson": "wilson", "clopper-pearson": "beta", "beta": "beta"}
+    key = methods.get(method.lower())
+    if key is None:
+        raise ValueError(f"unknown interval method {method!r}: use 'wilson' or 'clopper-pearson'")
     x = np.asarray(count, dtype=float)
     n = np.asarray(nobs, dtype=float)
-    method = method.lower()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if method == "wilson":
-            z = NormalDist().inv_cdf(1 - alpha / 2)
-            p = x / n
-            denom = 1 + z**2 / n
-            centre = (p + z**2 / (2 * n)) / denom
-            half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-            low, high = centre - half, centre + half
-        elif method in ("clopper-pearson", "beta"):
-            low = betaincinv(x, n - x + 1, alpha / 2)
-            high = betaincinv(x + 1, n - x, 1 - alpha / 2)
-        else:
-            raise ValueError(
-                f"unknown interval method {method!r}: use 'wilson' or 'clopper-pearson'"
-            )
-        low = np.where(x == 0, 0.0, np.clip(low, 0.0, 1.0))
-        high = np.where(x == n, 1.0, np.clip(high, 0.0, 1.0))
-        bad = n <= 0
-        low = np.where(bad, np.nan, low)
-        high = np.where(bad, np.nan, high)
-    return low, high
+    bad = n <= 0
+    safe_n = np.where(bad, 1.0, n)
+    safe_x = np.where(bad, 0.0, x)
+    low, high = proportion_confint(safe_x, safe_n, alpha=alpha, method=key)
+    low = np.where(safe_x == 0, 0.0, np.clip(low, 0.0, 1.0))
+    high = np.where(safe_x == safe_n, 1.0, np.clip(high, 0.0, 1.0))
+    return np.where(bad, np.nan, low), np.where(bad, np.nan, high)
 
 
 # --- query building -------------------------------------------------------------------------
