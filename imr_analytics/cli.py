@@ -86,7 +86,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="imr-analytics",
         description="California workers' compensation IMR determination letters into DuckDB, and uphold-rate reports.",
@@ -168,17 +168,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", metavar="DIR", help="keep the corpus and database in DIR")
     p.set_defaults(func=cmd_bench)
 
-    try:
-        from .reports import register
-    except ImportError as exc:  # pragma: no cover - only with a broken install
-        p = sub.add_parser("report", help=f"unavailable: {exc}")
+    if with_reports:
+        try:
+            from .reports import register
+        except ImportError as exc:  # pragma: no cover - only with a broken install
+            sub.add_parser("report", help=f"unavailable: {exc}")
+        else:
+            register(sub)
     else:
-        register(sub)
+        # The report machinery (nbformat, papermill) costs a second to import; commands
+        # that do not need it should not pay for it.
+        sub.add_parser(
+            "report", help="run a report notebook and export self-contained HTML", add_help=False
+        )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(with_reports=command in (None, "report"))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

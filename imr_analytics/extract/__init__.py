@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from .pdf import extract_pdf, is_pdf
 from .text import extract_text
 
-__all__ = ["ExtractionError", "ExtractedText", "extract_document", "SUPPORTED_SUFFIXES"]
-
-SUPPORTED_SUFFIXES = (".pdf", ".txt", ".text", ".md", ".markdown")
+__all__ = ["ExtractionError", "ExtractedText", "extract_document"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,9 @@ from .worker import process_file, reparse_task
 
 BATCH_FILES = 1000
 BATCH_BYTES = 64 * 1024 * 1024
+# The longest real letters are ten pages (~200 KB as PDF). A file far beyond that is
+# not a letter, and reading it whole would only cost memory.
+MAX_FILE_BYTES = 32 * 1024 * 1024
 # Below this many files a process pool costs more than it saves.
 POOL_THRESHOLD = 200
 
@@ -104,13 +107,13 @@ class LoadSummary:
         return self.documents_read == 0 and self.files_skipped == 0
 
     @property
-    def letters_per_s(self) -> float:
+    def files_per_s(self) -> float:
         return self.files_seen / self.elapsed_s if self.elapsed_s else 0.0
 
     def lines(self, max_listed: int = 20) -> list[str]:
         out = [
             f"{self.command}: {self.files_seen:,} files in {self.elapsed_s:.1f} s "
-            f"({self.letters_per_s:,.0f} files/s)",
+            f"({self.files_per_s:,.0f} files/s)",
             f"  loaded:      {self.letters_loaded:,} letters, {self.items_loaded:,} items",
             f"  skipped:     {self.files_skipped:,} already in the database",
             f"  quarantined: {self.files_quarantined:,}"
@@ -170,6 +173,17 @@ def _batches(
     size = 0
     for path in files:
         try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                batch.append(
+                    (
+                        str(path),
+                        None,
+                        None,
+                        f"{size / 2**20:,.0f} MiB, larger than any IMR letter ({MAX_FILE_BYTES // 2**20} MiB at most); not read",
+                    )
+                )
+                continue
             data = path.read_bytes()
         except FileNotFoundError:
             batch.append((str(path), None, None, "no such file or directory"))
@@ -178,6 +192,9 @@ def _batches(
             continue
         except OSError as exc:
             batch.append((str(path), None, None, f"cannot be read: {exc.strerror or exc}"))
+            continue
+        except MemoryError:
+            batch.append((str(path), None, None, "too large to read into memory"))
             continue
         batch.append((str(path), data, hashlib.sha256(data).hexdigest(), None))
         size += len(data)
@@ -389,6 +406,7 @@ def load_paths(
     paths = list(paths)
     summary = LoadSummary(command="load")
     started = time.perf_counter()
+    started_at = datetime.now()
     total = sum(1 for _ in iter_files(paths)) if sys.stderr.isatty() else None
     con = open_database(db_path)
     con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
@@ -399,7 +417,7 @@ def load_paths(
         seen_this_run: set[str] = set()
         # One batch in flight: the workers parse batch k+1 while this process writes
         # batch k, so neither waits for the other.
-        in_flight: tuple[Iterable[tuple], list, int, list[tuple]] | None = None
+        in_flight: tuple[Iterable[tuple] | None, list, int, list[tuple]] | None = None
         for batch in _batches(iter_files(paths)):
             summary.files_seen += len(batch)
             errors = [(path, None, "read", reason) for path, _, _, reason in batch if reason]
@@ -420,13 +438,16 @@ def load_paths(
                 tasks.append((path, data, sha))
             if pool is None and len(tasks) >= POOL_THRESHOLD:
                 pool = _pool(workers)
-            results: Iterable[tuple] = _submit(pool, process_file, tasks)
+            try:
+                results: Iterable[tuple] | None = _submit(pool, process_file, tasks)
+            except BrokenProcessPool:
+                results = None
             if in_flight is not None:
                 pool = _drain(writer, progress, in_flight, pool, log)
             in_flight = (results, errors, len(batch), tasks)
         if in_flight is not None:
             pool = _drain(writer, progress, in_flight, pool, log)
-        _record_run(con, summary, started)
+        _record_run(con, summary, started_at)
     finally:
         progress.close()
         if pool is not None:
@@ -439,19 +460,17 @@ def load_paths(
 def _submit(
     pool: ProcessPoolExecutor | None, fn: Callable[[tuple], tuple], tasks: list[tuple]
 ) -> Iterable[tuple]:
-    """Hand a batch to the workers (results arrive lazily), or run it here."""
+    """Hand a batch to the workers (results arrive lazily), or run it here. A pool that
+    is already broken raises here; ``_drain`` then redoes the batch in this process."""
     if pool is None:
         return [fn(t) for t in tasks]
-    try:
-        return pool.map(fn, tasks, chunksize=max(1, len(tasks) // 32))
-    except BrokenProcessPool:
-        return [fn(t) for t in tasks]
+    return pool.map(fn, tasks, chunksize=max(1, len(tasks) // 32))
 
 
 def _drain(
     writer: _Writer,
     progress: _Progress,
-    in_flight: tuple[Iterable[tuple], list, int, list[tuple]],
+    in_flight: tuple[Iterable[tuple] | None, list, int, list[tuple]],
     pool: ProcessPoolExecutor | None,
     log: Callable[[str], None],
     fn: Callable[[tuple], tuple] = process_file,
@@ -461,7 +480,7 @@ def _drain(
     this process and the load goes on without workers."""
     results, errors, n_files, tasks = in_flight
     try:
-        done = list(results)
+        done = list(results) if results is not None else [fn(t) for t in tasks]
     except BrokenProcessPool:
         log("worker processes stopped unexpectedly; going on in this process (slower)")
         if pool is not None:
@@ -483,6 +502,7 @@ def reparse_database(
     log = log or (lambda line: print(line, file=sys.stderr))
     summary = LoadSummary(command="reparse")
     started = time.perf_counter()
+    started_at = datetime.now()
     con = open_database(db_path)
     con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
     total = con.execute("SELECT count(*) FROM documents").fetchone()[0]
@@ -494,7 +514,7 @@ def reparse_database(
         con.execute("DELETE FROM items")
         con.execute("DELETE FROM letters")
         con.execute("DELETE FROM letter_duplicates")
-        con.execute("DELETE FROM load_errors WHERE stage IN ('detect', 'parse', 'store')")
+        con.execute("DELETE FROM load_errors WHERE stage IN ('detect', 'parse')")
         writer = _Writer(con, summary, transactional=False)
         last_rowid = -1
         # Keyset pages in insertion order: bounded memory however many documents, and
@@ -507,9 +527,13 @@ def reparse_database(
             summary.files_seen += len(rows)
             summary.documents_read += len(rows)
             tasks = [(sha, path, text) for _, sha, path, text in rows]
-            batch = (_submit(pool, reparse_task, tasks), [], len(rows), tasks)
+            try:
+                results = _submit(pool, reparse_task, tasks)
+            except BrokenProcessPool:
+                results = None
+            batch = (results, [], len(rows), tasks)
             pool = _drain(writer, progress, batch, pool, log, reparse_task)
-        _record_run(con, summary, started)
+        _record_run(con, summary, started_at)
         con.commit()
     except BaseException:
         con.rollback()
@@ -523,15 +547,15 @@ def reparse_database(
     return summary
 
 
-def _record_run(con, summary: LoadSummary, started: float) -> None:
+def _record_run(con, summary: LoadSummary, started_at: datetime) -> None:
     finished = datetime.now()
     run_id = f"{summary.command}-{finished:%Y%m%dT%H%M%S%f}"
     con.execute(
-        "INSERT INTO load_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO load_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             run_id,
             summary.command,
-            datetime.fromtimestamp(time.time() - (time.perf_counter() - started)),
+            started_at,
             finished,
             summary.files_seen,
             summary.letters_loaded,
@@ -541,5 +565,6 @@ def _record_run(con, summary: LoadSummary, started: float) -> None:
             summary.items_other,
             PARSER_VERSION,
             vocab.TAXONOMY_VERSION,
+            vocab.VOCAB_VERSION,
         ],
     )

@@ -82,7 +82,7 @@ CREATE TABLE IF NOT EXISTS citations (
 CREATE TABLE IF NOT EXISTS load_errors (
     source_path VARCHAR,
     content_sha256 VARCHAR,
-    stage VARCHAR,                        -- 'read' | 'extract' | 'detect' | 'parse' | 'store'
+    stage VARCHAR,                        -- 'read' | 'extract' | 'detect' | 'parse'
     reason VARCHAR,
     logged_at TIMESTAMP
 );
@@ -107,5 +107,9 @@ CREATE TABLE IF NOT EXISTS load_runs (
     duplicates BIGINT,
     items_other BIGINT,
     parser_version VARCHAR,
-    taxonomy_version VARCHAR
+    taxonomy_version VARCHAR,
+    vocab_version VARCHAR                 -- specialties and states vocabulary
 );
+
+-- migrations: databases made by an earlier schema gain the newer columns --------------
+ALTER TABLE load_runs ADD COLUMN IF NOT EXISTS vocab_version VARCHAR;
