@@ -54,8 +54,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def connect(db_path: str, *, read_only: bool = True) -> Any:
-    """Open a database built by ``imr-analytics load`` (read-only by default, so a
-    notebook never blocks a load that is writing the same file)."""
+    """Open a database built by ``imr-analytics load``, read-only by default.
+
+    Several read-only connections (notebooks, reports) can share a file; DuckDB lets a
+    writer in only when no other process has the file open, so close the connection
+    (``con.close()``) before running ``imr-analytics load`` on the same database.
+    """
     from .store.database import open_database
 
     return open_database(db_path, read_only=read_only)

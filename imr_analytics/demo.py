@@ -10,6 +10,7 @@ the load skips letters already stored.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -32,8 +33,11 @@ def run_demo(
             f"generating {letters:,} synthetic letters (seed {seed}) into {corpus}/ …",
             file=sys.stderr,
         )
+        # Another demo corpus (other seed or size) must not mix with this one, neither
+        # as files left in the folder nor as letters left in the database.
+        shutil.rmtree(corpus, ignore_errors=True)
         if db_path.exists():
-            db_path.unlink()  # a database of another demo corpus would mix the two
+            db_path.unlink()
         generate_corpus(corpus, letters, seed=seed)  # letters/ and truth.jsonl
         manifest.write_text(json.dumps(wanted))
     try:
@@ -48,8 +52,16 @@ def run_demo(
 
     from .reports import ReportError, list_reports, run_report
 
+    try:
+        names = list_reports()
+    except ReportError as exc:
+        print(f"imr-analytics: no reports rendered: {exc}", file=sys.stderr)
+        return 1
+    if not names:
+        print("imr-analytics: no report notebooks found; nothing rendered", file=sys.stderr)
+        return 1
     status = 0
-    for name in list_reports():
+    for name in names:
         try:
             result = run_report(name, {}, out_dir=reports_dir, db_path=db_path)
         except ReportError as exc:
