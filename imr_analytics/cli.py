@@ -25,7 +25,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     from .store.loader import load_paths
 
     try:
-        summary = load_paths(args.paths, args.db, workers=args.workers)
+        summary = load_paths(args.paths, args.db, workers=args.workers, rescan=args.rescan)
     except DatabaseError as exc:
         _err(str(exc))
         return EXIT_USAGE
@@ -113,6 +113,11 @@ def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
         default=20,
         metavar="N",
         help="quarantined files to list (default 20)",
+    )
+    p.add_argument(
+        "--rescan",
+        action="store_true",
+        help="read and hash every file, even those unchanged (same size and time) since an earlier load",
     )
     p.set_defaults(func=cmd_load)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import stat
 import sys
 import time
 from collections import Counter
@@ -165,44 +166,95 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield path
 
 
+# (path, bytes, sha256, read error, size in bytes, mtime in ns)
+FileRecord = tuple[str, bytes | None, str | None, str | None, int | None, int | None]
+
+
 def _batches(
-    files: Iterator[Path],
-) -> Iterator[list[tuple[str, bytes | None, str | None, str | None]]]:
-    """(path, bytes, sha256, read error) in batches bounded by count and size."""
-    batch: list[tuple[str, bytes | None, str | None, str | None]] = []
-    size = 0
-    for path in files:
-        try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                batch.append(
-                    (
-                        str(path),
-                        None,
-                        None,
-                        f"{size / 2**20:,.0f} MiB, larger than any IMR letter ({MAX_FILE_BYTES // 2**20} MiB at most); not read",
-                    )
+    files: Iterator[Path], unchanged: Callable[[list[tuple[str, int, int]]], set[str]]
+) -> Iterator[tuple[list[FileRecord], int]]:
+    """Read files in batches bounded by count and bytes; yield (records, files skipped).
+
+    Each group of files is stat-ed first and ``unchanged`` names those whose path, size
+    and modification time match a file already handled by an earlier load: they are not
+    read at all, which keeps an incremental run over a large corpus cheap.
+    """
+    for chunk in _chunked(files, BATCH_FILES):
+        records: list[FileRecord] = []
+        stats: list[tuple[str, int, int]] = []
+        for path in chunk:
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                records.append((str(path), None, None, "no such file or directory", None, None))
+                continue
+            except OSError as exc:
+                records.append(
+                    (str(path), None, None, f"cannot be read: {exc.strerror or exc}", None, None)
                 )
                 continue
-            data = path.read_bytes()
-        except FileNotFoundError:
-            batch.append((str(path), None, None, "no such file or directory"))
-            continue
-        except IsADirectoryError:
-            continue
-        except OSError as exc:
-            batch.append((str(path), None, None, f"cannot be read: {exc.strerror or exc}"))
-            continue
-        except MemoryError:
-            batch.append((str(path), None, None, "too large to read into memory"))
-            continue
-        batch.append((str(path), data, hashlib.sha256(data).hexdigest(), None))
-        size += len(data)
-        if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+            if stat.S_ISREG(st.st_mode):
+                stats.append((str(path), st.st_size, st.st_mtime_ns))
+        same = unchanged(stats)
+        skipped = 0
+        batch_bytes = 0
+        for path, size, mtime in stats:
+            if path in same:
+                skipped += 1
+                continue
+            if size > MAX_FILE_BYTES:
+                reason = f"{size / 2**20:,.0f} MiB, larger than any IMR letter ({MAX_FILE_BYTES // 2**20} MiB at most); not read"
+                records.append((path, None, None, reason, size, mtime))
+                continue
+            try:
+                data = Path(path).read_bytes()
+            except OSError as exc:
+                records.append(
+                    (path, None, None, f"cannot be read: {exc.strerror or exc}", None, None)
+                )
+                continue
+            except MemoryError:
+                records.append((path, None, None, "too large to read into memory", None, None))
+                continue
+            records.append((path, data, hashlib.sha256(data).hexdigest(), None, size, mtime))
+            batch_bytes += len(data)
+            if batch_bytes >= BATCH_BYTES:
+                yield records, skipped
+                records, skipped, batch_bytes = [], 0, 0
+        if records or skipped:
+            yield records, skipped
+
+
+def _chunked(items: Iterator[Path], n: int) -> Iterator[list[Path]]:
+    chunk: list[Path] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= n:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _unchanged_files(con, stats: list[tuple[str, int, int]]) -> set[str]:
+    if not stats:
+        return set()
+    table = pa.table(
+        {
+            "path": [s[0] for s in stats],
+            "size": pa.array([s[1] for s in stats], pa.int64()),
+            "mtime": pa.array([s[2] for s in stats], pa.int64()),
+        }
+    )
+    con.register("_imr_stats", table)
+    try:
+        rows = con.execute(
+            "SELECT s.path FROM _imr_stats s JOIN seen_files f ON f.source_path = s.path "
+            "AND f.byte_size = s.size AND f.source_mtime_ns = s.mtime"
+        ).fetchall()
+    finally:
+        con.unregister("_imr_stats")
+    return {r[0] for r in rows}
 
 
 # --- the main process ---------------------------------------------------------------------
@@ -216,7 +268,12 @@ class _Writer:
         self.summary = summary
         self.transactional = transactional  # False when the caller holds one transaction
 
-    def write(self, results: list[tuple], errors: list[tuple[str, str | None, str, str]]) -> None:
+    def write(
+        self,
+        results: list[tuple],
+        errors: list[tuple[str, str | None, str, str]],
+        seen: list[tuple] = (),
+    ) -> None:
         now = datetime.now()
         docs, letters, failures = [], [], list(errors)
         for r in results:
@@ -258,6 +315,15 @@ class _Writer:
                     duplicates,
                     {},
                     extra={"logged_at": now},
+                )
+            if seen:
+                self._insert(
+                    "seen_files",
+                    ("source_path", "byte_size", "source_mtime_ns", "content_sha256"),
+                    seen,
+                    {"byte_size": pa.int64(), "source_mtime_ns": pa.int64()},
+                    extra={"seen_at": now},
+                    verb="INSERT OR REPLACE",
                 )
             if failures:
                 self._insert(
@@ -318,6 +384,7 @@ class _Writer:
         rows: list[tuple],
         types: dict,
         extra: dict | None = None,
+        verb: str = "INSERT",
     ) -> None:
         arrays = []
         names = list(columns)
@@ -330,7 +397,7 @@ class _Writer:
         batch = pa.Table.from_arrays(arrays, names=names)
         self.con.register("_imr_batch", batch)
         try:
-            self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _imr_batch")
+            self.con.execute(f"{verb} INTO {table} BY NAME SELECT * FROM _imr_batch")
         finally:
             self.con.unregister("_imr_batch")
 
@@ -396,8 +463,13 @@ def load_paths(
     *,
     workers: int | None = None,
     log: Callable[[str], None] | None = None,
+    rescan: bool = False,
 ) -> LoadSummary:
     """Load every file under ``paths`` into the database at ``db_path``.
+
+    A file whose path, size and modification time are unchanged since an earlier load is
+    skipped unread (``rescan=True`` reads and hashes every file again); a file whose
+    content is already stored is skipped before parsing, whatever its path.
 
     Raises ``DatabaseError`` only when the database cannot be opened; every problem with
     a file is recorded in ``load_errors`` and the summary instead.
@@ -417,11 +489,26 @@ def load_paths(
         seen_this_run: set[str] = set()
         # One batch in flight: the workers parse batch k+1 while this process writes
         # batch k, so neither waits for the other.
-        in_flight: tuple[Iterable[tuple] | None, list, int, list[tuple]] | None = None
-        for batch in _batches(iter_files(paths)):
-            summary.files_seen += len(batch)
-            errors = [(path, None, "read", reason) for path, _, _, reason in batch if reason]
-            readable = [(path, data, sha) for path, data, sha, reason in batch if not reason]
+        in_flight: tuple[Iterable[tuple] | None, list, int, list[tuple], list[tuple]] | None = None
+
+        def unchanged(stats: list[tuple[str, int, int]]) -> set[str]:
+            return set() if rescan else _unchanged_files(con, stats)
+
+        own = {str(Path(db_path).resolve()), str(Path(db_path).resolve()) + ".wal"}
+        files = (
+            f for f in iter_files(paths) if str(f.resolve()) not in own
+        )  # not its own database
+        for batch, n_unchanged in _batches(files, unchanged):
+            summary.files_seen += len(batch) + n_unchanged
+            summary.files_skipped += n_unchanged
+            errors = [(path, None, "read", reason) for path, _, _, reason, _, _ in batch if reason]
+            # Files handled this batch, remembered so that the next load need not read them.
+            seen = {
+                path: (path, size, mtime, sha)
+                for path, _, sha, _, size, mtime in batch
+                if size is not None
+            }
+            readable = [(path, data, sha) for path, data, sha, reason, _, _ in batch if not reason]
             known = _known_hashes(con, [sha for _, _, sha in readable])
             tasks = []
             for path, data, sha in readable:
@@ -444,7 +531,7 @@ def load_paths(
                 results = None
             if in_flight is not None:
                 pool = _drain(writer, progress, in_flight, pool, log)
-            in_flight = (results, errors, len(batch), tasks)
+            in_flight = (results, errors, len(batch), tasks, list(seen.values()))
         if in_flight is not None:
             pool = _drain(writer, progress, in_flight, pool, log)
         _record_run(con, summary, started_at)
@@ -470,7 +557,7 @@ def _submit(
 def _drain(
     writer: _Writer,
     progress: _Progress,
-    in_flight: tuple[Iterable[tuple] | None, list, int, list[tuple]],
+    in_flight: tuple[Iterable[tuple] | None, list, int, list[tuple], list[tuple]],
     pool: ProcessPoolExecutor | None,
     log: Callable[[str], None],
     fn: Callable[[tuple], tuple] = process_file,
@@ -478,7 +565,7 @@ def _drain(
     """Write a batch's results. A worker pool that dies (killed by the OS, or unable to
     start from the calling program) costs speed, not the load: the batch is redone in
     this process and the load goes on without workers."""
-    results, errors, n_files, tasks = in_flight
+    results, errors, n_files, tasks, seen = in_flight
     try:
         done = list(results) if results is not None else [fn(t) for t in tasks]
     except BrokenProcessPool:
@@ -487,7 +574,7 @@ def _drain(
             pool.shutdown(wait=False, cancel_futures=True)
         pool = None
         done = [fn(t) for t in tasks]
-    writer.write(done, errors)
+    writer.write(done, errors, seen)
     progress.update(n_files)
     return pool
 
@@ -531,7 +618,7 @@ def reparse_database(
                 results = _submit(pool, reparse_task, tasks)
             except BrokenProcessPool:
                 results = None
-            batch = (results, [], len(rows), tasks)
+            batch = (results, [], len(rows), tasks, [])
             pool = _drain(writer, progress, batch, pool, log, reparse_task)
         _record_run(con, summary, started_at)
         con.commit()

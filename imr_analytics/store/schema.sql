@@ -87,6 +87,14 @@ CREATE TABLE IF NOT EXISTS load_errors (
     logged_at TIMESTAMP
 );
 
+CREATE TABLE IF NOT EXISTS seen_files (
+    source_path VARCHAR PRIMARY KEY,      -- every file a load has handled
+    byte_size BIGINT,
+    source_mtime_ns BIGINT,               -- modification time, ns since the epoch
+    content_sha256 VARCHAR,               -- NULL for a file refused unread (too large)
+    seen_at TIMESTAMP
+);
+
 CREATE TABLE IF NOT EXISTS letter_duplicates (
     letter_id VARCHAR,                    -- the letter kept
     source_path VARCHAR,                  -- the file that repeated it

@@ -67,7 +67,13 @@ def test_mixed_folder_loads_every_good_file_and_lists_every_bad_one(
             "SELECT regexp_extract(source_path, '[^/]+$'), stage || ' ' || reason FROM load_errors"
         ).fetchall()
     )
+    n_error_rows = (
+        duckdb.connect(str(db), read_only=True)
+        .execute("SELECT count(*) FROM load_errors")
+        .fetchone()[0]
+    )
     con.close()
+    assert n_error_rows == len(errors), "one row per bad file"
     assert set(errors) == {
         "empty.pdf",
         "empty.txt",
@@ -256,3 +262,101 @@ def test_generated_letters_parse_back_to_their_truth(tmp_path: Path) -> None:
             bad.append((t["file"], t["layout"], t["style"], "items", items, want))
     con.close()
     assert not bad, "\n".join(map(str, bad[:20]))
+
+
+def test_unchanged_files_are_not_read_again_unless_rescanned(tmp_path: Path) -> None:
+    truth = generate_corpus(tmp_path / "c", 5, seed=9)
+    truth.rename(tmp_path / "truth.jsonl")
+    db = tmp_path / "inc.duckdb"
+    load_paths([tmp_path / "c"], db, workers=1, log=lambda _: None)
+    # Same size and modification time, other bytes: a load that does not read the file
+    # cannot notice; one that rescans must.
+    victim = sorted((tmp_path / "c").rglob("synthetic-*"))[0]
+    st = victim.stat()
+    victim.write_bytes(b"\x00" * st.st_size)
+    os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns))
+    quiet = load_paths([tmp_path / "c"], db, workers=1, log=lambda _: None)
+    assert (quiet.files_skipped, quiet.files_quarantined) == (5, 0)
+    rescanned = load_paths([tmp_path / "c"], db, workers=1, log=lambda _: None, rescan=True)
+    assert rescanned.files_quarantined == 1
+    assert "binary" in rescanned.quarantined[0][2]
+
+
+def test_oversized_file_is_refused_unread_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imr_analytics.store import loader
+
+    monkeypatch.setattr(loader, "MAX_FILE_BYTES", 1000)
+    (tmp_path / "huge.pdf").write_bytes(b"%PDF-1.4\n" + b"x" * 5000)
+    # the database sits in the folder being loaded: the loader must pass over its own file
+    first = load_paths([tmp_path], tmp_path / "h.duckdb", workers=1, log=lambda _: None)
+    assert first.files_seen == 1
+    assert (
+        first.quarantined[0][1] == "read"
+        and "larger than any IMR letter" in first.quarantined[0][2]
+    )
+    second = load_paths([tmp_path], tmp_path / "h.duckdb", workers=1, log=lambda _: None)
+    assert (second.files_quarantined, second.files_skipped) == (0, 1)
+
+
+class _DyingPool:
+    """Stands in for a process pool whose workers were killed."""
+
+    def map(self, fn, tasks, chunksize=1):
+        from concurrent.futures.process import BrokenProcessPool
+
+        def results():
+            raise BrokenProcessPool("a worker was killed")
+            yield  # pragma: no cover
+
+        return results()
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        pass
+
+
+def test_a_dying_worker_pool_costs_speed_not_the_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imr_analytics.store import loader
+
+    truth = generate_corpus(tmp_path / "c", 12, seed=4)
+    truth.rename(tmp_path / "truth.jsonl")
+    monkeypatch.setattr(loader, "POOL_THRESHOLD", 1)
+    monkeypatch.setattr(loader, "_pool", lambda workers: _DyingPool())
+    said: list[str] = []
+    summary = load_paths([tmp_path / "c"], tmp_path / "p.duckdb", log=said.append)
+    assert summary.letters_loaded == 12 and summary.files_quarantined == 0
+    assert any("worker processes stopped" in line for line in said)
+
+
+def test_summary_counts_items_left_in_other(tmp_path: Path) -> None:
+    letter = (
+        "Case Number: CM16-0000042\nDate Assigned: 11/09/2016 Decision Date: 12/09/2016\n"
+        "HOW THE IMR FINAL DETERMINATION WAS MADE\nThe Expert Reviewer has the following credentials:\n"
+        "State(s) of Licensure: California\nCertification(s)/Specialty: Family Practice\n"
+        "CLINICAL CASE SUMMARY\nThe injured worker is a 40 year old male.\n"
+        "IMR ISSUES, DECISIONS AND RATIONALES\n"
+        "Zyxwv quantum gizmo: Upheld\nClaims Administrator guideline: Decision based on MTUS Low Back Complaints 2004.\n"
+        "MAXIMUS guideline: Decision based on MTUS Low Back Complaints 2004.\nDecision rationale: Not necessary.\n"
+    )
+    (tmp_path / "l.txt").write_text(letter)
+    summary = load_paths([tmp_path / "l.txt"], tmp_path / "o.duckdb", workers=1, log=lambda _: None)
+    assert summary.items_other == 1
+    assert "1 items (100.0%) fell into 'Other'" in "\n".join(summary.lines())
+    con = duckdb.connect(str(tmp_path / "o.duckdb"), read_only=True)
+    assert con.execute(
+        "SELECT items_other, vocab_version IS NOT NULL FROM load_runs"
+    ).fetchone() == (1, True)
+    con.close()
+
+
+def test_generate_and_reparse_commands(tmp_path: Path, capsys) -> None:
+    assert main(["generate", str(tmp_path / "g"), "--letters", "6", "--seed", "2"]) == 0
+    assert (tmp_path / "g" / "truth.jsonl").exists()
+    assert main(["load", str(tmp_path / "g" / "letters"), "--db", str(tmp_path / "g.duckdb")]) == 0
+    assert main(["reparse", "--db", str(tmp_path / "g.duckdb")]) == 0
+    out = capsys.readouterr().out
+    assert "reparse: 6 files" in out and "loaded:      6 letters" in out
+    assert main(["reparse", "--db", str(tmp_path / "missing.duckdb")]) == 2
