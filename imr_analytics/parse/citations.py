@@ -126,17 +126,16 @@ def parse_guideline(text: str | None) -> tuple[tuple[Citation, ...], list[str]]:
 
 def _keyword_fallback(text: str) -> tuple[tuple[Citation, ...], list[str]]:
     """A line in no known form: name the families it mentions, and say so."""
-    found: list[tuple[int, str]] = []
-    m = _MTUS_WORD.search(text)
-    if m:
-        found.append((m.start(), "MTUS"))
-    for family, pattern in _FAMILY_MARKERS:
-        fm = pattern.search(text)
-        if fm:
-            found.append((fm.start(), family))
-    families = [f for _, f in sorted(found)] or ["other"]
+    families = _families_in(text, (("MTUS", _MTUS_WORD), *_FAMILY_MARKERS))
     warning = f"guideline line in an unknown form, families guessed from keywords: {text[:120]!r}"
-    return tuple(Citation(source=f, text=text) for f in dict.fromkeys(families)), [warning]
+    return tuple(Citation(source=f, text=text) for f in families), [warning]
+
+
+def _families_in(text: str, markers: tuple[tuple[str, re.Pattern[str]], ...]) -> list[str]:
+    """Families whose markers the text contains, in order of first appearance; "other"
+    when it names none of them."""
+    hits = sorted((m.start(), family) for family, pattern in markers if (m := pattern.search(text)))
+    return list(dict.fromkeys(family for _, family in hits)) or ["other"]
 
 
 def _mtus(body: str) -> list[Citation]:
@@ -216,14 +215,8 @@ def _canonical_chapter(name: str) -> str:
 
 
 def _non_mtus(body: str) -> list[Citation]:
-    hits: list[tuple[int, str]] = []
-    for family, pattern in _FAMILY_MARKERS:
-        m = pattern.search(body)
-        if m:
-            hits.append((m.start(), family))
-    families = [f for _, f in sorted(hits)] or ["other"]
     out = []
-    for family in dict.fromkeys(families):
+    for family in _families_in(body, _FAMILY_MARKERS):
         pages = _pages(_FREE_PAGES, body) if family == "ACOEM" else None
         out.append(Citation(source=family, pages=pages, text=body.strip()))
     return out

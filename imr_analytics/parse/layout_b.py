@@ -54,9 +54,12 @@ def find_heading(lines: list[str], pattern: re.Pattern[str], start: int = 0) -> 
 def parse_b(lines: list[str], *, variant_c: bool = False) -> Letter | ParseFailure:
     layout_hint = C if variant_c else "B"
     how = find_heading(lines, HOW_MADE)
-    items_pat = ITEMS_C if variant_c else ITEMS_B
-    items_at = find_heading(lines, items_pat, how or 0)
-    summary_at = find_heading(lines, SUMMARY, how or 0)
+    if how is None:
+        return ParseFailure(
+            "missing_section", "no 'HOW THE IMR FINAL DETERMINATION WAS MADE' heading", layout_hint
+        )
+    items_at = find_heading(lines, ITEMS_C if variant_c else ITEMS_B, how)
+    summary_at = find_heading(lines, SUMMARY, how)
     if items_at is None:
         name = (
             "IMR DECISION(S) AND RATIONALE(S)"
@@ -64,10 +67,6 @@ def parse_b(lines: list[str], *, variant_c: bool = False) -> Letter | ParseFailu
             else "IMR ISSUES, DECISIONS AND RATIONALES"
         )
         return ParseFailure("missing_section", f"no '{name}' heading", layout_hint)
-    if how is None:
-        return ParseFailure(
-            "missing_section", "no 'HOW THE IMR FINAL DETERMINATION WAS MADE' heading", layout_hint
-        )
     if summary_at is None or summary_at > items_at:
         return ParseFailure(
             "missing_section", "no 'CLINICAL CASE SUMMARY' heading before the items", layout_hint

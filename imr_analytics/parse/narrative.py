@@ -68,10 +68,7 @@ def narrative_injury_date(summary: str, *, reference: date | None = None) -> dat
     """The injury date the narrative gives, used only when the header has none."""
     pivot = reference.year if reference else None
     for m in _INJURY_CUES.finditer(summary[:2000]):
-        inner = re.match(DATE_PATTERN, m.group("date"), re.IGNORECASE)
-        if inner is None:
-            continue
-        found = date_from_match(inner, pivot_year=pivot)
+        found = date_from_match(m, pivot_year=pivot)  # the cue pattern holds the date's groups
         if found and (reference is None or found <= reference):
             return found
     return None
