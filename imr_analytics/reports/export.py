@@ -54,9 +54,7 @@ class ReportData:
     """Structured values a notebook displayed for the runner (not for readers)."""
 
     provenance: dict[str, Any] = field(default_factory=dict)
-    footer_html: str = ""
-    summary: dict[str, Any] = field(default_factory=dict)
-    summary_html: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)  # with "html": the digest's table
     charts: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -73,10 +71,11 @@ def extract_report_data(nb: nbformat.NotebookNode) -> ReportData:
             bundle = out.get("data") or {}
             if PROVENANCE_MIME in bundle:
                 data.provenance = dict(bundle[PROVENANCE_MIME])
-                data.footer_html = _text(bundle.get("text/html", ""))
             if SUMMARY_MIME in bundle:
                 data.summary = dict(bundle[SUMMARY_MIME])
-                data.summary_html = _text(bundle.get("text/html", ""))
+                table = _text(bundle.get("text/html", ""))
+                if table:
+                    data.summary["html"] = table
             meta = (out.get("metadata") or {}).get(CHART_META_KEY)
             if meta is not None:
                 chart = {"title": meta.get("title", ""), "email": bool(meta.get("email"))}
@@ -85,8 +84,6 @@ def extract_report_data(nb: nbformat.NotebookNode) -> ReportData:
                 if "image/png" in bundle:
                     chart["png"] = base64.b64decode(_text(bundle["image/png"]))
                 data.charts.append(chart)
-    if data.summary_html:
-        data.summary["html"] = data.summary_html
     return data
 
 
@@ -206,7 +203,6 @@ def export_html(
     *,
     provenance: dict[str, Any] | None = None,
     title: str = "IMR report",
-    footer_html: str | None = None,
 ) -> str:
     """Render an executed notebook to a self-contained HTML page, code hidden.
 
@@ -216,8 +212,6 @@ def export_html(
     from nbconvert import HTMLExporter
 
     normalised, footer = _normalise_outputs(nb)
-    if footer_html is not None:
-        footer = footer_html
     exporter = HTMLExporter(
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(TEMPLATE_BASEDIR)],
