@@ -20,9 +20,13 @@ EXIT_FAILED = 1
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``report`` subcommand; its handler is stored as ``func`` in the namespace."""
-    from imr_analytics.reports.runner import list_reports
+    from imr_analytics.reports.runner import ReportError, list_reports
 
-    available = ", ".join(list_reports()) or "none found"
+    try:
+        available = ", ".join(list_reports())
+    except ReportError:
+        # building the parser must not fail (it serves every subcommand); running one says why
+        available = "none found, see IMR_NOTEBOOKS_DIR"
     parser = subparsers.add_parser(
         "report",
         help="run a report notebook and export self-contained HTML",
@@ -46,7 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument(
         "--out", default="reports", metavar="DIR", help="output directory (default: reports/)"
     )
-    parser.add_argument("--db", metavar="FILE", help="DuckDB database (overrides -p db_path)")
+    parser.add_argument(
+        "--db", metavar="FILE", help="DuckDB database; wins over -p db_path when both are given"
+    )
     parser.add_argument("--kernel", metavar="NAME", help="Jupyter kernel (default: python3)")
     mail = parser.add_argument_group(
         "email",
@@ -84,17 +90,18 @@ def _collect_params(pairs: list[list[str]]) -> dict[str, Any]:
 
 
 def _print_catalogue(out: Any) -> None:
+    from imr_analytics.reports.params import allowed_values
     from imr_analytics.reports.runner import describe_report, list_reports
 
-    names = list_reports()
-    if not names:
-        print("no report notebooks found", file=out)
-        return
-    for name in names:
+    for name in list_reports():
         print(name, file=out)
         for spec in describe_report(name).values():
             default = repr(spec.default)
-            print(f"  -p {spec.name} <{spec.type}>  default {default}  {spec.help}", file=out)
+            choices = allowed_values(spec.name)
+            one_of = f"  (one of: {', '.join(choices)})" if choices else ""
+            print(
+                f"  -p {spec.name} <{spec.type}>  default {default}  {spec.help}{one_of}", file=out
+            )
 
 
 def handle_report(args: argparse.Namespace) -> int:
@@ -102,7 +109,11 @@ def handle_report(args: argparse.Namespace) -> int:
     from imr_analytics.reports.runner import ReportError, run_report
 
     if not args.name:
-        _print_catalogue(sys.stdout)
+        try:
+            _print_catalogue(sys.stdout)
+        except ReportError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_FAILED
         return 0
     try:
         params = _collect_params(args.params)

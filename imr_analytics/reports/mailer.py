@@ -20,12 +20,11 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
+from imr_analytics.reports.params import FALSE_WORDS, TRUE_WORDS
 from imr_analytics.reports.runner import ReportResult
 
 __all__ = ["EmailError", "SmtpSettings", "build_message", "send_report"]
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 MAX_EMAIL_CHARTS = 3
 
@@ -60,9 +59,9 @@ class SmtpSettings:
         """Read ``IMR_SMTP_HOST/PORT/STARTTLS/USER/FROM/PASSWORD``; arguments override them."""
         env = os.environ if env is None else env
         raw_tls = env.get("IMR_SMTP_STARTTLS", "").strip().lower()
-        if raw_tls and raw_tls not in _TRUE | _FALSE:
+        if raw_tls and raw_tls not in TRUE_WORDS | FALSE_WORDS:
             raise EmailError(f"IMR_SMTP_STARTTLS must be on/off (1/0, true/false), got {raw_tls!r}")
-        env_tls = None if not raw_tls else raw_tls in _TRUE
+        env_tls = None if not raw_tls else raw_tls in TRUE_WORDS
         raw_port = env.get("IMR_SMTP_PORT", "").strip()
         env_port = None
         if raw_port:

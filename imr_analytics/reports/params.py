@@ -12,24 +12,44 @@ from __future__ import annotations
 import ast
 import io
 import json
+import re
 import tokenize
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from imr_analytics.reports.errors import ReportParameterError
 
 __all__ = [
+    "FALSE_WORDS",
+    "INTERVALS",
+    "PERIODS",
+    "TRUE_WORDS",
     "ParamSpec",
     "ParamType",
     "ReportParameterError",
+    "allowed_values",
+    "check_meaning",
+    "check_relations",
     "coerce_params",
     "parse_parameters_cell",
 ]
 
 _SCALARS = {"str": str, "int": int, "float": float, "bool": bool}
-_TRUE = {"true", "yes", "y", "1", "on"}
-_FALSE = {"false", "no", "n", "0", "off"}
+# Words accepted for a bool, here and for the mailer's IMR_SMTP_STARTTLS.
+TRUE_WORDS = frozenset({"true", "yes", "y", "1", "on"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0", "off"})
 _NONE = {"none", "null", ""}
+
+# Parameters whose meaning nbkit fixes by name (``Report.open`` reads them): a report that
+# declares one gets these checks from its type alone, in the runner before a kernel starts and
+# again in ``Report.open`` when the value was edited in JupyterLab.
+PERIODS = ("year", "quarter", "month")
+INTERVALS = ("wilson", "clopper-pearson")
+_CHOICES: dict[str, tuple[str, ...]] = {"period": PERIODS, "interval": INTERVALS}
+_DATES = ("date_from", "date_to")
+_NON_NEGATIVE = ("min_cell",)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -148,6 +168,10 @@ def parse_parameters_cell(source: str, *, where: str = "parameters cell") -> dic
             ) from exc
         if name in specs:
             raise ReportParameterError(f"{where}: parameter {name!r} declared twice")
+        try:
+            check_meaning(name, default)
+        except ReportParameterError as exc:
+            raise ReportParameterError(f"{where}: default of {exc}") from None
         specs[name] = ParamSpec(
             name=name,
             type=ptype,
@@ -205,9 +229,9 @@ def _from_string_scalar(base: str, text: str) -> Any:
         return text
     if base == "bool":
         low = stripped.lower()
-        if low in _TRUE:
+        if low in TRUE_WORDS:
             return True
-        if low in _FALSE:
+        if low in FALSE_WORDS:
             return False
         raise _TypeMismatch
     try:
@@ -245,24 +269,72 @@ def _from_string(ptype: ParamType, text: str) -> Any:
     return [_from_string_scalar(ptype.item or "str", part.strip()) for part in text.split(",")]
 
 
+def allowed_values(name: str) -> tuple[str, ...] | None:
+    """The values a parameter with this name may take, when nbkit fixes them (else None)."""
+    return _CHOICES.get(name)
+
+
+def check_meaning(name: str, value: Any) -> None:
+    """Check a typed value against what nbkit does with a parameter of this name.
+
+    ``period`` and ``interval`` must be one of the values nbkit implements, dates must be
+    ``YYYY-MM-DD`` (not the other forms ``date.fromisoformat`` accepts) and ``min_cell`` must
+    not be negative. Other names are not checked here.
+    """
+    if value is None:
+        return
+    choices = _CHOICES.get(name)
+    if choices is not None and value not in choices:
+        raise ReportParameterError(
+            f"parameter {name!r} must be one of {', '.join(choices)}, got {value!r}"
+        )
+    if name in _DATES:
+        ok = isinstance(value, str) and _ISO_DATE.fullmatch(value) is not None
+        if ok:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                ok = False
+        if not ok:
+            raise ReportParameterError(
+                f"parameter {name!r} must be a date YYYY-MM-DD, got {value!r}"
+            )
+    if name in _NON_NEGATIVE and isinstance(value, int) and value < 0:
+        raise ReportParameterError(f"parameter {name!r} must be 0 or more, got {value!r}")
+
+
+def check_relations(values: dict[str, Any]) -> None:
+    """Checks across parameters, on the effective values (defaults filled in)."""
+    start, end = values.get("date_from"), values.get("date_to")
+    if start and end and date.fromisoformat(start) > date.fromisoformat(end):
+        raise ReportParameterError(f"date_from {start} is after date_to {end}")
+
+
 def coerce_value(spec: ParamSpec, value: Any) -> Any:
-    """Check one value against its spec; strings for non-string types are coerced (CLI input)."""
+    """Check one value against its spec; strings for non-string types are coerced (CLI input).
+
+    The result is also checked with :func:`check_meaning`, so ``-p period fortnight`` fails
+    here, before a kernel starts, naming the values allowed.
+    """
     try:
         if isinstance(value, str) and (spec.type.base != "str" or spec.type.optional):
-            return _from_string(spec.type, value)
-        if (
+            coerced = _from_string(spec.type, value)
+        elif (
             isinstance(value, list | tuple)
             and spec.type.base == "list"
             and spec.type.item != "str"
             and all(isinstance(v, str) for v in value)
         ):
             # repeated CLI flags: -p categories A -p categories B for list[int] etc.
-            return [_from_string_scalar(spec.type.item or "str", v) for v in value]
-        return _check_value(spec.type, value)
+            coerced = [_from_string_scalar(spec.type.item or "str", v) for v in value]
+        else:
+            coerced = _check_value(spec.type, value)
     except _TypeMismatch:
         raise ReportParameterError(
             f"parameter {spec.name!r} expects {spec.type}, got {value!r} ({type(value).__name__})"
         ) from None
+    check_meaning(spec.name, coerced)
+    return coerced
 
 
 def coerce_params(
@@ -280,4 +352,6 @@ def coerce_params(
         raise ReportParameterError(
             f"unknown parameter {names} for report {report!r}; it accepts: {known}"
         )
-    return {name: coerce_value(specs[name], value) for name, value in params.items()}
+    coerced = {name: coerce_value(specs[name], value) for name, value in params.items()}
+    check_relations({**{k: s.default for k, s in specs.items()}, **coerced})
+    return coerced

@@ -72,9 +72,29 @@ class ReportResult:
 
 
 def notebooks_dir() -> Path:
-    """Where report notebooks live: ``$IMR_NOTEBOOKS_DIR``, else ``notebooks/`` of the checkout."""
+    """Where report notebooks live: ``$IMR_NOTEBOOKS_DIR``, else ``notebooks/`` of the checkout.
+
+    The notebooks ship with the source checkout, not inside the package; an installed package
+    without one needs ``IMR_NOTEBOOKS_DIR``. A missing folder is a :class:`ReportError` that
+    says so, never an empty list of reports that reads like "nothing to do".
+    """
     env = os.environ.get("IMR_NOTEBOOKS_DIR")
-    return Path(env).expanduser().resolve() if env else REPO_ROOT / "notebooks"
+    if env:
+        folder = Path(env).expanduser().resolve()
+        if not folder.is_dir():
+            raise ReportError(
+                f"IMR_NOTEBOOKS_DIR is {env!r}, which is not a directory; point it at the folder "
+                "holding the report notebooks (notebooks/ of the imr-analytics source)"
+            )
+        return folder
+    folder = REPO_ROOT / "notebooks"
+    if not folder.is_dir():
+        raise ReportError(
+            f"no report notebooks directory: {folder} does not exist (the package is not "
+            "installed from a source checkout); set IMR_NOTEBOOKS_DIR to the folder holding "
+            "the report notebooks"
+        )
+    return folder
 
 
 def _is_report_script(path: Path) -> bool:
@@ -87,11 +107,18 @@ def _is_report_script(path: Path) -> bool:
 
 
 def list_reports() -> list[str]:
-    """Names of the available report notebooks (file stems in :func:`notebooks_dir`)."""
+    """Names of the available report notebooks (file stems in :func:`notebooks_dir`).
+
+    Raises :class:`ReportError` when there is no notebooks folder, or it holds no report.
+    """
     folder = notebooks_dir()
-    if not folder.is_dir():
-        return []
-    return sorted(p.stem for p in folder.glob("*.py") if _is_report_script(p))
+    names = sorted(p.stem for p in folder.glob("*.py") if _is_report_script(p))
+    if not names:
+        raise ReportError(
+            f"no report notebooks in {folder} (a report is a jupytext percent script with a "
+            "cell tagged 'parameters'); set IMR_NOTEBOOKS_DIR to the folder holding them"
+        )
+    return names
 
 
 def report_script(name: str) -> Path:
@@ -99,10 +126,11 @@ def report_script(name: str) -> Path:
     candidate = Path(name)
     if candidate.suffix == ".py" and candidate.is_file():
         return candidate.resolve()
-    path = notebooks_dir() / f"{name}.py"
+    folder = notebooks_dir()
+    path = folder / f"{name}.py"
     if not path.is_file() or not _is_report_script(path):
-        available = ", ".join(list_reports()) or "none"
-        raise ReportError(f"no report named {name!r} in {notebooks_dir()} (available: {available})")
+        available = ", ".join(list_reports())
+        raise ReportError(f"no report named {name!r} in {folder} (available: {available})")
     return path
 
 
@@ -160,6 +188,16 @@ def resolve_db_path(path: str | os.PathLike[str], *, start: Path | None = None) 
         f"database {str(path)!r} not found relative to {here}, its parents or {REPO_ROOT}; "
         "build it with 'imr-analytics load' or pass --db"
     )
+
+
+def _check_database(name: str, path: Path) -> None:
+    """Open and close the database read-only, so a locked or broken file fails before a kernel."""
+    from imr_analytics.store.database import DatabaseError, open_database
+
+    try:
+        open_database(path, read_only=True).close()
+    except DatabaseError as exc:
+        raise ReportError(f"report {name!r}: {exc}") from None
 
 
 # -- kernel -------------------------------------------------------------------------------------
@@ -288,8 +326,10 @@ def run_report(
     """Execute report ``name`` with ``params`` and write ``<stem>.html`` and ``<stem>.ipynb``.
 
     ``params`` values may be typed Python values or CLI strings (coerced to the declared type).
-    ``db_path`` overrides the notebook's ``db_path`` parameter; either is resolved to an absolute
-    path here, so the kernel's working directory does not matter.
+    ``db_path`` wins over a ``db_path`` in ``params`` (the CLI's ``--db`` overrides
+    ``-p db_path``); either is resolved to an absolute path here, so the kernel's working
+    directory does not matter. Every parameter, the database file included (it must open
+    read-only, i.e. not be locked by a writer), is checked before a kernel starts.
     """
     import papermill
 
@@ -306,10 +346,6 @@ def run_report(
     )
     given = dict(params or {})
     if db_path is not None:
-        if "db_path" in given and str(given["db_path"]) != str(db_path):
-            raise ReportParameterError(
-                f"db_path given twice ({given['db_path']!r} and {str(db_path)!r}); pass one"
-            )
         given["db_path"] = str(db_path)
     coerced = coerce_params(specs, given, report=name)
     if "db_path" in specs:
@@ -318,6 +354,7 @@ def run_report(
             resolved_db = resolve_db_path(raw_db)
         except FileNotFoundError as exc:
             raise ReportError(f"report {name!r}: {exc}") from None
+        _check_database(name, resolved_db)
         coerced["db_path"] = str(resolved_db)
     else:
         resolved_db = Path(str(db_path)) if db_path else Path()

@@ -225,3 +225,180 @@ def test_register_adds_report_subcommand() -> None:
     assert args.name == "uphold_rates"
     assert args.params == [["min_cell", "5"], ["categories", "A"]]
     assert callable(args.func)
+
+
+# -- values nbkit gives a meaning: checked before a kernel starts --------------------------------
+
+
+@pytest.fixture
+def no_kernel(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """Fail the test's run if papermill is asked to execute anything; records what it got."""
+    import papermill
+
+    started: list[dict] = []
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        started.append(dict(kwargs.get("parameters") or {}))  # type: ignore[call-overload]
+        raise RuntimeError("a kernel was started")
+
+    monkeypatch.setattr(papermill, "execute_notebook", refuse)
+    return started
+
+
+@pytest.mark.parametrize(
+    "key, value, fragment",
+    [
+        ("period", "fortnight", "parameter 'period' must be one of year, quarter, month"),
+        ("interval", "exact", "parameter 'interval' must be one of wilson, clopper-pearson"),
+        ("date_from", "2016-1-5", "parameter 'date_from' must be a date YYYY-MM-DD"),
+        ("date_to", "05/01/2016", "parameter 'date_to' must be a date YYYY-MM-DD"),
+        ("date_to", "2016-13-01", "parameter 'date_to' must be a date YYYY-MM-DD"),
+        ("min_cell", "-3", "parameter 'min_cell' must be 0 or more"),
+    ],
+)
+def test_cli_rejects_bad_value_before_a_kernel_starts(
+    key: str, value: str, fragment: str, small_db: Path, tmp_path: Path, no_kernel: list
+) -> None:
+    code, out, err = _cli(
+        ["report", "uphold_rates", "-p", key, value, "--db", str(small_db), "--out", str(tmp_path)]
+    )
+    assert code == 2, err
+    assert fragment in err and f"got {value}" in err.replace("'", "")
+    assert "Traceback" not in err and out == ""
+    assert no_kernel == []
+    assert not any(tmp_path.iterdir())
+
+
+def test_date_order_is_checked_with_the_defaults(
+    small_db: Path, tmp_path: Path, no_kernel: list
+) -> None:
+    with pytest.raises(ReportParameterError, match="date_from 2017-02-01 is after date_to"):
+        run_report(
+            "uphold_rates",
+            {"date_from": "2017-02-01", "date_to": "2017-01-31"},
+            tmp_path,
+            db_path=small_db,
+        )
+    with pytest.raises(ReportParameterError, match="'period' must be one of"):
+        run_report("item_drilldown", {"period": "week"}, tmp_path, db_path=small_db)
+    assert no_kernel == []
+
+
+def test_default_outside_the_allowed_values_is_an_authoring_error() -> None:
+    with pytest.raises(ReportParameterError, match="default of parameter 'period' must be one"):
+        parse_parameters_cell('period: str = "fortnight"  # grain\n')
+    with pytest.raises(ReportParameterError, match="'date_from' must be a date"):
+        parse_parameters_cell('date_from: str | None = "2016"  # first date\n')
+
+
+def test_catalogue_lists_allowed_values() -> None:
+    code, out, _ = _cli(["report"])
+    assert code == 0
+    assert "-p period <str>" in out and "(one of: year, quarter, month)" in out
+    assert "(one of: wilson, clopper-pearson)" in out
+
+
+def test_locked_database_fails_before_a_kernel_starts(
+    small_db: Path, tmp_path: Path, no_kernel: list
+) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "busy.duckdb"
+    db.write_bytes(small_db.read_bytes())
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
+            "sys.stdin.read()",
+            str(db),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        code, out, err = _cli(
+            ["report", "uphold_rates", "--db", str(db), "--out", str(tmp_path / "out")]
+        )
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert code == 1
+    assert str(db) in err and "in use by another process" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert no_kernel == []
+
+
+# -- --db and -p db_path ------------------------------------------------------------------------
+
+
+def test_db_option_wins_over_db_path_parameter(
+    small_db: Path, tmp_path: Path, no_kernel: list
+) -> None:
+    with pytest.raises(ReportError, match="a kernel was started"):
+        run_report("uphold_rates", {"db_path": "nope.duckdb"}, tmp_path / "out", db_path=small_db)
+    assert no_kernel[-1]["db_path"] == str(small_db.resolve())
+    code, _, err = _cli(
+        [
+            "report",
+            "uphold_rates",
+            "-p",
+            "db_path",
+            "nope.duckdb",
+            "--db",
+            str(small_db),
+            "--out",
+            str(tmp_path / "cli"),
+        ]
+    )
+    assert "a kernel was started" in err and "nope.duckdb" not in err
+    assert no_kernel[-1]["db_path"] == str(small_db.resolve())
+    parser = argparse.ArgumentParser()
+    help_text = register(parser.add_subparsers()).format_help()
+    assert "wins over -p db_path" in " ".join(help_text.split())
+
+
+# -- where the notebooks are --------------------------------------------------------------------
+
+
+def test_missing_notebooks_directory_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imr_analytics.reports import runner
+
+    monkeypatch.setenv("IMR_NOTEBOOKS_DIR", str(tmp_path / "absent"))
+    for call in (list_reports, lambda: run_report("uphold_rates", {}, tmp_path / "out")):
+        with pytest.raises(ReportError, match="IMR_NOTEBOOKS_DIR .*absent.* not a directory"):
+            call()
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("IMR_NOTEBOOKS_DIR", str(tmp_path / "empty"))
+    with pytest.raises(ReportError, match="no report notebooks in .*empty.*IMR_NOTEBOOKS_DIR"):
+        list_reports()
+    # an installed package without a checkout and without the variable
+    monkeypatch.delenv("IMR_NOTEBOOKS_DIR")
+    monkeypatch.setattr(runner, "REPO_ROOT", tmp_path / "site-packages")
+    with pytest.raises(ReportError, match="no report notebooks directory.*IMR_NOTEBOOKS_DIR"):
+        list_reports()
+    with pytest.raises(ReportError, match="IMR_NOTEBOOKS_DIR"):
+        run_report("uphold_rates", {}, tmp_path / "out")
+    # the CLI still builds (other subcommands need it) and says why when asked for reports
+    help_text = register(argparse.ArgumentParser().add_subparsers()).format_help()
+    assert "none found, see IMR_NOTEBOOKS_DIR" in " ".join(help_text.split())
+    code, out, err = _cli(["report"])
+    assert code == 1 and out == ""
+    assert "IMR_NOTEBOOKS_DIR" in err and "Traceback" not in err
+
+
+def test_notebooks_directory_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "mine.py").write_text('# %% tags=["parameters"]\nx: int = 1  # x\n')
+    (tmp_path / "helper.py").write_text("x = 1\n")
+    monkeypatch.setenv("IMR_NOTEBOOKS_DIR", str(tmp_path))
+    assert list_reports() == ["mine"]
+    with pytest.raises(ReportError, match="no report named 'nope'.*available: mine"):
+        run_report("nope", {}, tmp_path / "out")
