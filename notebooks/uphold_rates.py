@@ -112,8 +112,8 @@ rep.share_table(cat_year, year_totals, row="item_category", column="decision_yea
 # %%
 rep.heading(
     "Drug class within pharmaceuticals",
-    "Pharmaceutical items by drug class (opioids, topical analgesics, compounds, muscle "
-    "relaxants...).",
+    "Pharmaceutical items in the selection by drug class (opioids, topical analgesics, "
+    "compounds, muscle relaxants...).",
 )
 drugs = rep.rates("drug_class", where={"item_category": ["Pharmaceuticals"]})
 rep.chart(drugs, rate_bars, title="Uphold rate by drug class (pharmaceuticals)")

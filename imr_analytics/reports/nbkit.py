@@ -23,12 +23,19 @@ from typing import Any
 import pandas as pd
 
 from imr_analytics.reports.bundles import CHART_META_KEY, PROVENANCE_MIME, SUMMARY_MIME
-from imr_analytics.reports.errors import ReportParameterError
+from imr_analytics.reports.errors import ReportError, ReportParameterError
 
-__all__ = ["Report", "esc", "fmt_count", "fmt_interval", "fmt_num", "fmt_pct", "html_table"]
+__all__ = [
+    "Report",
+    "combine_where",
+    "esc",
+    "fmt_count",
+    "fmt_interval",
+    "fmt_num",
+    "fmt_pct",
+    "html_table",
+]
 
-PERIODS = ("year", "quarter", "month")
-INTERVALS = ("wilson", "clopper-pearson")
 DASH = "\u2013"
 NOT_STATED = "(not stated)"
 
@@ -131,7 +138,7 @@ def html_table(
         span = len(columns)
         body.append(
             f'<tr><td colspan="{span}" style="{_TD.format(align="left")};color:#52606d">'
-            "No decided items match the filters.</td></tr>"
+            "No decided items in this selection.</td></tr>"
         )
     cap = f'<caption style="{_CAPTION}">{esc(caption)}</caption>' if caption else ""
     out = (
@@ -156,15 +163,31 @@ def _html(markup: str) -> None:
     _display({"text/html": markup, "text/plain": "(HTML output; open the report to read it)"})
 
 
-def _iso(value: str | None, name: str) -> date | None:
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ReportParameterError(
-            f"parameter {name!r} must be an ISO date YYYY-MM-DD, got {value!r}"
-        ) from None
+def _values(value: Any) -> list[Any]:
+    """A ``where`` value as a list, the way ``uphold_rates`` reads it (a string is one value)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        return [value]
+    return list(value)
+
+
+def combine_where(
+    selection: Mapping[str, Any], extra: Mapping[str, Any] | None
+) -> dict[str, list[Any]]:
+    """The report's selection narrowed by a section's own filter: never widened, never replaced.
+
+    For a dimension in both, only the values in both lists are kept (in the section's order);
+    no common value gives an empty list, which ``uphold_rates`` reads as "no item matches".
+    For a multi-valued dimension (reviewer specialty...) this keeps the items carrying a value
+    that both lists allow, which is inside both selections.
+    """
+    where = {key: _values(value) for key, value in selection.items()}
+    for key, value in (extra or {}).items():
+        wanted = _values(value)
+        if key in where:
+            mine = where[key]
+            wanted = [v for v in wanted if v in mine]
+        where[key] = list(dict.fromkeys(wanted))
+    return where
 
 
 @dataclass
@@ -183,6 +206,7 @@ class Report:
     period: str = "quarter"
     started_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
     _chart_count: int = 0
+    _volumes: dict[tuple[Any, ...], pd.DataFrame] = field(default_factory=dict, repr=False)
 
     # -- opening --------------------------------------------------------------------------------
 
@@ -192,9 +216,12 @@ class Report:
 
         The names and types come from the notebook's own ``parameters`` cell (via the runner's
         parser), so a value edited by hand in JupyterLab is checked exactly like a CLI value.
+        Every parameter is checked before the database is opened (read-only), so a bad value
+        never leaves the file open.
         """
-        from imr_analytics.reports.params import coerce_value
+        from imr_analytics.reports.params import check_relations, coerce_value
         from imr_analytics.reports.runner import describe_report, resolve_db_path
+        from imr_analytics.store.database import DatabaseError, open_database
 
         specs = describe_report(name)
         missing = [k for k in specs if k not in namespace]
@@ -203,36 +230,35 @@ class Report:
                 f"run the parameters cell first: {', '.join(missing)} not defined"
             )
         params = {k: coerce_value(spec, namespace[k]) for k, spec in specs.items()}
-        db_path = resolve_db_path(params["db_path"])
-        import duckdb
-
-        con = duckdb.connect(str(db_path), read_only=True)
-        rep = cls(name=name, params=params, db_path=db_path, con=con)
-        rep.date_from = _iso(params.get("date_from"), "date_from")
-        rep.date_to = _iso(params.get("date_to"), "date_to")
-        if rep.date_from and rep.date_to and rep.date_from > rep.date_to:
-            raise ReportParameterError(f"date_from {rep.date_from} is after date_to {rep.date_to}")
+        check_relations(params)
+        try:
+            db_path = resolve_db_path(params["db_path"])
+        except FileNotFoundError as exc:
+            raise ReportError(f"report {name!r}: {exc}") from None
+        rep = cls(name=name, params=params, db_path=db_path, con=None)
+        if params.get("date_from"):
+            rep.date_from = date.fromisoformat(params["date_from"])
+        if params.get("date_to"):
+            rep.date_to = date.fromisoformat(params["date_to"])
         rep.min_cell = int(params.get("min_cell", 11))
-        if rep.min_cell < 0:
-            raise ReportParameterError("parameter 'min_cell' must be 0 or more")
         rep.method = str(params.get("interval", "wilson"))
-        if rep.method not in INTERVALS:
-            raise ReportParameterError(
-                f"parameter 'interval' must be one of {', '.join(INTERVALS)}, got {rep.method!r}"
-            )
         rep.period = str(params.get("period", "quarter"))
-        if rep.period not in PERIODS:
-            raise ReportParameterError(
-                f"parameter 'period' must be one of {', '.join(PERIODS)}, got {rep.period!r}"
-            )
         if params.get("categories"):
             rep.where["item_category"] = list(params["categories"])
         if params.get("category"):
             rep.where["item_category"] = [params["category"]]
         if params.get("specialties"):
             rep.where["reviewer_specialty"] = list(params["specialties"])
+        try:
+            rep.con = open_database(db_path, read_only=True)
+        except DatabaseError as exc:
+            raise ReportError(f"report {name!r}: {exc}") from None
         if params.get("item_pattern"):
-            rep.where["item_pattern"] = rep.match_patterns(str(params["item_pattern"]))
+            try:
+                rep.where["item_pattern"] = rep.match_patterns(str(params["item_pattern"]))
+            except Exception:
+                rep.close()
+                raise
         return rep
 
     def match_patterns(self, wanted: str) -> list[str]:
@@ -290,10 +316,8 @@ class Report:
     # -- queries --------------------------------------------------------------------------------
 
     def _where(self, extra: Mapping[str, Any] | None) -> dict[str, Any]:
-        where = dict(self.where)
-        for key, value in (extra or {}).items():
-            where[key] = value
-        return where
+        """The report's selection narrowed by a section's filter (see :func:`combine_where`)."""
+        return combine_where(self.where, extra)
 
     def rates(
         self,
@@ -302,7 +326,10 @@ class Report:
         where: Mapping[str, Any] | None = None,
         top: int | None = None,
     ) -> pd.DataFrame:
-        """``uphold_rates`` with the report's filters, ``min_cell`` and interval method."""
+        """``uphold_rates`` with the report's filters, ``min_cell`` and interval method.
+
+        ``where`` narrows the report's selection for one section (see :func:`combine_where`).
+        """
         from imr_analytics.analytics import uphold_rates
 
         return uphold_rates(
@@ -319,20 +346,32 @@ class Report:
     def volumes(
         self, period: str | None = "year", *, where: Mapping[str, Any] | None = None
     ) -> pd.DataFrame:
-        """``letter_volumes`` with the report's filters and ``min_cell``."""
+        """``letter_volumes`` with the report's filters and ``min_cell``; ``where`` as in rates.
+
+        Results are kept for the run (the database is read-only and the filters fixed), so the
+        footer's totals reuse the headline's query instead of running it again.
+        """
         from imr_analytics.analytics import letter_volumes
 
-        df = letter_volumes(
-            self.con,
-            period=period,
-            where=self._where(where) or None,
-            date_from=self.date_from,
-            date_to=self.date_to,
-            min_cell=self.min_cell,
+        combined = self._where(where)
+        key = (
+            period,
+            repr(sorted(combined.items())),
+            self.date_from,
+            self.date_to,
+            self.min_cell,
         )
-        # earlier versions of the helper named the counts letters/items
-        legacy = {"letters": "n_letters", "items": "n_items"}
-        return df.rename(columns={k: v for k, v in legacy.items() if k in df.columns})
+        if key not in self._volumes:
+            self._volumes[key] = letter_volumes(
+                self.con,
+                period=period,
+                where=combined or None,
+                date_from=self.date_from,
+                date_to=self.date_to,
+                min_cell=self.min_cell,
+            )
+        # a copy (attrs included), so a caller editing its table cannot change the footer's
+        return self._volumes[key].copy()
 
     # -- output ---------------------------------------------------------------------------------
 
@@ -509,7 +548,7 @@ class Report:
         than a sentence. Suppressed rows are drawn, as the chart builders mark them.
         """
         if df.empty:
-            self.note("No chart: no decided items match the filters.")
+            self.note("No chart: no decided items in this selection.")
             return
         chart = builder(df, **kwargs)
         self.show_chart(chart, alt_text=alt_text or kwargs.get("title"), email=email)
@@ -534,7 +573,7 @@ class Report:
 
         period = df.attrs.get("period")
         if df.empty or not period or df[measure].isna().all():
-            self.note("No chart: nothing to count under these filters.")
+            self.note("No chart: no letters in this selection.")
             return
         labels = {
             "n_letters": "Letters",
@@ -608,17 +647,32 @@ class Report:
         """A reproducible random sample of decided items under the report's filters (text only).
 
         Only letter text is read here, never a number that is shown; values are bound as query
-        parameters. The filters mirror ``uphold_rates``' dict filters for the dimensions a report
-        can set (category, pattern, specialty, dates).
+        parameters. The filters mirror ``uphold_rates``' dict filters for the dimensions
+        ``Report.open`` sets (category, pattern, specialty, dates); any other filter is refused
+        rather than ignored, since a sample from a wider population would misrepresent it.
         """
+        column = {"item_category": "i.item_category", "item_pattern": "i.item_pattern"}
+        supported = {*column, "reviewer_specialty"}
+        selection = combine_where(self.where, None)
+        unsupported = sorted(
+            dim
+            for dim, values in selection.items()
+            if dim not in supported or any(_isna(v) for v in values)
+        )
+        if unsupported:
+            raise ReportError(
+                f"sample_items cannot apply the filter on {', '.join(unsupported)} (it filters "
+                f"on {', '.join(sorted(supported))} and dates, without missing values)"
+            )
         preds = ["i.decision IN ('upheld', 'overturned')"]
         args: list[Any] = []
-        column = {"item_category": "i.item_category", "item_pattern": "i.item_pattern"}
-        for dim, values in self.where.items():
-            if dim in column:
+        for dim, values in selection.items():
+            if not values:
+                preds.append("FALSE")
+            elif dim in column:
                 preds.append(f"{column[dim]} IN ({', '.join('?' for _ in values)})")
                 args.extend(values)
-            elif dim == "reviewer_specialty":
+            else:
                 preds.append("list_has_any(l.reviewer_specialties, ?::VARCHAR[])")
                 args.append([str(v) for v in values])
         if self.date_from:
@@ -760,7 +814,8 @@ class Report:
 
     def close(self) -> None:
         """Release the database file."""
-        self.con.close()
+        if self.con is not None:
+            self.con.close()
 
 
 def _chart_title(chart: Any) -> str | None:

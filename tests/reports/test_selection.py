@@ -1,0 +1,308 @@
+"""nbkit on the test database: the user's selection reaches every query, checks come first.
+
+These tests run the notebooks' code in this process (no kernel), recording every call that
+nbkit makes to ``uphold_rates`` and ``letter_volumes``, so they can prove what a section asked
+for, not just what the page shows.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import imr_analytics.analytics as analytics
+from imr_analytics.reports import nbkit
+from imr_analytics.reports.errors import ReportError, ReportParameterError
+from imr_analytics.reports.nbkit import Report, combine_where
+from imr_analytics.reports.runner import describe_report, report_script
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every uphold_rates / letter_volumes call nbkit makes, with its filters and result."""
+    recorded: list[dict[str, Any]] = []
+    real_rates, real_volumes = analytics.uphold_rates, analytics.letter_volumes
+
+    def rates(con: Any, by: Any = (), where: Any = None, **kw: Any) -> Any:
+        df = real_rates(con, by=by, where=where, **kw)
+        recorded.append({"fn": "uphold_rates", "by": by, "where": where, "df": df, **kw})
+        return df
+
+    def volumes(con: Any, period: Any = "year", where: Any = None, **kw: Any) -> Any:
+        df = real_volumes(con, period=period, where=where, **kw)
+        recorded.append({"fn": "letter_volumes", "by": period, "where": where, "df": df, **kw})
+        return df
+
+    monkeypatch.setattr(analytics, "uphold_rates", rates)
+    monkeypatch.setattr(analytics, "letter_volumes", volumes)
+    return recorded
+
+
+@pytest.fixture
+def shown(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every bundle nbkit displays; charts are not rendered (the report runs check those)."""
+    bundles: list[dict[str, Any]] = []
+    monkeypatch.setattr(
+        nbkit, "_display", lambda bundle, metadata=None: bundles.append(dict(bundle))
+    )
+    monkeypatch.setattr(analytics, "to_svg", lambda chart: "<svg></svg>")
+    return bundles
+
+
+def _namespace(name: str, small_db: Path, **overrides: Any) -> dict[str, Any]:
+    ns = {k: spec.default for k, spec in describe_report(name).items()}
+    ns["db_path"] = str(small_db)
+    ns.update(overrides)
+    return ns
+
+
+@pytest.fixture
+def open_report(small_db: Path) -> Iterator[Any]:
+    opened: list[Report] = []
+
+    def _open(name: str = "uphold_rates", **overrides: Any) -> Report:
+        rep = Report.open(name, _namespace(name, small_db, **overrides))
+        opened.append(rep)
+        return rep
+
+    yield _open
+    for rep in opened:
+        rep.close()
+
+
+def _exec_notebook(name: str, small_db: Path, **overrides: Any) -> dict[str, Any]:
+    """Run a report's cells in this process, with ``overrides`` as the injected parameters."""
+    import jupytext
+
+    nb = jupytext.read(report_script(name), fmt="py:percent")
+    ns: dict[str, Any] = {"__name__": f"report_{name}"}
+    for number, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type != "code":
+            continue
+        exec(compile(cell.source, f"{name}.py cell {number}", "exec"), ns)
+        if "parameters" in cell.metadata.get("tags", []):
+            ns.update(_namespace(name, small_db, **overrides))
+    return ns
+
+
+def _html_of(bundles: list[dict[str, Any]]) -> str:
+    return "\n".join(str(b.get("text/html", "")) for b in bundles)
+
+
+# -- combining a section's filter with the selection --------------------------------------------
+
+
+def test_section_filter_narrows_the_selection_never_replaces_it() -> None:
+    selection = {"item_category": ["Surgery", "Pharmaceuticals"], "reviewer_specialty": ["A"]}
+    assert combine_where(selection, {"item_category": ["Pharmaceuticals", "Injections"]}) == {
+        "item_category": ["Pharmaceuticals"],
+        "reviewer_specialty": ["A"],
+    }
+    assert combine_where(selection, {"item_category": "Injections"})["item_category"] == []
+    assert combine_where({}, {"item_category": "Surgery"}) == {"item_category": ["Surgery"]}
+    assert combine_where(selection, {"drug_class": ["opioid"]}) == {
+        **selection,
+        "drug_class": ["opioid"],
+    }
+    assert combine_where({"patient_sex": [None, "female"]}, {"patient_sex": [None]}) == {
+        "patient_sex": [None]
+    }
+    assert combine_where(selection, None) == selection
+    assert selection == {
+        "item_category": ["Surgery", "Pharmaceuticals"],
+        "reviewer_specialty": ["A"],
+    }
+
+
+def test_empty_intersection_is_an_empty_section_not_a_crash(
+    open_report: Any, shown: list[dict[str, Any]]
+) -> None:
+    rep = open_report(categories=["Surgery"])
+    drugs = rep.rates("drug_class", where={"item_category": ["Pharmaceuticals"]})
+    assert drugs.empty
+    assert rep.rates(where={"item_category": "Injections"}).empty
+    assert rep.volumes(None, where={"item_category": ["Injections"]}).empty
+    assert rep.volumes("year", where={"item_category": ["Injections"]}).empty
+    rep.chart(drugs, analytics.rate_bars, title="Drug class")
+    rep.rate_table(drugs)
+    html = _html_of(shown)
+    assert "No chart: no decided items in this selection." in html
+    assert "No decided items in this selection." in html
+
+
+def test_every_section_of_uphold_rates_honours_a_non_default_selection(
+    small_db: Path, calls: list[dict[str, Any]], shown: list[dict[str, Any]]
+) -> None:
+    _exec_notebook(
+        "uphold_rates", small_db, categories=["Surgery"], specialties=["Psychiatry"], min_cell=0
+    )
+    assert len(calls) > 25
+    for call in calls:
+        where = call["where"]
+        assert where is not None, call["by"]
+        assert set(where["item_category"]) <= {"Surgery"}, (call["by"], where)
+        assert where["reviewer_specialty"] == ["Psychiatry"], (call["by"], where)
+        df = call["df"]
+        if "item_category" in df.columns:
+            assert set(df["item_category"]) <= {"Surgery"}, call["by"]
+        if "reviewer_specialty" in df.columns:
+            assert set(df["reviewer_specialty"]) <= {"Psychiatry"}, call["by"]
+    # the selection is not empty, so the sections have numbers; the drug-class one has none
+    overall = next(c["df"] for c in calls if c["fn"] == "uphold_rates" and not c["by"])
+    assert int(overall["n"].iloc[0]) > 0
+    drug = [c for c in calls if c["by"] == "drug_class"]
+    assert len(drug) == 1 and drug[0]["where"]["item_category"] == [] and drug[0]["df"].empty
+    html = _html_of(shown)
+    assert "Selection: treatment category: Surgery; reviewer specialty: Psychiatry." in html
+    assert "No decided items in this selection." in html
+
+
+def test_every_section_of_item_drilldown_honours_the_selection(
+    small_db: Path, calls: list[dict[str, Any]], shown: list[dict[str, Any]]
+) -> None:
+    _exec_notebook(
+        "item_drilldown",
+        small_db,
+        category="Rehabilitation Services",
+        specialties=["Anesthesiology", "Psychiatry"],
+        date_from="2016-06-01",
+        include_text=True,
+        min_cell=0,
+    )
+    assert len(calls) > 10
+    for call in calls:
+        assert call["where"]["item_category"] == ["Rehabilitation Services"], call["by"]
+        assert call["where"]["reviewer_specialty"] == ["Anesthesiology", "Psychiatry"]
+        assert str(call["date_from"]) == "2016-06-01"
+    assert "Sample of reviewers" in _html_of(shown)
+
+
+# -- the rationale sample draws from the population the numbers describe ------------------------
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"category": None},
+        {"category": "Pharmaceuticals", "specialties": ["Psychiatry", "Anesthesiology"]},
+        {"category": "Pharmaceuticals", "item_pattern": "o", "date_to": "2016-12-31"},
+        {"category": "DMEPOS", "date_from": "2016-05-01", "date_to": "2017-02-28"},
+    ],
+)
+def test_sample_pool_is_the_population_uphold_rates_counts(
+    open_report: Any, overrides: dict[str, Any]
+) -> None:
+    rep = open_report("item_drilldown", min_cell=0, **overrides)
+    pool = rep.sample_items(100_000)
+    overall = rep.rates()
+    assert len(pool) == int(overall["n"].iloc[0]) > 0
+    assert pool.equals(rep.sample_items(100_000, seed=5))  # all of it, whatever the seed
+    few = rep.sample_items(4, seed=3)
+    assert len(few) == 4 and few.equals(rep.sample_items(4, seed=3))
+
+
+def test_sample_refuses_a_filter_it_cannot_apply(open_report: Any) -> None:
+    rep = open_report("item_drilldown")
+    rep.where["priority"] = ["expedited"]
+    with pytest.raises(ReportError, match="sample_items cannot apply the filter on priority"):
+        rep.sample_items(3)
+    del rep.where["priority"]
+    rep.where["item_category"] = [None]
+    with pytest.raises(ReportError, match="item_category"):
+        rep.sample_items(3)
+    rep.where["item_category"] = []
+    assert rep.sample_items(3).empty
+
+
+# -- parameters are checked before the database is opened ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "overrides, fragment",
+    [
+        ({"period": "fortnight"}, "'period' must be one of year, quarter, month"),
+        ({"interval": "exact"}, "'interval' must be one of wilson, clopper-pearson"),
+        ({"date_from": "2016-1-5"}, "'date_from' must be a date YYYY-MM-DD"),
+        ({"date_to": "20160105"}, "'date_to' must be a date YYYY-MM-DD"),
+        ({"date_to": "2016-02-30"}, "'date_to' must be a date YYYY-MM-DD"),
+        ({"date_from": "2017-01-01", "date_to": "2016-01-01"}, "is after date_to"),
+        ({"min_cell": -1}, "'min_cell' must be 0 or more"),
+        ({"min_cell": "many"}, "'min_cell' expects int"),
+    ],
+)
+def test_bad_parameter_in_jupyterlab_fails_before_the_database_opens(
+    small_db: Path, monkeypatch: pytest.MonkeyPatch, overrides: dict[str, Any], fragment: str
+) -> None:
+    import imr_analytics.store.database as database
+
+    opened: list[Any] = []
+    monkeypatch.setattr(database, "open_database", lambda *a, **k: opened.append(a))
+    with pytest.raises(ReportParameterError, match=fragment):
+        Report.open("uphold_rates", _namespace("uphold_rates", small_db, **overrides))
+    assert opened == []
+
+
+def test_report_opens_read_only_and_a_locked_database_is_one_clear_error(
+    small_db: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "locked.duckdb"
+    db.write_bytes(small_db.read_bytes())
+    rep = Report.open("uphold_rates", _namespace("uphold_rates", db))
+    try:
+        with pytest.raises(Exception, match="read-only"):
+            rep.con.execute("CREATE TABLE scratch (x INTEGER)")
+    finally:
+        rep.close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
+            "sys.stdin.read()",
+            str(db),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with pytest.raises(ReportError) as info:
+            Report.open("uphold_rates", _namespace("uphold_rates", db))
+        message = str(info.value)
+        assert "'uphold_rates'" in message and str(db) in message
+        assert "in use by another process" in message
+        assert len(message.splitlines()) == 1
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+
+def test_missing_database_in_jupyterlab_is_a_report_error(tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match="nope.duckdb"):
+        Report.open("uphold_rates", _namespace("uphold_rates", tmp_path / "nope.duckdb"))
+
+
+# -- the footer reuses the headline's totals ----------------------------------------------------
+
+
+def test_provenance_reuses_the_totals_the_notebook_computed(
+    open_report: Any, calls: list[dict[str, Any]]
+) -> None:
+    rep = open_report(period="month", min_cell=0)
+    totals = rep.volumes(None)
+    by_month = rep.volumes(rep.period)
+    totals.loc[0, "n_letters"] = -1  # a caller editing its copy does not change the footer
+    before = len(calls)
+    prov = rep.provenance()
+    assert len(calls) == before  # neither volumes(None) nor volumes("month") ran again
+    assert prov["letters"] == int(by_month["n_letters"].sum()) > 0
+    assert rep.volumes(None).attrs["period"] is None
+    fresh = open_report(period="month", min_cell=0).provenance()
+    assert fresh["letters"] == prov["letters"] and fresh["items"] == prov["items"]
