@@ -20,6 +20,7 @@ from imr_analytics.analytics.charts import (
 from imr_analytics.analytics.rates import (
     DIMENSIONS,
     Dimension,
+    filtered_items,
     letter_volumes,
     proportion_interval,
     uphold_rates,
@@ -29,6 +30,7 @@ __all__ = [
     "DIMENSIONS",
     "THEME",
     "Dimension",
+    "filtered_items",
     "letter_volumes",
     "proportion_interval",
     "rate_bars",

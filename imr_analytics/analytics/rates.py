@@ -645,6 +645,24 @@ def _top_values(df: pd.DataFrame, by: Sequence[str], top: int | None) -> pd.Data
 # --- public API -----------------------------------------------------------------------------
 
 
+def filtered_items(
+    con: duckdb.DuckDBPyConnection,
+    where: Mapping[str, Any] | str | None = None,
+    *,
+    date_from: date | datetime | str | None = None,
+    date_to: date | datetime | str | None = None,
+) -> pd.DataFrame:
+    """The decided items ``uphold_rates`` would count under the same filters, as keys
+    (``letter_id``, ``item_no``), ordered. For reading text of exactly the population a
+    report's numbers describe (e.g. a sample of rationales), never for counting."""
+    params = _Params()
+    base, _ = _base_sql(
+        [], where, _as_date(date_from, "date_from"), _as_date(date_to, "date_to"), params
+    )
+    sql = f"SELECT DISTINCT letter_id, item_no FROM ({base}) AS base ORDER BY letter_id, item_no"
+    return con.execute(sql, params.values).df()
+
+
 def uphold_rates(
     con: duckdb.DuckDBPyConnection,
     by: str | Sequence[str] = (),

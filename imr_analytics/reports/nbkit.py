@@ -646,46 +646,19 @@ class Report:
     def sample_items(self, n: int, *, seed: int = 0) -> pd.DataFrame:
         """A reproducible random sample of decided items under the report's filters (text only).
 
-        Only letter text is read here, never a number that is shown; values are bound as query
-        parameters. The filters mirror ``uphold_rates``' dict filters for the dimensions
-        ``Report.open`` sets (category, pattern, specialty, dates); any other filter is refused
-        rather than ignored, since a sample from a wider population would misrepresent it.
+        The population is exactly what ``uphold_rates`` counts under the same filters
+        (``filtered_items``), so a sample never comes from a wider or narrower set than the
+        numbers beside it. Only letter text is read here, never a number that is shown.
         """
-        column = {"item_category": "i.item_category", "item_pattern": "i.item_pattern"}
-        supported = {*column, "reviewer_specialty"}
-        selection = combine_where(self.where, None)
-        unsupported = sorted(
-            dim
-            for dim, values in selection.items()
-            if dim not in supported or any(_isna(v) for v in values)
+        from imr_analytics.analytics import filtered_items
+
+        population = filtered_items(
+            self.con,
+            combine_where(self.where, None),
+            date_from=self.date_from,
+            date_to=self.date_to,
         )
-        if unsupported:
-            raise ReportError(
-                f"sample_items cannot apply the filter on {', '.join(unsupported)} (it filters "
-                f"on {', '.join(sorted(supported))} and dates, without missing values)"
-            )
-        preds = ["i.decision IN ('upheld', 'overturned')"]
-        args: list[Any] = []
-        for dim, values in selection.items():
-            if not values:
-                preds.append("FALSE")
-            elif dim in column:
-                preds.append(f"{column[dim]} IN ({', '.join('?' for _ in values)})")
-                args.extend(values)
-            else:
-                preds.append("list_has_any(l.reviewer_specialties, ?::VARCHAR[])")
-                args.append([str(v) for v in values])
-        if self.date_from:
-            preds.append("l.decision_date >= ?")
-            args.append(self.date_from)
-        if self.date_to:
-            preds.append("l.decision_date <= ?")
-            args.append(self.date_to)
-        keys = self.con.execute(
-            "SELECT i.letter_id, i.item_no FROM items i JOIN letters l USING (letter_id) "
-            f"WHERE {' AND '.join(preds)} ORDER BY i.letter_id, i.item_no",
-            args,
-        ).fetchall()
+        keys = list(population.itertuples(index=False, name=None))
         chosen = random.Random(seed).sample(keys, min(n, len(keys)))
         if not chosen:
             return pd.DataFrame(

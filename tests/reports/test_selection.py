@@ -206,17 +206,23 @@ def test_sample_pool_is_the_population_uphold_rates_counts(
     assert len(few) == 4 and few.equals(rep.sample_items(4, seed=3))
 
 
-def test_sample_refuses_a_filter_it_cannot_apply(open_report: Any) -> None:
-    rep = open_report("item_drilldown")
-    rep.where["priority"] = ["expedited"]
-    with pytest.raises(ReportError, match="sample_items cannot apply the filter on priority"):
-        rep.sample_items(3)
-    del rep.where["priority"]
-    rep.where["item_category"] = [None]
-    with pytest.raises(ReportError, match="item_category"):
-        rep.sample_items(3)
-    rep.where["item_category"] = []
-    assert rep.sample_items(3).empty
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"priority": ["standard"]},
+        {"patient_sex": ["female"]},
+        {"item_category": [None]},
+        {"item_category": []},
+    ],
+)
+def test_sample_applies_every_filter_uphold_rates_applies(
+    open_report: Any, extra: dict[str, Any]
+) -> None:
+    rep = open_report("item_drilldown", min_cell=0)
+    rep.where.update(extra)
+    pool = rep.sample_items(100_000)
+    counted = analytics.uphold_rates(rep.con, where=combine_where(rep.where, None), min_cell=0)
+    assert len(pool) == int(counted["n"].fillna(0).sum())
 
 
 # -- parameters are checked before the database is opened ---------------------------------------
