@@ -31,6 +31,9 @@ _REVIEWER_LABEL = re.compile(
 )
 _RATIONALE_LABEL = re.compile(r"^Decision\s+rationale\s*:\s*", re.IGNORECASE)
 _ANY_LABEL = (_CA_LABEL, _REVIEWER_LABEL, _RATIONALE_LABEL)
+_CA_LABEL_ANYWHERE = re.compile(_CA_LABEL.pattern[1:], re.IGNORECASE)
+_REVIEWER_LABEL_ANYWHERE = re.compile(r"(?<![\w-])" + _REVIEWER_LABEL.pattern[1:], re.IGNORECASE)
+_RATIONALE_LABEL_ANYWHERE = re.compile(_RATIONALE_LABEL.pattern[1:], re.IGNORECASE)
 _INTRO = re.compile(r"^The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 # Abbreviations that end a heading line without ending a sentence ("Lidoderm patches, Qty.").
@@ -216,20 +219,26 @@ def _states_conclusion(lines: list[str], i: int) -> bool:
 
 
 def _split_labels(block: list[str]) -> tuple[str | None, str | None, str | None]:
-    """The three labelled parts of an item body, each joined across its wraps."""
-    parts: dict[str, list[str]] = {}
-    current: str | None = None
-    for line in block:
-        for key, pattern in (("ca", _CA_LABEL), ("rv", _REVIEWER_LABEL), ("ra", _RATIONALE_LABEL)):
-            m = pattern.match(line)
-            if m and key not in parts:
-                current = key
-                parts[key] = []
-                line = line[m.end() :]
-                break
-        if current is not None and line:
-            parts[current].append(line)
-    ca = join_wrapped(parts["ca"]) if "ca" in parts else None
-    rv = join_wrapped(parts["rv"]) if "rv" in parts else None
-    ra = join_wrapped(parts["ra"]) if "ra" in parts else None
-    return ca or None, rv or None, ra or None
+    """The three labelled parts of an item body, each joined across its wraps.
+
+    Labels are looked for anywhere in the body, not only at line starts: a converter
+    that joins lines can leave ``… 2004. MAXIMUS guideline: …`` on one line. Each label
+    is taken once, in its order, after the previous one.
+    """
+    text = "\n".join(block)
+    found: list[tuple[str, int, int]] = []
+    pos = 0
+    for key, pattern in (
+        ("ca", _CA_LABEL_ANYWHERE),
+        ("rv", _REVIEWER_LABEL_ANYWHERE),
+        ("ra", _RATIONALE_LABEL_ANYWHERE),
+    ):
+        m = pattern.search(text, pos)
+        if m:
+            found.append((key, m.start(), m.end()))
+            pos = m.end()
+    parts: dict[str, str | None] = {"ca": None, "rv": None, "ra": None}
+    for n, (key, _, end) in enumerate(found):
+        stop = found[n + 1][1] if n + 1 < len(found) else len(text)
+        parts[key] = join_wrapped(text[end:stop].split("\n")) or None
+    return parts["ca"], parts["rv"], parts["ra"]

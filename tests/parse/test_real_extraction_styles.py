@@ -84,3 +84,59 @@ def test_real_letters_in_every_pdftotext_mode(shared_dir: Path, mode: str) -> No
                         (exp["file"], item.item_no, key, item.mtus_chapters(party), want[key])
                     )
     assert not mismatches, "\n".join(map(str, mismatches[:20]))
+
+
+def _paragraphs(pdfium_text: str) -> list[str]:
+    """Paragraphs of PDFium's text: it ends a wrapped line with a space and a paragraph's
+    last line without one; U+FFFE marks a hyphen where it joined a split word."""
+    paragraphs, current = [], ""
+    for line in pdfium_text.replace("\ufffe", "-\r\n").replace("\f", "\r\n").split("\r\n"):
+        current += line
+        if not line.endswith((" ", "-")):
+            paragraphs.append(current)
+            current = ""
+    return [*paragraphs, current] if current else paragraphs
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_real_letters_rewrapped_at_other_widths(shared_dir: Path, width: int) -> None:
+    """Where lines wrap must not matter: item headings are found however they wrap."""
+    import textwrap
+
+    from imr_analytics.extract import extract_document
+
+    for line in (shared_dir / "letters" / "expected.jsonl").read_text().splitlines():
+        exp = json.loads(line)
+        pdf = shared_dir / "letters" / exp["file"]
+        text = extract_document(pdf.name, pdf.read_bytes()).text
+        rewrapped = "\n".join(
+            "\n".join(textwrap.wrap(p, width, break_long_words=False, break_on_hyphens=False))
+            for p in _paragraphs(text)
+        )
+        letter = parse_letter(rewrapped)
+        assert isinstance(letter, Letter), f"{exp['file']}: {letter}"
+        got = [
+            (
+                i.item_text,
+                i.disputed_text,
+                i.decision,
+                i.ca_guideline_sources,
+                i.reviewer_guideline_sources,
+            )
+            for i in letter.items
+        ]
+        want = [
+            (
+                i["item_text"],
+                i["disputed_text"],
+                i["decision"],
+                i["ca_guideline_sources"],
+                i["reviewer_guideline_sources"],
+            )
+            for i in exp["items"]
+        ]
+        assert got == want, exp["file"]
+        assert (letter.patient_age, letter.patient_sex) == (
+            exp["patient_age"],
+            exp["patient_sex"],
+        ), exp["file"]
