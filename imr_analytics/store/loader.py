@@ -67,6 +67,11 @@ ITEM_TYPES = {
     "reviewer_guideline_sources": _LIST,
 }
 CITATION_TYPES = {"item_no": pa.int32(), "citation_no": pa.int32()}
+# Positions in the row tuples built by rows.py, looked up rather than hard-coded.
+_ITEM_CATEGORY = ITEM_COLUMNS.index("item_category")
+_LETTER_ID = LETTER_COLUMNS.index("letter_id")
+_SOURCE_PATH = LETTER_COLUMNS.index("source_path")
+_CONTENT_SHA = LETTER_COLUMNS.index("content_sha256")
 DOCUMENT_COLUMNS = (
     "content_sha256",
     "source_path",
@@ -346,7 +351,7 @@ class _Writer:
         for layout, _, item_rows, _ in kept:
             s.by_layout[layout] += 1
             s.items_loaded += len(item_rows)
-            s.items_other += sum(1 for row in item_rows if row[6] == "Other")
+            s.items_other += sum(1 for row in item_rows if row[_ITEM_CATEGORY] == "Other")
         s.duplicates += len(duplicates)
         s.duplicate_files += [(d[1], d[3]) for d in duplicates]
         s.files_quarantined += len(failures)
@@ -369,7 +374,7 @@ class _Writer:
         kept, duplicates = [], []
         for letter in letters:
             row = letter[1]
-            letter_id, path, sha = row[0], row[3], row[4]
+            letter_id, path, sha = row[_LETTER_ID], row[_SOURCE_PATH], row[_CONTENT_SHA]
             if letter_id in existing:
                 duplicates.append((letter_id, path, sha, existing[letter_id]))
             else:
