@@ -114,15 +114,10 @@ def parse_b(lines: list[str], *, variant_c: bool = False) -> Letter | ParseFailu
         )
 
     layout = C if variant_c else _b_era(cred_form, items, decision_date)
+    header["injury_date"] = injury
     return Letter(
         layout=layout,
-        case_number=header.get("case_number"),  # type: ignore[arg-type]
-        date_assigned=header.get("date_assigned"),  # type: ignore[arg-type]
-        decision_date=decision_date,  # type: ignore[arg-type]
-        injury_date=injury,  # type: ignore[arg-type]
-        ur_denial_date=header.get("ur_denial_date"),  # type: ignore[arg-type]
-        application_received=header.get("application_received"),  # type: ignore[arg-type]
-        priority=header.get("priority"),  # type: ignore[arg-type]
+        **header,  # type: ignore[arg-type]  # header keys are Letter's field names
         patient_age=age,
         patient_sex=sex,
         reviewer_specialties=tuple(specialties),

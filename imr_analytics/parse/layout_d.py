@@ -96,15 +96,10 @@ def parse_d(lines: list[str]) -> Letter | ParseFailure:
         summary or "", reference=header.get("decision_date")
     )  # type: ignore[arg-type]
     case = header.get("case_number") or (m.group(0) if (m := CASE_NUMBER_RE.search(flat)) else None)
+    header.update(case_number=case, injury_date=injury)
     return Letter(
         layout=LAYOUT,
-        case_number=case,  # type: ignore[arg-type]
-        date_assigned=header.get("date_assigned"),  # type: ignore[arg-type]
-        decision_date=header.get("decision_date"),  # type: ignore[arg-type]
-        injury_date=injury,  # type: ignore[arg-type]
-        ur_denial_date=header.get("ur_denial_date"),  # type: ignore[arg-type]
-        application_received=header.get("application_received"),  # type: ignore[arg-type]
-        priority=header.get("priority"),  # type: ignore[arg-type]
+        **header,  # type: ignore[arg-type]  # header keys are Letter's field names
         patient_age=age,
         patient_sex=sex,
         reviewer_specialties=tuple(specialties),
