@@ -219,7 +219,9 @@ def rate_bars(
     order = list(dict.fromkeys(r[dim] for r in shown + hidden))
     for r in records:
         r["zero"] = 0.0
-    y = alt.Y(f"{dim}:N", sort=order, title=_label(dim))
+    # No axis title: the chart title names the dimension, and Vega places a y title by
+    # the axis width it expects, so long labels (MTUS chapters) would run into it.
+    y = alt.Y(f"{dim}:N", sort=order, title=None)
     base = alt.Chart(alt.Data(values=records)).encode(y=y)
     x_scale = alt.Scale(domain=[0, 1], nice=False)
     visible = alt.datum.suppressed == False  # noqa: E712 (Vega expression, not Python)
