@@ -72,11 +72,12 @@ class ReportResult:
 
 
 def notebooks_dir() -> Path:
-    """Where report notebooks live: ``$IMR_NOTEBOOKS_DIR``, else ``notebooks/`` of the checkout.
+    """Where report notebooks live: ``$IMR_NOTEBOOKS_DIR``, else ``notebooks/`` of the source
+    checkout (editable install), else ``share/imr-analytics/notebooks`` under the environment's
+    prefix, where a regular ``pip install`` puts them (``[tool.setuptools.data-files]``).
 
-    The notebooks ship with the source checkout, not inside the package; an installed package
-    without one needs ``IMR_NOTEBOOKS_DIR``. A missing folder is a :class:`ReportError` that
-    says so, never an empty list of reports that reads like "nothing to do".
+    A missing folder is a :class:`ReportError` that says so, never an empty list of reports
+    that reads like "nothing to do".
     """
     env = os.environ.get("IMR_NOTEBOOKS_DIR")
     if env:
@@ -87,14 +88,18 @@ def notebooks_dir() -> Path:
                 "holding the report notebooks (notebooks/ of the imr-analytics source)"
             )
         return folder
-    folder = REPO_ROOT / "notebooks"
-    if not folder.is_dir():
-        raise ReportError(
-            f"no report notebooks directory: {folder} does not exist (the package is not "
-            "installed from a source checkout); set IMR_NOTEBOOKS_DIR to the folder holding "
-            "the report notebooks"
-        )
-    return folder
+    candidates = [
+        REPO_ROOT / "notebooks",
+        Path(sys.prefix) / "share" / "imr-analytics" / "notebooks",
+    ]
+    for folder in candidates:
+        if folder.is_dir():
+            return folder
+    raise ReportError(
+        "no report notebooks directory: looked in "
+        + " and ".join(str(c) for c in candidates)
+        + "; set IMR_NOTEBOOKS_DIR to the folder holding the report notebooks"
+    )
 
 
 def _is_report_script(path: Path) -> bool:
