@@ -17,7 +17,7 @@ split safely (named groups, backreferences, global inline flags) is scanned whol
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 # Characters that re.IGNORECASE treats as equal to an ASCII letter besides its other case
 # (found by brute force over all code points): folded with the ASCII capitals so that the
@@ -168,13 +168,13 @@ def _not_splittable(pattern: str) -> bool:
     return False
 
 
-def _split_top(pattern: str) -> list[str]:
-    """Split a regex on its top-level ``|`` (outside groups and character classes)."""
-    parts: list[str] = []
+def _structure(pattern: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """Yield (index, char, depth) for each character of ``pattern`` from ``start`` that is
+    regex structure: outside escapes and character classes. ``depth`` is the group depth
+    after the character (a ``(`` counts in, a ``)`` counts out)."""
     depth = 0
     in_class = False
-    start = 0
-    i = 0
+    i = start
     while i < len(pattern):
         c = pattern[i]
         if c == "\\":
@@ -189,45 +189,22 @@ def _split_top(pattern: str) -> list[str]:
                 i += 1
             if pattern[i + 1 : i + 2] == "]":
                 i += 1
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
+        else:
+            depth += (c == "(") - (c == ")")
+            yield i, c, depth
         i += 1
-    parts.append(pattern[start:])
-    return parts
+
+
+def _split_top(pattern: str) -> list[str]:
+    """Split a regex on its top-level ``|`` (outside groups and character classes)."""
+    cuts = [i for i, c, depth in _structure(pattern) if c == "|" and depth == 0]
+    bounds = [-1, *cuts, len(pattern)]
+    return [pattern[a + 1 : b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def _closing(pattern: str, open_at: int) -> int:
     """Index of the ``)`` closing the group opened at ``open_at``, or -1."""
-    depth = 0
-    in_class = False
-    i = open_at
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            if c == "]":
-                in_class = False
-        elif c == "[":
-            in_class = True
-            if pattern[i + 1 : i + 2] == "^":
-                i += 1
-            if pattern[i + 1 : i + 2] == "]":
-                i += 1
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
+    return next((i for i, c, depth in _structure(pattern, open_at) if c == ")" and depth == 0), -1)
 
 
 def _expand(pattern: str, depth: int = 0) -> list[str]:
