@@ -663,6 +663,17 @@ def filtered_items(
     return con.execute(sql, params.values).df()
 
 
+def _filters_attr(
+    where: Mapping[str, Any] | str | None, date_from: Any, date_to: Any
+) -> dict[str, Any]:
+    """The filters a result was computed under, as plain values for ``DataFrame.attrs``."""
+    return {
+        "where": where if isinstance(where, str) or where is None else dict(where),
+        "date_from": str(date_from) if date_from is not None else None,
+        "date_to": str(date_to) if date_to is not None else None,
+    }
+
+
 def uphold_rates(
     con: duckdb.DuckDBPyConnection,
     by: str | Sequence[str] = (),
@@ -790,11 +801,7 @@ def uphold_rates(
             "method": "clopper-pearson" if method == "beta" else method,
             "alpha": alpha,
             "suppression_rule": SUPPRESSION_RULE,
-            "filters": {
-                "where": where if isinstance(where, str) or where is None else dict(where),
-                "date_from": str(date_from) if date_from is not None else None,
-                "date_to": str(date_to) if date_to is not None else None,
-            },
+            "filters": _filters_attr(where, date_from, date_to),
         }
     )
     return out
@@ -892,11 +899,7 @@ def letter_volumes(
             "period": period,
             "min_cell": min_cell,
             "suppression_rule": SUPPRESSION_RULE,
-            "filters": {
-                "where": where if isinstance(where, str) or where is None else dict(where),
-                "date_from": str(date_from) if date_from is not None else None,
-                "date_to": str(date_to) if date_to is not None else None,
-            },
+            "filters": _filters_attr(where, date_from, date_to),
         }
     )
     return out
