@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from .assemble import letter_from_parts
 from .credentials import parse_credentials
 from .dates import DATE_PATTERN, parse_date
 from .header import CASE_NUMBER_RE
 from .items import build_item
-from .narrative import narrative_injury_date, patient_age_sex
 from .normalize import join_wrapped
 from .records import Letter, ParseFailure
 
@@ -111,25 +111,22 @@ def parse_a(lines: list[str]) -> Letter | ParseFailure:
     sm = _CASE_SUMMARY.search(front)
     if sm:
         summary = _DISCLAIMER.sub("", front[sm.end() :].strip()).strip(' "“”') or None
-    age, sex = patient_age_sex(summary or "")
-    injury = narrative_injury_date(summary or "", reference=decision_date)
     case = CASE_NUMBER_RE.search(front)
-    return Letter(
-        layout=LAYOUT,
-        case_number=case.group(0) if case else None,
-        date_assigned=_date(_ASSIGNED, front, pivot),
-        decision_date=decision_date,
-        injury_date=injury,
-        ur_denial_date=_date(_UR_DENIAL, front, pivot),
-        application_received=_date(_APPLICATION, front, pivot),
-        priority=None,
-        patient_age=age,
-        patient_sex=sex,
-        reviewer_specialties=tuple(specialties),
-        reviewer_licensure=tuple(states),
-        case_summary=summary,
-        items=tuple(items),
-        warnings=tuple(warnings),
+    header = {
+        "case_number": case.group(0) if case else None,
+        "date_assigned": _date(_ASSIGNED, front, pivot),
+        "decision_date": decision_date,
+        "ur_denial_date": _date(_UR_DENIAL, front, pivot),
+        "application_received": _date(_APPLICATION, front, pivot),
+    }
+    return letter_from_parts(
+        LAYOUT,
+        header,
+        summary=summary,
+        specialties=specialties,
+        states=states,
+        items=items,
+        warnings=warnings,
     )
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from .assemble import letter_from_parts
 from .credentials import parse_credentials
 from .header import CASE_NUMBER_RE, header_dates_consistent, parse_header
 from .items import ItemsError, parse_items
-from .narrative import narrative_injury_date, patient_age_sex
 from .normalize import join_wrapped
 from .records import Letter, ParseFailure
 
@@ -105,26 +105,16 @@ def parse_b(lines: list[str], *, variant_c: bool = False) -> Letter | ParseFailu
         return ParseFailure(exc.reason, exc.detail, layout_hint)
     warnings += item_warnings
 
-    age, sex = patient_age_sex(summary or "")
     decision_date = header.get("decision_date")
-    injury = header.get("injury_date")
-    if injury is None and summary:
-        injury = narrative_injury_date(
-            summary, reference=decision_date if isinstance(decision_date, date) else None
-        )
-
     layout = C if variant_c else _b_era(cred_form, items, decision_date)
-    header["injury_date"] = injury
-    return Letter(
-        layout=layout,
-        **header,  # type: ignore[arg-type]  # header keys are Letter's field names
-        patient_age=age,
-        patient_sex=sex,
-        reviewer_specialties=tuple(specialties),
-        reviewer_licensure=tuple(states),
-        case_summary=summary,
-        items=tuple(items),
-        warnings=tuple(warnings),
+    return letter_from_parts(
+        layout,
+        header,
+        summary=summary,
+        specialties=specialties,
+        states=states,
+        items=items,
+        warnings=warnings,
     )
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 
+from .assemble import letter_from_parts
 from .credentials import parse_credentials
 from .header import CASE_NUMBER_RE, parse_header
 from .items import build_item
-from .narrative import narrative_injury_date, patient_age_sex
 from .normalize import join_wrapped
 from .records import Letter, ParseFailure
 
@@ -91,20 +91,14 @@ def parse_d(lines: list[str]) -> Letter | ParseFailure:
     summary = section("summary")
     quals = section("qualifications") or ""
     specialties, states, _ = parse_credentials(quals)
-    age, sex = patient_age_sex(summary or "")
-    injury = header.get("injury_date") or narrative_injury_date(
-        summary or "", reference=header.get("decision_date")
-    )  # type: ignore[arg-type]
-    case = header.get("case_number") or (m.group(0) if (m := CASE_NUMBER_RE.search(flat)) else None)
-    header.update(case_number=case, injury_date=injury)
-    return Letter(
-        layout=LAYOUT,
-        **header,  # type: ignore[arg-type]  # header keys are Letter's field names
-        patient_age=age,
-        patient_sex=sex,
-        reviewer_specialties=tuple(specialties),
-        reviewer_licensure=tuple(states),
-        case_summary=summary,
-        items=tuple(items),
-        warnings=tuple(warnings),
+    if not header.get("case_number") and (m := CASE_NUMBER_RE.search(flat)):
+        header["case_number"] = m.group(0)
+    return letter_from_parts(
+        LAYOUT,
+        header,
+        summary=summary,
+        specialties=specialties,
+        states=states,
+        items=items,
+        warnings=warnings,
     )
