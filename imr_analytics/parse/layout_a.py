@@ -20,9 +20,9 @@ from .dates import DATE_PATTERN, parse_date
 from .header import CASE_NUMBER_RE
 from .items import build_item
 from .normalize import join_wrapped
-from .records import Letter, ParseFailure
+from .records import LAYOUT_A, Letter, ParseFailure
 
-LAYOUT = "A_2013_notice_of_IMR_determination"
+LAYOUT = LAYOUT_A
 
 TITLE = re.compile(r"Notice\s+of\s+Independent\s+Medical\s+Review\s+Determination", re.IGNORECASE)
 DECISION_HEADING = re.compile(r"INDEPENDENT\s+MEDICAL\s+REVIEW\s+DECISION\s+AND\s+RATIONALE")

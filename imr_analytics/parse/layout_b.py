@@ -17,13 +17,9 @@ from .credentials import parse_credentials
 from .header import CASE_NUMBER_RE, header_dates_consistent, parse_header
 from .items import ItemsError, parse_items
 from .normalize import join_wrapped
-from .records import Letter, ParseFailure
+from .records import LAYOUT_B1, LAYOUT_B2, LAYOUT_B3, LAYOUT_B4, LAYOUT_C, Letter, ParseFailure
 
-B1 = "B1_header_table_board_sentence"
-B2 = "B2_header_table_credentials_block_pages_era"
-B3 = "B3_header_table_credentials_block_MTUS2009_sections"
-B4 = "B4_header_table_credentials_block_MTUS2016"
-C = "C_maximus_documents_reviewed"
+B1, B2, B3, B4, C = LAYOUT_B1, LAYOUT_B2, LAYOUT_B3, LAYOUT_B4, LAYOUT_C
 
 HOW_MADE = re.compile(r"^HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE\b", re.IGNORECASE)
 SUMMARY = re.compile(r"^CLINICAL\s+CASE\s+SUMMARY\b", re.IGNORECASE)

@@ -18,9 +18,9 @@ from .credentials import parse_credentials
 from .header import CASE_NUMBER_RE, parse_header
 from .items import build_item
 from .normalize import join_wrapped
-from .records import Letter, ParseFailure
+from .records import LAYOUT_D, Letter, ParseFailure
 
-LAYOUT = "D_medical_professional_review"
+LAYOUT = LAYOUT_D
 
 _HEADINGS = {
     "issue": re.compile(r"ISSUES?\s+AT\s+DISPUTE\s*:"),

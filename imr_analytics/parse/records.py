@@ -18,6 +18,25 @@ DECISIONS: tuple[str, ...] = ("upheld", "overturned")
 
 PARTIES: tuple[str, ...] = ("claims_administrator", "reviewer")
 
+# Layout codes, as in ../shared/docs/letter-formats.md. The parser writes them into
+# letters.layout; the synthetic generator draws letters of each.
+LAYOUT_B1 = "B1_header_table_board_sentence"
+LAYOUT_B2 = "B2_header_table_credentials_block_pages_era"
+LAYOUT_B3 = "B3_header_table_credentials_block_MTUS2009_sections"
+LAYOUT_B4 = "B4_header_table_credentials_block_MTUS2016"
+LAYOUT_A = "A_2013_notice_of_IMR_determination"
+LAYOUT_C = "C_maximus_documents_reviewed"
+LAYOUT_D = "D_medical_professional_review"
+LAYOUTS: tuple[str, ...] = (
+    LAYOUT_B1,
+    LAYOUT_B2,
+    LAYOUT_B3,
+    LAYOUT_B4,
+    LAYOUT_A,
+    LAYOUT_C,
+    LAYOUT_D,
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Citation:

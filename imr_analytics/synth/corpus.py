@@ -21,20 +21,30 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from .letter import LAYOUTS, STYLES, letter_from_seed, pdf_from_seed
+from ..parse.records import (
+    LAYOUT_A,
+    LAYOUT_B1,
+    LAYOUT_B2,
+    LAYOUT_B3,
+    LAYOUT_B4,
+    LAYOUT_C,
+    LAYOUT_D,
+    LAYOUTS,
+)
+from .letter import STYLES, letter_from_seed, pdf_from_seed
 
 SHARD_SIZE = 1000
 
 # The real corpus is mostly B4 letters as pypdfium2 extracts them; every other layout and
 # style still gets a steady share so that the rare forms are exercised at scale.
 DEFAULT_LAYOUT_WEIGHTS: dict[str, float] = {
-    "B4_header_table_credentials_block_MTUS2016": 70,
-    "B1_header_table_board_sentence": 6,
-    "B2_header_table_credentials_block_pages_era": 6,
-    "B3_header_table_credentials_block_MTUS2009_sections": 6,
-    "A_2013_notice_of_IMR_determination": 4,
-    "C_maximus_documents_reviewed": 4,
-    "D_medical_professional_review": 4,
+    LAYOUT_B4: 70,
+    LAYOUT_B1: 6,
+    LAYOUT_B2: 6,
+    LAYOUT_B3: 6,
+    LAYOUT_A: 4,
+    LAYOUT_C: 4,
+    LAYOUT_D: 4,
 }
 DEFAULT_STYLE_WEIGHTS: dict[str, float] = {
     "pdfium": 55,

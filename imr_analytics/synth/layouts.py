@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import random
 
+from ..parse.records import LAYOUT_A, LAYOUT_C, LAYOUT_D
 from . import _data as D
-from .model import LAYOUTS, Spec
+from .model import Spec
 
 BOILER_BLOCK = (
     "MAXIMUS Federal Services sent the complete case file to an expert reviewer. He/she has no "
@@ -296,10 +297,10 @@ def layout_d(rng: random.Random, spec: Spec, marker: str) -> list[tuple]:
 
 
 def blocks_for(rng: random.Random, spec: Spec, marker: str) -> list[tuple]:
-    if spec.layout == LAYOUTS[4]:
+    if spec.layout == LAYOUT_A:
         return layout_a(rng, spec, marker)
-    if spec.layout == LAYOUTS[5]:
+    if spec.layout == LAYOUT_C:
         return layout_c(rng, spec, marker)
-    if spec.layout == LAYOUTS[6]:
+    if spec.layout == LAYOUT_D:
         return layout_d(rng, spec, marker)
     return layout_b(rng, spec, marker)

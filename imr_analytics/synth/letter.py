@@ -35,8 +35,18 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
+from ..parse.records import (
+    LAYOUT_A,
+    LAYOUT_B1,
+    LAYOUT_B2,
+    LAYOUT_B3,
+    LAYOUT_B4,
+    LAYOUT_C,
+    LAYOUT_D,
+    LAYOUTS,
+)
 from .layouts import blocks_for, marker_line
-from .model import LAYOUTS, Spec, build_spec, narrative_date
+from .model import Spec, build_spec, narrative_date
 from .render import STYLES, render
 
 __all__ = [
@@ -49,7 +59,7 @@ __all__ = [
 ]
 
 # Layouts whose letters carry the header table (dropped again by the seed style).
-_HEADER_LAYOUTS = frozenset(LAYOUTS[:4] + (LAYOUTS[5],))
+_HEADER_LAYOUTS = frozenset((LAYOUT_B1, LAYOUT_B2, LAYOUT_B3, LAYOUT_B4, LAYOUT_C))
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +104,7 @@ def _prepare(letter_seed: int, layout: str, style: str):
 def letter_from_seed(letter_seed: int, layout: str, style: str) -> SyntheticLetter:
     """The letter whose marker line says ``(seed <letter_seed>)``, in ``style``."""
     spec, blocks, rng, width, header_shown = _prepare(letter_seed, layout, style)
-    text = render(blocks, style, rng, width, c_layout=layout == LAYOUTS[5])
+    text = render(blocks, style, rng, width, c_layout=layout == LAYOUT_C)
     suffix = ".md" if style == "markdown" else ".txt"
     truth = make_truth(spec, style, header_shown, f"synthetic-{letter_seed:012x}{suffix}")
     return SyntheticLetter(text=text, suffix=suffix, truth=truth)
@@ -106,7 +116,7 @@ def pdf_from_seed(letter_seed: int, layout: str) -> tuple[bytes, dict]:
 
     spec, blocks, rng, width, header_shown = _prepare(letter_seed, layout, "pdf")
     data = letter_pdf(
-        blocks, rng, width, f"Synthetic IMR letter {spec.case_number}", layout == LAYOUTS[5]
+        blocks, rng, width, f"Synthetic IMR letter {spec.case_number}", layout == LAYOUT_C
     )
     return data, make_truth(spec, "pdf", header_shown, f"synthetic-{letter_seed:012x}.pdf")
 
@@ -142,8 +152,8 @@ def _iso(d: date | None) -> str | None:
 
 def make_truth(spec: Spec, style: str, header_shown: bool, file: str) -> dict:
     """The expected.jsonl-shaped record for a spec rendered in ``style``."""
-    d_layout = spec.layout == LAYOUTS[6]
-    a_layout = spec.layout == LAYOUTS[4]
+    d_layout = spec.layout == LAYOUT_D
+    a_layout = spec.layout == LAYOUT_A
     if header_shown:
         dates = {
             "case_number": spec.case_number,

@@ -13,29 +13,28 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from ..parse.records import (
+    LAYOUT_A,
+    LAYOUT_B1,
+    LAYOUT_B2,
+    LAYOUT_B3,
+    LAYOUT_B4,
+    LAYOUT_C,
+    LAYOUT_D,
+)
 from . import _data as D
 from . import citations as C
 from .items import OVERTURN_P, SURGERY, Draft, ancillary, draw_item
 
-LAYOUTS: tuple[str, ...] = (
-    "B1_header_table_board_sentence",
-    "B2_header_table_credentials_block_pages_era",
-    "B3_header_table_credentials_block_MTUS2009_sections",
-    "B4_header_table_credentials_block_MTUS2016",
-    "A_2013_notice_of_IMR_determination",
-    "C_maximus_documents_reviewed",
-    "D_medical_professional_review",
-)
-
 # Decision-date windows and citation era per layout.
 _ERA: dict[str, tuple[date, date, str]] = {
-    LAYOUTS[0]: (date(2014, 1, 6), date(2015, 3, 31), "pages"),
-    LAYOUTS[1]: (date(2015, 2, 1), date(2015, 8, 31), "pages"),
-    LAYOUTS[2]: (date(2015, 9, 1), date(2015, 12, 31), "sections2009"),
-    LAYOUTS[3]: (date(2016, 9, 1), date(2017, 11, 30), "mtus2016"),
-    LAYOUTS[4]: (date(2013, 8, 1), date(2013, 12, 31), "pages"),
-    LAYOUTS[5]: (date(2015, 4, 1), date(2015, 10, 31), "pages"),
-    LAYOUTS[6]: (date(2015, 1, 5), date(2015, 12, 31), "sections2009"),
+    LAYOUT_B1: (date(2014, 1, 6), date(2015, 3, 31), "pages"),
+    LAYOUT_B2: (date(2015, 2, 1), date(2015, 8, 31), "pages"),
+    LAYOUT_B3: (date(2015, 9, 1), date(2015, 12, 31), "sections2009"),
+    LAYOUT_B4: (date(2016, 9, 1), date(2017, 11, 30), "mtus2016"),
+    LAYOUT_A: (date(2013, 8, 1), date(2013, 12, 31), "pages"),
+    LAYOUT_C: (date(2015, 4, 1), date(2015, 10, 31), "pages"),
+    LAYOUT_D: (date(2015, 1, 5), date(2015, 12, 31), "sections2009"),
 }
 
 # Items per letter in the 194 real B4 letters, smoothed over the gaps.
@@ -154,7 +153,7 @@ def _patient_sentence(
 ) -> str:
     diag = rng.choice(D.DIAGNOSES.get(region, D.DIAGNOSES["general"]))
     where = rng.choice(D.REGION_WORDS.get(region, D.REGION_WORDS["general"]))
-    if layout == LAYOUTS[4]:
+    if layout == LAYOUT_A:
         hy = rng.choice(("year-old", "year old", "-year-old"))
         a = f"{age}-year-old" if hy == "-year-old" else f"{age} {hy}"
         return f"The patient is a {a} {sex} with a date of Injury of {inj}."
@@ -283,7 +282,7 @@ _TAPER = (
 def conclusion(rng: random.Random, decision: str, disputed: str, layout: str) -> str:
     """The rationale's conclusion sentence, always the same direction as the decision."""
     neg = "not " if decision == "upheld" else ""
-    if layout == LAYOUTS[4]:
+    if layout == LAYOUT_A:
         return (
             f"MAXIMUS Federal Services, Inc. has determined the request for {disputed} is "
             f"{neg}medically necessary and appropriate."
@@ -299,7 +298,7 @@ def conclusion(rng: random.Random, decision: str, disputed: str, layout: str) ->
 def _rationale(rng: random.Random, spec_layout: str, era: str, item: ItemSpec) -> str:
     d = item.draft
     if item.reviewer.primary == "none":  # always upheld
-        a_or_d = spec_layout in (LAYOUTS[4], LAYOUTS[6])
+        a_or_d = spec_layout in (LAYOUT_A, LAYOUT_D)
         if d.ancillary and not a_or_d:
             return (
                 "As the requested surgical intervention is not medically necessary per the "
@@ -362,7 +361,7 @@ def _heading(rng: random.Random, d: Draft, allow_modified: bool) -> tuple[str, s
 def _reviewer(
     rng: random.Random, layout: str, era: str
 ) -> tuple[list[str], list[str], list[str], bool]:
-    sentence = layout in (LAYOUTS[0], LAYOUTS[4], LAYOUTS[6])
+    sentence = layout in (LAYOUT_B1, LAYOUT_A, LAYOUT_D)
     if sentence:
         spec_ = _weighted(rng, D.SENTENCE_SPECIALTIES)
         written = spec_.replace(" & ", " and ")
@@ -399,7 +398,7 @@ def build_spec(rng: random.Random, layout: str) -> Spec:
     sex = "male" if rng.random() < 0.56 else "female"
     age: int | None = true_age
     r = rng.random()
-    if layout != LAYOUTS[4]:
+    if layout != LAYOUT_A:
         if r < 0.015:
             age, sex = None, None
         elif r < 0.035:
@@ -407,7 +406,7 @@ def build_spec(rng: random.Random, layout: str) -> Spec:
     specs, written, states, sentence = _reviewer(rng, layout, era)
 
     # Items: D has one; others follow the real distribution.
-    n = 1 if layout == LAYOUTS[6] else int(_weighted(rng, _N_ITEMS))
+    n = 1 if layout == LAYOUT_D else int(_weighted(rng, _N_ITEMS))
     ctx = {"dos": _day_between(rng, max(inj, ur - timedelta(days=300)), ur)}
     drafts: list[Draft] = []
     used_ancillaries: set[str] = set()
@@ -444,13 +443,13 @@ def build_spec(rng: random.Random, layout: str) -> Spec:
     )
     region0 = drafts[0].region if drafts[0].region in D.REGION_WORDS else "general"
     inj_text = narrative_date(rng, inj)
-    if layout == LAYOUTS[4]:
+    if layout == LAYOUT_A:
         inj_text = f"{inj.month}/{inj.day}/{inj.year}"  # A: as in the 2013 letter
     spec.patient_sentence = _patient_sentence(rng, layout, age, sex, inj_text, region0)
     spec.narrative = _narrative(rng, spec, drafts)
 
     surgery_upheld = True
-    allow_modified = layout not in (LAYOUTS[4], LAYOUTS[6])
+    allow_modified = layout not in (LAYOUT_A, LAYOUT_D)
     for d in drafts:
         heading, disputed, modified = _heading(rng, d, allow_modified)
         if d.ancillary:
@@ -463,7 +462,7 @@ def build_spec(rng: random.Random, layout: str) -> Spec:
         else:
             rv_kind = "none" if rng.random() < 0.012 else C.draw_kind(rng, C.REVIEWER_KINDS)
             ca_kind = C.draw_kind(rng, C.CA_KINDS)
-        if layout == LAYOUTS[6]:
+        if layout == LAYOUT_D:
             ca_kind = "none"  # D does not state the claims administrator's guideline
         ca = C.build(rng, era, "ca", ca_kind, d.profile, d.region, d.drug, decided)
         rv = C.build(rng, era, "reviewer", rv_kind, d.profile, d.region, d.drug, decided)
@@ -493,7 +492,7 @@ def build_spec(rng: random.Random, layout: str) -> Spec:
             inj.replace(year=inj.year - 1) if not (inj.month == 2 and inj.day == 29) else inj
         )
 
-    if layout in (LAYOUTS[5], LAYOUTS[6]):
+    if layout in (LAYOUT_C, LAYOUT_D):
         spec.documents = _documents(rng, spec)
     return spec
 
