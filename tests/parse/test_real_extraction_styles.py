@@ -8,44 +8,22 @@ parser must read every one of them to the values checked in ``expected.jsonl``.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from expected_letters import (
+    ITEM_PARSE_FIELDS,
+    LETTER_FIELDS,
+    MTUS_CHAPTER_KEYS,
+    as_json,
+    expected_letters,
+)
 
 from imr_analytics.parse import Letter, parse_letter
 
 PDFTOTEXT = shutil.which("pdftotext")
-LETTER_FIELDS = [
-    "case_number",
-    "date_assigned",
-    "decision_date",
-    "injury_date",
-    "ur_denial_date",
-    "application_received",
-    "priority",
-    "patient_age",
-    "patient_sex",
-    "reviewer_specialties",
-    "reviewer_licensure",
-]
-ITEM_FIELDS = [
-    "item_text",
-    "disputed_text",
-    "modified_request",
-    "decision",
-    "ca_guideline_sources",
-    "reviewer_guideline_sources",
-    "reviewer_guideline_pages",
-]
-
-
-def _value(v):
-    if hasattr(v, "isoformat"):
-        return v.isoformat()
-    return list(v) if isinstance(v, tuple) else v
 
 
 @pytest.mark.skipif(
@@ -54,31 +32,24 @@ def _value(v):
 @pytest.mark.parametrize("mode", ["default", "-raw", "-layout"])
 def test_real_letters_in_every_pdftotext_mode(shared_dir: Path, mode: str) -> None:
     mismatches = []
-    for line in (shared_dir / "letters" / "expected.jsonl").read_text().splitlines():
-        exp = json.loads(line)
+    for pdf, exp in expected_letters(shared_dir, seeds=False):
         args = [PDFTOTEXT, "-q"] + ([] if mode == "default" else [mode])
         text = subprocess.run(
-            [*args, str(shared_dir / "letters" / exp["file"]), "-"],
-            capture_output=True,
-            text=True,
-            check=True,
+            [*args, str(pdf), "-"], capture_output=True, text=True, check=True
         ).stdout
         letter = parse_letter(text)
         assert isinstance(letter, Letter), f"{exp['file']}: {letter}"
         for field in LETTER_FIELDS:
-            if _value(getattr(letter, field)) != exp[field]:
+            if as_json(getattr(letter, field)) != exp[field]:
                 mismatches.append((exp["file"], field, getattr(letter, field), exp[field]))
         assert len(letter.items) == len(exp["items"]), exp["file"]
         for item, want in zip(letter.items, exp["items"], strict=True):
-            for field in ITEM_FIELDS:
+            for field in ITEM_PARSE_FIELDS:
                 if getattr(item, field) != want[field]:
                     mismatches.append(
                         (exp["file"], item.item_no, field, getattr(item, field), want[field])
                     )
-            for party, key in (
-                ("claims_administrator", "ca_mtus_chapters"),
-                ("reviewer", "reviewer_mtus_chapters"),
-            ):
+            for party, key in MTUS_CHAPTER_KEYS.items():
                 if item.mtus_chapters(party) != want[key]:
                     mismatches.append(
                         (exp["file"], item.item_no, key, item.mtus_chapters(party), want[key])
@@ -105,9 +76,7 @@ def test_real_letters_rewrapped_at_other_widths(shared_dir: Path, width: int) ->
 
     from imr_analytics.extract import extract_document
 
-    for line in (shared_dir / "letters" / "expected.jsonl").read_text().splitlines():
-        exp = json.loads(line)
-        pdf = shared_dir / "letters" / exp["file"]
+    for pdf, exp in expected_letters(shared_dir, seeds=False):
         text = extract_document(pdf.name, pdf.read_bytes()).text
         rewrapped = "\n".join(
             "\n".join(textwrap.wrap(p, width, break_long_words=False, break_on_hyphens=False))

@@ -8,40 +8,24 @@ load also proves that foreign files are quarantined, not loaded.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
 import pytest
+from expected_letters import (
+    ITEM_CLASS_FIELDS,
+    ITEM_PARSE_FIELDS,
+    LETTER_FIELDS,
+    MTUS_CHAPTER_KEYS,
+    as_json,
+    expected_letters,
+)
 
 from imr_analytics.store.loader import load_paths
 
 SENTENCE_SPELLING = {"Physical Medicine and Rehabilitation": "Physical Medicine & Rehabilitation"}
 
-LETTER_FIELDS = [
-    "case_number",
-    "date_assigned",
-    "decision_date",
-    "injury_date",
-    "ur_denial_date",
-    "application_received",
-    "priority",
-    "patient_age",
-    "patient_sex",
-    "reviewer_specialties",
-    "reviewer_licensure",
-]
-ITEM_FIELDS = [
-    "item_text",
-    "disputed_text",
-    "modified_request",
-    "decision",
-    "ca_guideline_sources",
-    "reviewer_guideline_sources",
-    "reviewer_guideline_pages",
-    "item_category",
-    "drug_class",
-]
+ITEM_FIELDS = ITEM_PARSE_FIELDS + ITEM_CLASS_FIELDS
 
 
 @pytest.fixture(scope="module")
@@ -55,26 +39,9 @@ def real_db(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     con.close()
 
 
-def _expected(shared_dir: Path) -> list[tuple[str, dict]]:
-    out = []
-    for line in (shared_dir / "letters" / "expected.jsonl").read_text().splitlines():
-        row = json.loads(line)
-        out.append((str(shared_dir / "letters" / row["file"]), row))
-    seeds = json.loads((shared_dir / "seeds" / "expected.json").read_text())
-    for row in seeds["letters"]:
-        out.append((str(shared_dir / "seeds" / row["file"]), row))
-    return out
-
-
-def _as_json(value):
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
 def test_load_summary(real_db, shared_dir: Path) -> None:
     con, summary = real_db
-    expected = _expected(shared_dir)
+    expected = expected_letters(shared_dir)
     assert summary.letters_loaded == len(expected) == 79
     assert summary.duplicates == 0
     # expected.jsonl and expected.json are not letters: quarantined with a reason
@@ -86,10 +53,10 @@ def test_load_summary(real_db, shared_dir: Path) -> None:
 def test_every_checked_value_matches(real_db, shared_dir: Path) -> None:
     con, _ = real_db
     mismatches = []
-    for path, exp in _expected(shared_dir):
+    for path, exp in expected_letters(shared_dir):
         row = con.execute(
             f"SELECT letter_id, {', '.join(LETTER_FIELDS)} FROM letters WHERE source_path = ?",
-            [path],
+            [str(path)],
         ).fetchone()
         assert row is not None, f"{path} was not loaded"
         letter_id, *values = row
@@ -99,8 +66,8 @@ def test_every_checked_value_matches(real_db, shared_dir: Path) -> None:
                 # The seeds' expected.json keeps the board sentence's spelling; the
                 # database holds DWC's credentials-block spelling, as expected.jsonl does.
                 want = [SENTENCE_SPELLING.get(w, w) for w in want]
-            if _as_json(got) != want:
-                mismatches.append((exp["file"], field, _as_json(got), want))
+            if as_json(got) != want:
+                mismatches.append((exp["file"], field, as_json(got), want))
         items = con.execute(
             f"SELECT item_no, {', '.join(ITEM_FIELDS)} FROM items WHERE letter_id = ? ORDER BY item_no",
             [letter_id],
@@ -115,10 +82,7 @@ def test_every_checked_value_matches(real_db, shared_dir: Path) -> None:
                     mismatches.append(
                         (exp["file"], f"item {got_item[0]} {field}", got, want_item[field])
                     )
-            for party, key in (
-                ("claims_administrator", "ca_mtus_chapters"),
-                ("reviewer", "reviewer_mtus_chapters"),
-            ):
+            for party, key in MTUS_CHAPTER_KEYS.items():
                 if key not in want_item:
                     continue
                 chapters = [
