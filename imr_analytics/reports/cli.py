@@ -112,17 +112,17 @@ def handle_report(args: argparse.Namespace) -> int:
         try:
             _print_catalogue(sys.stdout)
         except ReportError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"imr-analytics: {exc}", file=sys.stderr)
             return EXIT_FAILED
         return 0
     try:
         params = _collect_params(args.params)
         result = run_report(args.name, params, args.out, db_path=args.db, kernel_name=args.kernel)
     except ReportParameterError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"imr-analytics: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ReportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"imr-analytics: {exc}", file=sys.stderr)
         return EXIT_FAILED
     for path in result.paths:
         print(path)
@@ -135,7 +135,7 @@ def handle_report(args: argparse.Namespace) -> int:
             )
             send_report(result, args.email_to, settings, subject=args.email_subject)
         except EmailError as exc:
-            print(f"error: report written but not mailed: {exc}", file=sys.stderr)
+            print(f"imr-analytics: report written but not mailed: {exc}", file=sys.stderr)
             return EXIT_FAILED
         print(f"mailed to {', '.join(args.email_to)}", file=sys.stderr)
     return 0

@@ -20,8 +20,13 @@ def open_database(db_path: str | Path, *, read_only: bool = False) -> duckdb.Duc
     text is long and technical, so it is replaced by one sentence naming the file.
     """
     path = Path(db_path)
-    if not read_only and path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if not read_only and not path.parent.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(
+                f"cannot create the folder {path.parent} for the database: {exc.strerror or exc}"
+            ) from None
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:

@@ -360,3 +360,11 @@ def test_generate_and_reparse_commands(tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert "reparse: 6 files" in out and "loaded:      6 letters" in out
     assert main(["reparse", "--db", str(tmp_path / "missing.duckdb")]) == 2
+
+
+def test_database_folder_that_cannot_be_made_is_one_sentence(tmp_path: Path, capsys) -> None:
+    (tmp_path / "a-file").write_text("x")
+    db = tmp_path / "a-file" / "sub" / "x.duckdb"  # a folder cannot be made inside a file
+    assert main(["load", str(tmp_path), "--db", str(db)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("imr-analytics: cannot create the folder") and "Traceback" not in err
