@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from .pdf import extract_pdf, is_pdf
 from .text import extract_text
 
-__all__ = ["ExtractionError", "ExtractedText", "extract_document"]
+__all__ = ["EMPTY_FILE", "ExtractionError", "ExtractedText", "extract_document"]
+
+EMPTY_FILE = "the file is empty (0 bytes)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +35,7 @@ def extract_document(name: str, data: bytes) -> ExtractedText:
     read as a PDF, and a ``.pdf`` that is not one is reported as such.
     """
     if not data:
-        raise ExtractionError("the file is empty (0 bytes)")
+        raise ExtractionError(EMPTY_FILE)
     lower = name.lower()
     if is_pdf(data):
         text, pages, extractor = extract_pdf(data)

@@ -31,6 +31,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from .. import vocab
+from ..extract import EMPTY_FILE
 from ..parse import PARSER_VERSION
 from .database import open_database
 from .rows import CITATION_COLUMNS, ITEM_COLUMNS, LETTER_COLUMNS
@@ -239,6 +240,15 @@ def _chunked(items: Iterator[Path], n: int) -> Iterator[list[Path]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def _is_database_file(path: Path, db_path: str | Path) -> bool:
+    """Whether ``path`` is the database being loaded into (or its WAL): a folder may hold
+    its own database. Names are compared first, so only a namesake costs a ``resolve``."""
+    db = Path(db_path)
+    if path.name not in (db.name, db.name + ".wal"):
+        return False
+    return path.resolve() in (db.resolve(), db.resolve().with_name(db.name + ".wal"))
 
 
 def _unchanged_files(con, stats: list[tuple[str, int, int]]) -> set[str]:
@@ -499,10 +509,7 @@ def load_paths(
         def unchanged(stats: list[tuple[str, int, int]]) -> set[str]:
             return set() if rescan else _unchanged_files(con, stats)
 
-        own = {str(Path(db_path).resolve()), str(Path(db_path).resolve()) + ".wal"}
-        files = (
-            f for f in iter_files(paths) if str(f.resolve()) not in own
-        )  # not its own database
+        files = (f for f in iter_files(paths) if not _is_database_file(f, db_path))
         for batch, n_unchanged in _batches(files, unchanged):
             summary.files_seen += len(batch) + n_unchanged
             summary.files_skipped += n_unchanged
@@ -521,7 +528,7 @@ def load_paths(
                     summary.files_skipped += 1
                     continue
                 if not data:  # every empty file is named, though all share one hash
-                    errors.append((path, sha, "extract", "the file is empty (0 bytes)"))
+                    errors.append((path, sha, "extract", EMPTY_FILE))
                     continue
                 if sha in seen_this_run:
                     summary.files_skipped += 1
