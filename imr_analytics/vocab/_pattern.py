@@ -27,6 +27,10 @@ _UNIT = (
     r"%|percent|tesla|t|oz|ounces?|tubes?|bottles?|boxes?)"
 )
 
+# "Associated surgical service: Shoulder sling": the label only says the item belongs to a
+# surgery; what the item is follows it. Shared with the taxonomy.
+ANCILLARY_PREFIX = r"^\s*(?:assoc(?:iated|\.)?\s+)?surgical\s+services?\s*:\s*"
+
 _STEPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p, re.IGNORECASE), r)
     for p, r in (
@@ -37,7 +41,7 @@ _STEPS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "tylenol with codeine",
         ),
         # labels that say how the request reached IMR, not what it is
-        (r"^\s*(?:assoc(?:iated|\.)?\s+)?surgical\s+services?\s*:\s*", " "),
+        (ANCILLARY_PREFIX, " "),
         (r"\b(?:retro(?:spective(?:ly)?)?|prospective|request(?:ed)?\s+for|requested)\b:?", " "),
         # "Two refills of", "with one refill" (a count of refills, not a pump refill)
         (rf"\b(?:with\s+)?{_N}\s+(?:additional\s+)?refills?(?:\s+of)?\b|\bwith\s+refills?\b", " "),

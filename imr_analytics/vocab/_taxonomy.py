@@ -15,6 +15,7 @@ from pathlib import Path
 
 from imr_analytics.vocab import _data
 from imr_analytics.vocab._matcher import Matcher, fold
+from imr_analytics.vocab._pattern import ANCILLARY_PREFIX
 
 TAXONOMY_FILE = "treatment_taxonomy.csv"
 VERSION_KEY = "taxonomy_version"
@@ -54,7 +55,7 @@ DRUG_CLASSES: tuple[str, ...] = (
 
 # An ancillary item of a surgery is classified by what it is (a sling is DMEPOS), so the
 # prefix that only says "this belongs to a surgery" is removed before matching.
-_ANCILLARY_PREFIX = re.compile(r"^\s*(?:assoc(?:iated|\.)?\s+)?surgical\s+services?\s*:\s*", re.I)
+_ANCILLARY_PREFIX = re.compile(ANCILLARY_PREFIX, re.I)
 
 _CACHE_SIZE = 1 << 16
 
