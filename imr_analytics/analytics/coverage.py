@@ -305,7 +305,7 @@ def _warnings(cov: Coverage) -> list[str]:
         )
     elif months < MIN_COMPARABLE_MONTHS:
         out.append(
-            f"The selection spans {months} month{'s' if months != 1 else ''} of decision dates "
+            f"The selection spans {months} month{'s' if months != 1 else ''} "
             f"(< {MIN_COMPARABLE_MONTHS}): not comparable with annual published figures."
         )
     unreliable = cov.reference_checks[
