@@ -222,7 +222,7 @@ def coverage(
 
 def _reference_checks(t: pd.Series, cov: Coverage) -> pd.DataFrame:
     """Each measure of ``REFERENCE_BANDS`` with its value, 95% interval and status."""
-    from scipy.stats import t as student_t
+    from scipy.special import stdtrit
 
     letters, clusters, items = float(t["letters"]), float(t["clusters"]), float(t["items"])
     uphold = clustered_intervals(
@@ -261,7 +261,7 @@ def _reference_checks(t: pd.Series, cov: Coverage) -> pd.DataFrame:
         )
     if letters > 1 and pd.notna(t["sd_k"]):
         mean = items / letters
-        half = float(student_t.ppf(0.975, letters - 1)) * float(t["sd_k"]) / np.sqrt(letters)
+        half = float(stdtrit(letters - 1, 0.975)) * float(t["sd_k"]) / np.sqrt(letters)
         # a mean is reliable enough to compare once 30 letters carry it (same floor as above)
         values["items per letter"] = (mean, mean - half, mean + half, letters >= 30)
     short = cov.months_spanned < MIN_COMPARABLE_MONTHS

@@ -21,8 +21,10 @@ the letter is the cluster:
   (k - 1 design degrees of freedom, one stratum), as ``survey::svyciprop(method="beta")`` does;
   ``method="wilson"`` uses the Wilson score interval on the same effective n.
 
-The beta and score quantiles come from statsmodels (``proportion_confint``) and scipy; nothing
-here hand-codes a distribution.
+The beta, normal and t quantiles come from ``scipy.special`` (the routines behind
+``scipy.stats`` and statsmodels' ``proportion_confint``, which the tests check against); nothing here
+hand-codes a distribution. ``scipy.stats`` and statsmodels are not imported: they cost seconds
+on a first call, and a notebook asking for one table of rates should not pay for them.
 
 Reliability (NCHS 2017): a proportion is not reliable when its effective n is under 30, or its
 interval is 30 percentage points wide or more, or the interval is wider than 5 points and its
@@ -87,14 +89,15 @@ def proportion_interval(
     method: str = "wilson",
     alpha: float = 0.05,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised two-sided binomial interval for count/nobs by statsmodels' ``proportion_confint``.
+    """Vectorised two-sided binomial interval for count/nobs, as statsmodels' ``proportion_confint``.
 
     ``method`` is 'wilson' or 'clopper-pearson' (alias 'beta'); counts and sizes may be
     fractional (effective sizes). This is the plain interval for independent units (letters
     counted as letters); rates over items go through ``clustered_intervals``. Rows with
-    nobs <= 0 get NaN. statsmodels is imported here, so importing the package stays fast.
+    nobs <= 0 get NaN. The formulas are statsmodels' (the tests compare the two), computed
+    with ``scipy.special`` so that a first call does not import statsmodels and scipy.stats.
     """
-    from statsmodels.stats.proportion import proportion_confint
+    from scipy.special import betainccinv, betaincinv, ndtri
 
     methods = {"wilson": "wilson", "clopper-pearson": "beta", "beta": "beta"}
     key = methods.get(str(method).lower())
@@ -105,8 +108,19 @@ def proportion_interval(
     bad = ~(n > 0)
     safe_n = np.where(bad, 1.0, n)
     safe_x = np.clip(np.where(bad, 0.0, x), 0.0, safe_n)
+    half = alpha / 2.0
     with np.errstate(invalid="ignore", divide="ignore"):
-        low, high = proportion_confint(safe_x, safe_n, alpha=alpha, method=key)
+        if key == "beta":
+            # Clopper-Pearson: Beta(x, n - x + 1) lower and Beta(x + 1, n - x) upper quantiles
+            low = betaincinv(safe_x, safe_n - safe_x + 1.0, half)
+            high = betainccinv(safe_x + 1.0, safe_n - safe_x, half)
+        else:
+            crit = -ndtri(half)
+            q = safe_x / safe_n
+            denom = 1.0 + crit**2 / safe_n
+            center = (q + crit**2 / (2.0 * safe_n)) / denom
+            dist = crit * np.sqrt(q * (1.0 - q) / safe_n + crit**2 / (4.0 * safe_n**2)) / denom
+            low, high = center - dist, center + dist
     low = np.where(safe_x <= 0, 0.0, np.clip(low, 0.0, 1.0))
     high = np.where(safe_x >= safe_n, 1.0, np.clip(high, 0.0, 1.0))
     return np.where(bad, np.nan, low), np.where(bad, np.nan, high)
@@ -131,7 +145,7 @@ def clustered_intervals(
     ci_high, design_effect, effective_n (n / deff) and df_effective_n (the effective n after the
     degrees-of-freedom factor, which the interval uses).
     """
-    from scipy.stats import t as student_t
+    from scipy.special import stdtrit
 
     check_method(method)
     n = np.asarray(n, dtype=float)
@@ -155,8 +169,8 @@ def clustered_intervals(
         eff = n / deff
         # Korn-Graubard degrees-of-freedom factor: t quantile on n - 1 over t on k - 1
         q = 1.0 - alpha / 2.0
-        t_n = student_t.ppf(q, np.where(n > 1, n - 1.0, 1.0))
-        t_k = student_t.ppf(q, np.where(k > 1, k - 1.0, 1.0))
+        t_n = stdtrit(np.where(n > 1, n - 1.0, 1.0), q)  # scipy.stats.t.ppf(q, df)
+        t_k = stdtrit(np.where(k > 1, k - 1.0, 1.0), q)
         factor = np.where((k > 1) & (n > 1), np.minimum((t_n / t_k) ** 2, 1.0), 1.0)
     eff_df = eff * factor
     cp = "clopper-pearson" if method == "korn-graubard" else "wilson"
