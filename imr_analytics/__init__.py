@@ -5,8 +5,10 @@ The public surface, for analysts in a notebook::
     import imr_analytics as imr
     con = imr.connect("data/demo.duckdb")
     imr.uphold_rates(con, by=["item_category"])
+    imr.export_tables(con, "export/")          # Parquet for Spark, pandas, R, BigQuery
 
-Everything else lives in private-by-convention modules behind these names.
+``dir(imr)`` lists the public functions; ``help(imr.uphold_rates)`` lists its parameters and
+every dimension. Everything else lives in private-by-convention modules behind these names.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ __all__ = [
     "compare_rates",
     "connect",
     "coverage",
+    "export_tables",
     "extract_document",
     "generate_corpus",
     "letter_volumes",
@@ -56,6 +59,7 @@ _LAZY = {
     "reliability": ("imr_analytics.analytics", "reliability"),
     "others_row": ("imr_analytics.analytics", "others_row"),
     "run_report": ("imr_analytics.reports", "run_report"),
+    "export_tables": ("imr_analytics.store.export", "export_tables"),
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,6 +76,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .extract import extract_document
     from .parse import PARSER_VERSION, Letter, ParseFailure, parse_letter
     from .reports import run_report
+    from .store.export import export_tables
     from .store.loader import load_paths, reparse_database
     from .synth import generate_corpus
 
@@ -86,6 +91,11 @@ def connect(db_path: str, *, read_only: bool = True) -> Any:
     from .store.database import open_database
 
     return open_database(db_path, read_only=read_only)
+
+
+def __dir__() -> list[str]:
+    """The public API (what ``__all__`` names), so ``dir(imr)`` and tab completion show it."""
+    return sorted({*__all__, "__version__"})
 
 
 def __getattr__(name: str) -> Any:

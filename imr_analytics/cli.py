@@ -1,4 +1,4 @@
-"""The ``imr-analytics`` command: load, reparse, generate, demo, bench, report.
+"""The ``imr-analytics`` command: load, reparse, generate, demo, bench, report, export.
 
 Exit status: 0 on success (a load that quarantined some files succeeded), 1 when nothing
 at all could be read or a report failed, 2 when the database cannot be opened or the
@@ -86,11 +86,61 @@ def cmd_bench(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from .store.export import ExportError, export_tables
+
+    try:
+        result = export_tables(args.db, args.out, format=args.format, include_text=not args.no_text)
+    except ExportError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    print("\n".join(result.lines()))
+    return EXIT_OK
+
+
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "export",
+        help="write every table (and items_wide) as Parquet partitioned by decision year, or CSV",
+        description="Write every table of a database, plus items_wide (each item with its "
+        "letter's columns), into a folder: Parquet partitioned by decision year (hive layout, "
+        "as Spark, pyarrow and DuckDB read it) or one CSV file per table. The database is "
+        "opened read-only.",
+    )
+    p.add_argument("--db", required=True, metavar="FILE", help="database to export (read-only)")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder to write into (created if missing; tables from an earlier export are replaced)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("parquet", "csv"),
+        default="parquet",
+        help="parquet (default): one folder per table, partitioned by decision_year; "
+        "csv: one file per table",
+    )
+    p.add_argument(
+        "--no-text",
+        action="store_true",
+        help="leave out the extracted text of every letter (documents.text), most of the size",
+    )
+    p.set_defaults(func=cmd_export)
+
+
+def _version() -> str:
+    from . import __version__
+
+    return f"imr-analytics {__version__}"
+
+
 def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="imr-analytics",
         description="California workers' compensation IMR determination letters into DuckDB, and uphold-rate reports.",
     )
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser(
@@ -172,6 +222,8 @@ def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--keep", metavar="DIR", help="keep the corpus and database in DIR")
     p.set_defaults(func=cmd_bench)
+
+    _add_export(sub)
 
     if with_reports:
         try:
