@@ -5,11 +5,16 @@ header is drawn as a four-row table whose ``Application Received:`` label cell w
 the published letters, so that pdfium scrambles it the same way). The core Times font
 only covers latin-1: typographic characters are replaced by their ASCII look-alikes
 (quotes, dashes), which never touches a truth field.
+
+The output depends on the seed alone, never on the clock: fpdf2 stamps every file with its
+creation time (in /CreationDate and in the /ID it hashes), so a fixed ``CREATION_DATE`` is set;
+the /ID is then fpdf2's MD5 of the file's own bytes and that date, the same for the same letter.
 """
 
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 from fpdf import FPDF
 
@@ -32,6 +37,8 @@ PAGE_W, PAGE_H = 612.0, 792.0  # US Letter, points
 MARGIN = 54.0
 FONT = "Times"
 FONT_SIZE = 10.5
+# Any fixed instant would do; the first IMR determinations were issued in 2013.
+CREATION_DATE = datetime(2013, 1, 1, tzinfo=UTC)
 
 
 def to_latin1(text: str) -> str:
@@ -46,6 +53,7 @@ def build_pdf(pages: list[list[tuple[str, int, int]]], title: str) -> bytes:
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_title(title)
     pdf.set_creator("imr-analytics synthetic letter generator")
+    pdf.set_creation_date(CREATION_DATE)
     avail = PAGE_W - 2 * MARGIN
     for page in pages:
         pdf.add_page()

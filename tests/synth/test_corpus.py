@@ -7,6 +7,7 @@ import json
 import re
 import time
 import tracemalloc
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -27,9 +28,24 @@ def _truth(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def test_same_seed_byte_identical(tmp_path: Path) -> None:
+def test_same_seed_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same seed, same bytes, PDFs included, whatever the clock says: fpdf2 stamps each new
+    document with the time it was made, so runs a and b are made a day and a second apart on
+    that clock, and the test cannot pass by timing luck."""
+    from fpdf import FPDF
+
+    clock = [datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)]
+    made_at = FPDF.__init__
+
+    def init(self, *args, **kwargs):
+        made_at(self, *args, **kwargs)
+        self.creation_date = clock[0]
+
+    monkeypatch.setattr(FPDF, "__init__", init)
     a = generate_corpus(tmp_path / "a", 120, seed=11, pdf_count=2)
+    clock[0] += timedelta(days=1, seconds=1)
     b = generate_corpus(tmp_path / "b", 120, seed=11, pdf_count=2)
+    assert list((tmp_path / "a").rglob("*.pdf")), "the corpus should hold PDFs"
     assert _digest(a.parent) == _digest(b.parent)
     c = generate_corpus(tmp_path / "c", 120, seed=12)
     assert _truth(c) != _truth(a)[:120]
