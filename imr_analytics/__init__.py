@@ -82,7 +82,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def connect(db_path: str, *, read_only: bool = True) -> Any:
-    """Open a database built by ``imr-analytics load``, read-only by default.
+    """Open the database file ``db_path`` built by ``imr-analytics load``, read-only by default.
+
+    ``read_only=False`` opens it for writing (and creates the tables if missing); analysis
+    never needs that.
 
     Several read-only connections (notebooks, reports) can share a file; DuckDB lets a
     writer in only when no other process has the file open, so close the connection

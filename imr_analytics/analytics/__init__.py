@@ -77,6 +77,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from imr_analytics.analytics.compare import compare_rates
 
 
+def __dir__() -> list[str]:
+    """The public names (``__all__``), the lazily loaded chart functions included."""
+    return sorted(__all__)
+
+
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)

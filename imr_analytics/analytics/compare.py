@@ -14,6 +14,7 @@ dimensions); statsmodels is imported when the function is first called.
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -34,6 +35,12 @@ from imr_analytics.analytics.rates import (
 )
 
 __all__ = ["MIN_LEVEL_ITEMS", "compare_rates"]
+
+
+def _single_valued_names(indent: str = "        ") -> str:
+    names = ", ".join(name for name, d in DIMENSIONS.items() if not d.multi_valued)
+    return textwrap.fill(names, 92, initial_indent=indent, subsequent_indent=indent).lstrip()
+
 
 # Levels with fewer items than this are pooled: a handful of items cannot carry a coefficient.
 MIN_LEVEL_ITEMS = 30
@@ -155,8 +162,26 @@ def compare_rates(
     Items with a missing value in a model dimension are left out (said in ``attrs["notes"]``);
     adjust levels with fewer than 30 items, and ``by`` levels with fewer than 30 items or no
     outcome variation, are pooled into 'other' (a single such level with both outcomes stays
-    as itself, marked; one with a single outcome is dropped). The reference is the most frequent level unless given. Level labels are strings.
-    See the module docstring and docs/statistics.md.
+    as itself, marked; one with a single outcome is dropped). The reference is the most
+    frequent level unless given. Level labels are strings. See the module docstring and
+    docs/statistics.md.
+
+    Parameters
+    ----------
+    con
+        A connection to a database built by ``imr-analytics load``.
+    by
+        The single-valued dimension whose levels are compared (below).
+    where, date_from, date_to
+        Filters, as in ``uphold_rates``.
+    adjust
+        Single-valued dimensions to adjust for (categorical terms), e.g.
+        ``["item_category", "decision_year"]``.
+    reference
+        The level the odds ratios are against (default: the most frequent).
+
+    Dimensions usable in ``by`` and ``adjust`` (multi-valued ones cannot be model terms)
+        {dimensions}
     """
     import statsmodels.api as sm
     from scipy.stats import norm
@@ -349,3 +374,7 @@ def _level_order(by: str, sizes: pd.Series) -> list[str]:
     if dim.ordinal:
         return sorted(values, key=lambda v: (v.startswith(POOLED), v))
     return sorted(values, key=lambda v: (-sizes[v], v))
+
+
+if compare_rates.__doc__:  # None under python -OO
+    compare_rates.__doc__ = compare_rates.__doc__.replace("{dimensions}", _single_valued_names())

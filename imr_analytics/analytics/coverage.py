@@ -133,6 +133,9 @@ def coverage(
     to filter on). When a date filter is given, undated letters are outside the selection;
     ``n_undated_letters`` then counts those the other filters would have kept, and
     ``undated_excluded`` is True.
+
+    Parameters: ``where``, ``date_from`` and ``date_to`` as in ``uphold_rates`` (whose
+    docstring lists the dimensions ``where`` accepts).
     """
     d_from = _as_date(date_from, "date_from")
     d_to = _as_date(date_to, "date_to")

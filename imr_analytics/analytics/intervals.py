@@ -194,7 +194,8 @@ def clustered_proportion(
 ) -> dict[str, float]:
     """Clustered interval of one proportion from per-cluster successes and sizes.
 
-    The reference implementation of what ``uphold_rates`` computes in SQL: clusters of size 0
+    ``y_by_cluster[i]`` successes out of ``n_by_cluster[i]`` trials in cluster i (upheld items
+    of letter i); ``method`` and ``alpha`` as in ``uphold_rates``. The reference implementation of what ``uphold_rates`` computes in SQL: clusters of size 0
     are ignored. Keys: p, ci_low, ci_high, n, n_clusters, design_effect, effective_n.
     """
     y = np.asarray(y_by_cluster, dtype=float)
@@ -232,7 +233,11 @@ def _fmt_num(x: float) -> str:
 
 
 def reliability(p: float, ci_low: float, ci_high: float, effective_n: float) -> tuple[bool, str]:
-    """NCHS 2017 reliability of one proportion: (reliable, note); the note is '' when reliable."""
+    """NCHS 2017 reliability of one proportion: (reliable, note); the note is '' when reliable.
+
+    ``p`` is the rate, ``ci_low``/``ci_high`` its interval and ``effective_n`` its effective
+    sample size (n over the design effect), as ``uphold_rates`` returns them.
+    """
     ok, notes = reliability_flags([p], [ci_low], [ci_high], [effective_n])
     return bool(ok[0]), notes[0]
 

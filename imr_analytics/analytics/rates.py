@@ -26,16 +26,9 @@ the binomial variance, floored at 1), the effective n (n / deff) and a Korn-Grau
 on the effective n follow. Reliability per the NCHS standard (``intervals.RELIABILITY_RULE``).
 
 Dimensions (``DIMENSIONS``; ``*`` = multi-valued: an item counts once under each value, so the
-rows add up to more than the total; ``df.attrs["multi_valued"]`` and ``df.attrs["note"]`` say so)
-    item_category, drug_class, item_pattern (top 25 by default), request_type (modified/denied),
-    reviewer_source (primary = first family cited), reviewer_sources (combination, 'MTUS+ODG'),
-    ca_source, ca_sources, source_agreement (same/different primary source), source_cross
-    ('ODG -> MTUS'; for the heatmap use ``by=["ca_source", "reviewer_source"]``),
-    mtus_chapter*, ca_mtus_chapter*, reviewer_specialty*, reviewer_board (the specialty set as
-    one value), licensure_state*, licensure_states (the state set as one value),
-    licensed_in_california, decision_year, decision_quarter ('2016-Q3'), decision_month
-    ('2016-07'), priority, age_band, patient_sex, days_band (assignment -> decision),
-    injury_year, claim_age_band, items_in_letter.
+rows add up to more than the total; ``df.attrs["multi_valued"]`` and ``df.attrs["note"]`` say so;
+for the source heatmap use ``by=["ca_source", "reviewer_source"]``)
+{dimensions}
 
 Row order
     Ordinal dimensions (periods, bands, items in letter) in their natural order; nominal ones by
@@ -410,6 +403,19 @@ def _dims() -> dict[str, Dimension]:
 # Read-only: the notebooks and the report read it, nobody should change it in passing.
 DIMENSIONS: Mapping[str, Dimension] = MappingProxyType(_dims())
 
+
+def dimensions_help(indent: str = "    ") -> str:
+    """One line per dimension, 'name*: description' (* = multi-valued), from ``DIMENSIONS``.
+
+    Docstrings that list the dimensions are filled from here, so they cannot drift from what
+    the code accepts.
+    """
+    return "\n".join(
+        f"{indent}{d.name}{'*' if d.multi_valued else ''}: {d.description}"
+        for d in DIMENSIONS.values()
+    )
+
+
 # Columns of the base relation besides the dimensions (usable in a raw SQL ``where``).
 _EXTRA_COLUMNS = {
     "letter_id": "l.letter_id",
@@ -697,9 +703,40 @@ def uphold_rates(
 
     The aggregation runs in DuckDB (per-letter subtotals, then per-group sums of them); only the
     small per-group result comes back to pandas, where the interval and the reliability flag are
-    computed. See the module docstring for the dimensions, the filters and the order of rows.
-    ``top`` keeps the most frequent values of the first dimension (None: the dimension's
-    default, 25 for item_pattern; 0: all); no "all others" row is added (``others_row``).
+    computed. docs/statistics.md explains the method.
+
+    Parameters
+    ----------
+    con
+        A connection to a database built by ``imr-analytics load`` (``imr.connect(path)``).
+    by
+        Dimension name or list of names (below); ``()`` gives one overall row.
+    where
+        ``{dimension: value or list of values}`` (None selects missing values; a multi-valued
+        dimension matches when any of its values does), or a raw SQL boolean expression over
+        the dimensions and letter_id, item_no, decision, decision_date, date_assigned,
+        injury_date, patient_age, days_to_decision (pasted into the query: trusted input only).
+    date_from, date_to
+        Bounds on the letter's decision date, both inclusive (date or 'YYYY-MM-DD').
+    method
+        ``"korn-graubard"`` (Clopper-Pearson on the effective n) or ``"wilson"``.
+    alpha
+        1 - confidence level of the intervals (0.05: 95%).
+    top
+        Keep the most frequent values of the first dimension (None: the dimension's default,
+        25 for item_pattern; 0: all); no "all others" row is added (``others_row`` makes one).
+    unit
+        ``"item"`` (decided items, letters as clusters) or ``"letter"`` (a letter is upheld
+        when every decided item in it, in the group, is upheld).
+
+    Returns one row per group: the dimension columns, ``n``, ``upheld``, ``overturned``,
+    ``uphold_rate``, ``ci_low``, ``ci_high``, ``n_letters``, ``design_effect``, ``effective_n``,
+    ``reliable``, ``reliability_note`` and ``share`` (n over every item passing the filters);
+    ``df.attrs`` holds the note, method, filters and labels. Ordinal dimensions come in their
+    natural order, nominal ones by n (never by rate).
+
+    Dimensions (``DIMENSIONS``; * = multi-valued: an item counts once under each value)
+    {dimensions}
     """
     by_list = _check_dims([by] if isinstance(by, str) else list(by))
     if len(set(by_list)) != len(by_list):
@@ -808,6 +845,14 @@ def uphold_rates(
     return out
 
 
+# The dimension lists in the docstrings are generated here, once (docstrings are None under -OO).
+if uphold_rates.__doc__:
+    uphold_rates.__doc__ = uphold_rates.__doc__.replace(
+        "    {dimensions}", dimensions_help("        ")
+    )
+if __doc__:
+    __doc__ = __doc__.replace("{dimensions}", dimensions_help())
+
 _LETTER_INTERVAL = {
     "korn-graubard": "Clopper-Pearson on letters (independent units, no design effect)",
     "wilson": "Wilson on letters (independent units, no design effect)",
@@ -815,7 +860,7 @@ _LETTER_INTERVAL = {
 
 
 def others_row(df: pd.DataFrame, kept_mask: Any, label: str = "all others") -> pd.DataFrame:
-    """One row pooling the rows of an ``uphold_rates`` result that ``kept_mask`` leaves out.
+    """One row pooling the rows of an ``uphold_rates`` result ``df`` that ``kept_mask`` leaves out.
 
     n, upheld and overturned are summed and the rate recomputed; the interval columns are NA
     (the letters behind the rows are not in the table, so no clustered interval can be formed)
@@ -877,6 +922,11 @@ def letter_volumes(
     counted from the letters table, so a letter whose items were not parsed still counts (with
     zero items). An item-level filter (e.g. item_category) keeps the letters with at least one
     matching item and counts only the matching items.
+
+    Parameters: ``period`` is 'year', 'quarter', 'month' (or the dimension names
+    decision_year, decision_quarter, decision_month) or None for one overall row; ``where``,
+    ``date_from``, ``date_to``, ``method`` and ``alpha`` as in ``uphold_rates`` (whose
+    docstring lists the dimensions ``where`` accepts).
     """
     check_method(method)
     if period is not None:

@@ -29,7 +29,7 @@ class ExtractionError(ValueError):
 
 
 def extract_document(name: str, data: bytes) -> ExtractedText:
-    """Extract the text of one file given its name (for the suffix) and its bytes.
+    """Extract the text of one file given its ``name`` (for the suffix) and its bytes, ``data``.
 
     The content decides over the suffix where they disagree: a PDF saved as ``.txt`` is
     read as a PDF, and a ``.pdf`` that is not one is reported as such.
