@@ -182,9 +182,16 @@ def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "generate", help="write a synthetic corpus of letters with their true values"
     )
-    p.add_argument("out", metavar="DIR")
-    p.add_argument("--letters", type=int, default=1000, metavar="N")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("out", metavar="DIR", help="folder for letters/ and truth.jsonl")
+    p.add_argument(
+        "--letters", type=int, default=1000, metavar="N", help="text letters (default 1,000)"
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed; the same seed writes the same bytes (default 0)",
+    )
     p.add_argument("--pdf", type=int, default=0, metavar="N", help="also write N letters as PDFs")
     p.set_defaults(func=cmd_generate)
 
@@ -198,8 +205,10 @@ def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
     p.add_argument(
         "--out", default="reports", metavar="DIR", help="where the reports go (default reports/)"
     )
-    p.add_argument("--letters", type=int, default=3000, metavar="N")
-    p.add_argument("--seed", type=int, default=2017)
+    p.add_argument(
+        "--letters", type=int, default=3000, metavar="N", help="synthetic letters (default 3,000)"
+    )
+    p.add_argument("--seed", type=int, default=2017, help="random seed (default 2017)")
     p.add_argument("--no-reports", action="store_true", help="stop after loading")
     p.set_defaults(func=cmd_demo)
 
@@ -218,8 +227,14 @@ def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
         metavar="N",
         help="PDF letters for the extraction rate (default 200)",
     )
-    p.add_argument("--workers", type=int, default=None, metavar="N")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="loader worker processes (default: all cores)",
+    )
+    p.add_argument("--seed", type=int, default=1, help="seed of the synthetic corpus (default 1)")
     p.add_argument("--keep", metavar="DIR", help="keep the corpus and database in DIR")
     p.set_defaults(func=cmd_bench)
 

@@ -1,0 +1,37 @@
+"""The imr-analytics command's own surface: --version and help text for every option."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+import imr_analytics
+from imr_analytics.cli import build_parser, main
+
+_SUB = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+# reparse's options were being edited on another branch when this test was written.
+_ELSEWHERE = {"reparse"}
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"imr-analytics {imr_analytics.__version__}"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(c, marks=pytest.mark.xfail(c in _ELSEWHERE, reason="owned by another branch"))
+        for c in _SUB
+    ],
+)
+def test_every_option_has_help(command: str):
+    missing = [
+        a.option_strings or a.dest
+        for a in _SUB[command]._actions
+        if not a.help and a.help != argparse.SUPPRESS
+    ]
+    assert not missing, f"{command}: options without help text: {missing}"
