@@ -11,6 +11,7 @@ largest by n and pools the rest into one "all others" mark (``with_others``).
 * ``rate_trend(df)``: rate over decision year/quarter/month with an interval band.
 * ``source_heatmap(df)``: claims administrator's source x reviewer's source.
 * ``small_multiples(df, facet=...)``: one small panel per category.
+* ``odds_ratio_chart(df)``: a ``compare_rates`` result as a forest plot on a log scale.
 * ``to_svg(chart)`` / ``to_png(chart, scale=2)``: offline rendering; external URLs are refused
   and the fonts are ones vl-convert has locally (it bundles Liberation Sans).
 """
@@ -31,6 +32,7 @@ __all__ = [
     "OTHERS_LABEL",
     "THEME",
     "is_ordinal",
+    "odds_ratio_chart",
     "rate_bars",
     "rate_trend",
     "small_multiples",
@@ -639,6 +641,86 @@ def small_multiples(
             bounded,
             records,
         )
+    )
+
+
+def odds_ratio_chart(
+    df: pd.DataFrame,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    width: int = 420,
+) -> alt.LayerChart:
+    """Odds ratios of a ``compare_rates`` result against its reference level (a forest plot).
+
+    Log scale with a rule at 1; each level's 95% interval (cluster-robust) as a whisker and
+    its Holm-adjusted p-value as a label. Levels stay in the frame's order (by n).
+    """
+    by = df.attrs.get("by") or next(c for c in df.columns if c in DIMENSIONS)
+    records = []
+    for _, row in df.iterrows():
+        ref = bool(row.get("is_reference"))
+        odds = 1.0 if ref else _number(row.get("odds_ratio"))
+        if odds is None or odds <= 0:
+            continue
+        lo = None if ref else _number(row.get("or_ci_low"))
+        hi = None if ref else _number(row.get("or_ci_high"))
+        p = _number(row.get("p_holm"))
+        label = _value_label(row[by]) + (" (reference)" if ref else "")
+        records.append(
+            {
+                "level": label,
+                "or": odds,
+                "lo": lo if lo and lo > 0 else None,
+                "hi": hi if hi and hi > 0 else None,
+                "n": None if _number(row.get("n")) is None else int(row["n"]),
+                "p_text": "reference"
+                if ref
+                else ("Holm p<0.001" if p is not None and p < 0.001 else f"Holm p={p:.3f}")
+                if p is not None
+                else "",
+            }
+        )
+    bounds = [v for r in records for v in (r["or"], r["lo"], r["hi"]) if v is not None]
+    low = min([*bounds, 0.5]) / 1.3
+    high = max([*bounds, 2.0]) * 1.3
+    x_scale = alt.Scale(type="log", domain=[low, high], nice=False)
+    for r in records:
+        r["label_at"] = r["hi"] if r["hi"] is not None else r["or"]
+    order = [r["level"] for r in records]
+    base = alt.Chart(alt.Data(values=records)).encode(y=alt.Y("level:N", sort=order, title=None))
+    one = (
+        alt.Chart(alt.Data(values=[{"one": 1.0}]))
+        .mark_rule(color=GREY, strokeDash=[4, 3])
+        .encode(x=alt.X("one:Q", scale=x_scale))
+    )
+    whiskers = base.mark_rule(color=INK, strokeWidth=1.5).encode(
+        x=alt.X("lo:Q", scale=x_scale, title="Odds ratio (log scale)"), x2="hi:Q"
+    )
+    points = base.mark_point(filled=True, color=BAR, size=60, shape="diamond").encode(
+        x=alt.X("or:Q", scale=x_scale),
+        tooltip=[
+            alt.Tooltip("level:N", title=_label(by)),
+            alt.Tooltip("or:Q", format=".2f", title="odds ratio"),
+            alt.Tooltip("lo:Q", format=".2f", title="95% CI low"),
+            alt.Tooltip("hi:Q", format=".2f", title="95% CI high"),
+            alt.Tooltip("p_text:N", title="p"),
+        ],
+    )
+    labels = base.mark_text(align="left", dx=6, color=INK).encode(
+        x=alt.X("label_at:Q", scale=x_scale), text="p_text:N"
+    )
+    adjust = df.attrs.get("adjust") or []
+    sub = [subtitle] if subtitle else []
+    sub.append(
+        "Adjusted for " + ", ".join(_label(a).lower() for a in adjust) + "; "
+        if adjust
+        else "No adjustment; "
+    )
+    sub[-1] += "95% intervals clustered by letter. Left of 1: lower odds of uphold."
+    chart = alt.layer(one, whiskers, points, labels).properties(width=width, height=alt.Step(26))
+    return chart.properties(
+        title=alt.Title(title or f"Odds of uphold by {_label(by).lower()}", subtitle=sub)
     )
 
 

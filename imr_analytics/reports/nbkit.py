@@ -107,6 +107,18 @@ def _fmt_ci(row: Mapping[str, Any]) -> str:
     return fmt_interval(row.get("ci_low"), row.get("ci_high"))
 
 
+def fmt_p(value: Any) -> str:
+    """A p-value with three decimals, '<0.001' below that; NA as an en dash."""
+    if _isna(value):
+        return DASH
+    return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+
+
+def _p_clause(value: Any) -> str:
+    text = fmt_p(value)
+    return f"= {text}" if not text.startswith("<") else text
+
+
 def is_reliable(row: Mapping[str, Any]) -> bool:
     """The row's ``reliable`` flag; a missing flag counts as not reliable (never as fine)."""
     value = row.get("reliable")
@@ -552,17 +564,61 @@ class Report:
             df, cols, caption=caption, note=" ".join(notes) or None, row_style=lighter
         )
 
-    def compare_table(
-        self, df: pd.DataFrame, *, caption: str | None = None, note: str | None = None
+    def compare_or_note(
+        self, by: str, *, adjust: Sequence[str] = (), where: Mapping[str, Any] | None = None
+    ) -> pd.DataFrame | str:
+        """:meth:`compare`, or the one sentence saying why no model could be fitted.
+
+        A selection can be too small or too uniform for a model (one family left, no outcome
+        variation); that is a finding to print, not a reason to stop the report.
+        """
+        try:
+            return self.compare(by, adjust=adjust, where=where)
+        except ValueError as exc:
+            return f"No model for {by}: {exc}"
+
+    @staticmethod
+    def joint_test_text(model: pd.DataFrame | str) -> str:
+        """The joint Wald test's p-value for a headline, or "no model"."""
+        if isinstance(model, str) or _isna(model.attrs.get("wald_p")):
+            return "no model"
+        p = float(model.attrs["wald_p"])
+        return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+    def chart_or_skip(
+        self, model: pd.DataFrame | str, builder: Callable[..., Any], **kwargs: Any
     ) -> None:
+        """A chart of a model result; nothing when there is no model (its table says why)."""
+        if isinstance(model, str) or model.empty:
+            return
+        self.chart(model, builder, **kwargs)
+
+    def compare_table(self, df: pd.DataFrame | str, **kwargs: Any) -> None:
+        """Display :meth:`compare_table_html`; a string (no model) is shown as a note."""
+        if isinstance(df, str):
+            self.note(df)
+            return
+        _html(self.compare_table_html(df, **kwargs))
+
+    def compare_table_html(
+        self,
+        df: pd.DataFrame | str,
+        *,
+        caption: str | None = None,
+        note: str | None = None,
+        digest: bool = False,
+    ) -> str:
         """A ``compare_rates`` result: raw and adjusted rates, odds ratios, Holm p-values.
 
-        One row per level (the reference first, labelled), with the model's n, the joint Wald
-        test and the adjustment in the footnote. Raw rates that are not reliable carry the
-        dagger like every other table; the odds ratio's own interval says how precise it is.
+        One row per level (the reference labelled), with the model's n, the joint Wald test
+        and the adjustment in the footnote. Raw rates that are not reliable carry the dagger
+        like every other table (``digest``: not quoted at all); the odds ratio's own interval
+        says how precise it is.
         """
         from imr_analytics.analytics import DIMENSIONS
 
+        if isinstance(df, str):
+            return f'<p style="{_NOTE}">{esc(df)}</p>'
         by = df.attrs.get("by") or next((c for c in df.columns if c in DIMENSIONS), df.columns[0])
         label = DIMENSIONS[by].label if by in DIMENSIONS else str(by)
 
@@ -571,9 +627,9 @@ class Report:
             return text + (" (reference)" if bool(r.get("is_reference")) else "")
 
         def odds(r: Mapping[str, Any]) -> str:
-            return (
-                "1 (reference)" if bool(r.get("is_reference")) else fmt_num(r.get("odds_ratio"), 2)
-            )
+            if bool(r.get("is_reference")):
+                return "1"
+            return fmt_num(r.get("odds_ratio"), 2)
 
         def odds_ci(r: Mapping[str, Any]) -> str:
             lo, hi = r.get("or_ci_low"), r.get("or_ci_high")
@@ -581,30 +637,31 @@ class Report:
                 return DASH
             return f"{float(lo):.2f}{DASH}{float(hi):.2f}"
 
-        def pval(value: Any) -> str:
-            if _isna(value):
-                return DASH
-            return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+        def raw_rate(r: Mapping[str, Any]) -> str:
+            if digest and not is_reliable(r) and not _isna(r.get("uphold_rate")):
+                return f"{NOT_RELIABLE}{DAGGER}"
+            return esc(fmt_rate(r))
+
+        def raw_ci(r: Mapping[str, Any]) -> str:
+            return DASH if digest and not is_reliable(r) else _fmt_ci(r)
 
         cols = [
             Column(label, level, numeric=False),
             Column("Items", lambda r: fmt_count(r.get("n"))),
             Column("Letters", lambda r: fmt_count(r.get("n_letters"))),
-            Column("Raw uphold rate", lambda r: esc(fmt_rate(r))),
-            Column("95% CI (raw)", _fmt_ci),
+            Column("Raw uphold rate", raw_rate),
+            Column("95% CI (raw)", raw_ci),
             Column("Adjusted rate", lambda r: fmt_pct(r.get("adjusted_rate"))),
             Column("Odds ratio", odds),
             Column("95% CI (OR)", odds_ci),
-            Column("p", lambda r: pval(r.get("p_value"))),
-            Column("p (Holm)", lambda r: pval(r.get("p_holm"))),
+            Column("p", lambda r: fmt_p(r.get("p_value"))),
+            Column("p (Holm)", lambda r: fmt_p(r.get("p_holm"))),
         ]
-        adjust = list(df.attrs.get("adjust") or [])
-        adj = (
-            "adjusted for "
-            + ", ".join(DIMENSIONS[a].label.lower() if a in DIMENSIONS else a for a in adjust)
-            if adjust
-            else "no adjustment"
-        )
+        adjust = [
+            DIMENSIONS[a].label.lower() if a in DIMENSIONS else str(a)
+            for a in df.attrs.get("adjust") or []
+        ]
+        adj = "adjusted for " + ", ".join(adjust) if adjust else "no adjustment"
         notes = [note] if note else []
         if df.attrs.get("n_model") is not None:
             notes.append(
@@ -612,17 +669,18 @@ class Report:
                 f"{fmt_count(df.attrs.get('n_model'))} items in "
                 f"{fmt_count(df.attrs.get('n_letters_model'))} letters. Joint Wald test of "
                 f"{label.lower()}: chi2 = {fmt_num(df.attrs.get('wald_chi2'), 2)}, "
-                f"df = {fmt_count(df.attrs.get('wald_df'))}, p = {pval(df.attrs.get('wald_p'))}."
+                f"df = {fmt_count(df.attrs.get('wald_df'))}, p {_p_clause(df.attrs.get('wald_p'))}."
             )
-        notes += [str(n) for n in df.attrs.get("notes") or []]
+        if not digest:
+            notes += [str(n) for n in df.attrs.get("notes") or []]
         if "reliable" in df.columns and not all(is_reliable(r) for _, r in df.iterrows()):
             notes.append(reliability_footnote())
 
         def lighter(rec: Mapping[str, Any]) -> str:
             return _UNRELIABLE_ROW if not is_reliable(rec) else ""
 
-        _html(
-            html_table(df, cols, caption=caption, note=" ".join(notes) or None, row_style=lighter)
+        return html_table(
+            df, cols, caption=caption, note=" ".join(notes) or None, row_style=lighter
         )
 
     def rate_table(self, df: pd.DataFrame, **kwargs: Any) -> None:

@@ -285,6 +285,24 @@ def allowed_values(name: str) -> tuple[str, ...] | None:
     return _CHOICES.get(name)
 
 
+def _check_adjust(values: list[Any]) -> None:
+    """``adjust`` names single-valued dimensions a logistic model can adjust for."""
+    from imr_analytics.analytics.rates import DIMENSIONS
+
+    for value in values:
+        dim = DIMENSIONS.get(value)
+        if dim is None:
+            raise ReportParameterError(
+                f"parameter 'adjust': unknown dimension {value!r}; e.g. item_category, "
+                "decision_year, request_type, priority"
+            )
+        if dim.multi_valued:
+            raise ReportParameterError(
+                f"parameter 'adjust': {value!r} is multi-valued (an item can have several), "
+                "which a model cannot adjust for; use a single-valued dimension"
+            )
+
+
 def size_limits(name: str) -> tuple[int, int] | None:
     """The documented (minimum, maximum) of a size parameter, or None for other names."""
     return SIZE_LIMITS.get(name)
@@ -315,6 +333,8 @@ def check_meaning(name: str, value: Any) -> None:
             raise ReportParameterError(
                 f"parameter {name!r} must be a date YYYY-MM-DD, got {value!r}"
             )
+    if name == "adjust" and isinstance(value, list):
+        _check_adjust(value)
     limits = SIZE_LIMITS.get(name)
     if limits is not None and isinstance(value, int) and not limits[0] <= value <= limits[1]:
         raise ReportParameterError(
