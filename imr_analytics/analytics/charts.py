@@ -117,10 +117,11 @@ OTHERS_LABEL = "all others"
 MAX_CHART_ROWS = 25
 MAX_FACETS = 12
 RELIABLE = "reliable"
-UNRELIABLE = "not reliable (NCHS 2017): hollow"
+UNRELIABLE = "not reliable (NCHS 2017)"
+# Two short lines: a subtitle is not wrapped, and a small-multiples panel is narrow.
 HOLLOW_NOTE = (
-    "Hollow marks: rate not reliable by the NCHS 2017 standard (effective n under 30, or an "
-    "interval too wide); shown, never ranked."
+    "Hollow marks: rate not reliable (NCHS 2017 standard:",
+    "effective n under 30 or interval too wide); shown, never ranked.",
 )
 _METHOD_NAMES = {"korn-graubard": "Korn-Graubard", "wilson": "Wilson"}
 
@@ -375,7 +376,7 @@ def _title(
         clustered = ", letters as clusters" if df.attrs.get("unit", "item") == "item" else ""
         sub.append(f"Whiskers/bands: {level:.0%} {name} interval{clustered}.")
     if any(not r["reliable"] for r in records):
-        sub.append(HOLLOW_NOTE)
+        sub.extend(HOLLOW_NOTE)
     others = df.attrs.get("others")
     if others:
         sub.append(
@@ -544,16 +545,16 @@ def source_heatmap(
         .encode(tooltip=_tooltip([y, x]))
         .transform_filter(~solid)
     )
+    for r in records:
+        dark = r["reliable"] and r["rate"] is not None and r["rate"] > mid
+        r["ink"] = "white" if dark else (INK if r["reliable"] else "#7b8794")
     text = base.mark_text(baseline="middle", lineHeight=14).encode(
-        text="text:N",
-        color=alt.condition(
-            f"datum.reliable && datum.rate > {mid!r}",
-            alt.value("white"),
-            alt.condition(solid, alt.value(INK), alt.value("#7b8794")),
-        ),
+        text="text:N", color=alt.Color("ink:N", scale=None)
     )
-    chart = alt.layer(shown, hollow, text).properties(
-        width=alt.Step(cell * 1.4), height=alt.Step(cell * 0.75)
+    chart = (
+        alt.layer(shown, hollow, text)
+        .resolve_scale(color="independent")
+        .properties(width=alt.Step(cell * 1.4), height=alt.Step(cell * 0.75))
     )
     note = subtitle
     if any(not r["reliable"] for r in records):

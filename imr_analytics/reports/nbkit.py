@@ -758,7 +758,7 @@ class Report:
                     r.get("share_multi_item_ci_low"), r.get("share_multi_item_ci_high")
                 ),
             ),
-            Column("Mean days assigned\u2192decision", lambda r: fmt_num(r.get("mean_days"))),
+            Column("Mean days to decision", lambda r: fmt_num(r.get("mean_days"))),
             Column("Median days", lambda r: fmt_num(r.get("median_days"))),
         ]
         note = (
@@ -1085,18 +1085,26 @@ class Report:
         if df is None or df.empty:
             return
 
+        def ratio(r: Mapping[str, Any]) -> bool:
+            return "per letter" in str(r.get("measure", ""))
+
         def value(r: Mapping[str, Any]) -> str:
             v = r.get("value")
             if _isna(v):
                 return DASH
-            measure = str(r.get("measure", ""))
-            return fmt_num(v, 2) if "per letter" in measure else fmt_pct(v)
+            return fmt_num(v, 2) if ratio(r) else fmt_pct(v)
+
+        def interval(r: Mapping[str, Any]) -> str:
+            lo, hi = r.get("ci_low"), r.get("ci_high")
+            if _isna(lo) or _isna(hi):
+                return DASH
+            return f"{float(lo):.2f}{DASH}{float(hi):.2f}" if ratio(r) else _fmt_ci(r)
 
         def band(r: Mapping[str, Any]) -> str:
             lo, hi = r.get("band_low"), r.get("band_high")
             if _isna(lo) or _isna(hi):
                 return DASH
-            if "per letter" in str(r.get("measure", "")):
+            if ratio(r):
                 return f"{float(lo):.2f}{DASH}{float(hi):.2f}"
             return fmt_interval(lo, hi)
 
@@ -1108,7 +1116,7 @@ class Report:
         cols = [
             Column("Measure", lambda r: esc(r.get("measure")), numeric=False),
             Column("This selection", value),
-            Column("95% CI", _fmt_ci),
+            Column("95% CI", interval),
             Column("Published band", band),
             Column("Status", status, numeric=False),
             Column("Source", lambda r: esc(r.get("source")), numeric=False),

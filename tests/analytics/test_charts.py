@@ -133,7 +133,8 @@ def test_all_reliable_chart_has_no_hollow_legend():
 
 def _y_order(chart: Any) -> list[str]:
     spec = chart.to_dict()
-    return spec["encoding"]["y"]["sort"]
+    layers = spec.get("layer") or [spec]
+    return next(la["encoding"]["y"]["sort"] for la in layers if "y" in la.get("encoding", {}))
 
 
 def test_sorting_by_rate_ranks_only_reliable_rows():
