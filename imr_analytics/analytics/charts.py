@@ -686,6 +686,7 @@ def odds_ratio_chart(
     low = min([*bounds, 0.5]) / 1.3
     high = max([*bounds, 2.0]) * 1.3
     x_scale = alt.Scale(type="log", domain=[low, high], nice=False)
+    ticks = [t for t in (0.1, 0.25, 0.5, 1, 2, 4, 10) if low <= t <= high]
     for r in records:
         r["label_at"] = r["hi"] if r["hi"] is not None else r["or"]
     order = [r["level"] for r in records]
@@ -696,7 +697,13 @@ def odds_ratio_chart(
         .encode(x=alt.X("one:Q", scale=x_scale))
     )
     whiskers = base.mark_rule(color=INK, strokeWidth=1.5).encode(
-        x=alt.X("lo:Q", scale=x_scale, title="Odds ratio (log scale)"), x2="hi:Q"
+        x=alt.X(
+            "lo:Q",
+            scale=x_scale,
+            title="Odds ratio (log scale)",
+            axis=alt.Axis(values=ticks, format="~g"),
+        ),
+        x2="hi:Q",
     )
     points = base.mark_point(filled=True, color=BAR, size=60, shape="diamond").encode(
         x=alt.X("or:Q", scale=x_scale),
@@ -714,12 +721,12 @@ def odds_ratio_chart(
     adjust = df.attrs.get("adjust") or []
     sub = [subtitle] if subtitle else []
     sub.append(
-        "Adjusted for " + ", ".join(_label(a).lower() for a in adjust) + "; "
+        "Adjusted for " + ", ".join(_label(a).lower() for a in adjust) + "."
         if adjust
-        else "No adjustment; "
+        else "No adjustment."
     )
-    sub[-1] += "95% intervals clustered by letter. Left of 1: lower odds of uphold."
-    chart = alt.layer(one, whiskers, points, labels).properties(width=width, height=alt.Step(26))
+    sub.append("95% intervals clustered by letter. Left of 1: lower odds of uphold.")
+    chart = alt.layer(whiskers, one, points, labels).properties(width=width, height=alt.Step(26))
     return chart.properties(
         title=alt.Title(title or f"Odds of uphold by {_label(by).lower()}", subtitle=sub)
     )

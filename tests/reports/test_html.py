@@ -228,7 +228,7 @@ def test_guideline_effects_shows_models_tests_and_their_meaning(
         ):
             assert f"<h2>{heading}</h2>" in html, (key, heading)
         assert "associations, not causes" in html
-        assert "Joint Wald test" in html and "p (Holm)" in html and "Odds ratio" in html
+        assert "Joint Wald test" in html and "p (Holm)" in html and "Odds ratio (95% CI)" in html
         assert "items in" in html and "letters" in html  # the model's n
         assert "(reference)" in html
     custom = unescape(all_html["guideline_effects-custom"].read_text(encoding="utf-8"))
