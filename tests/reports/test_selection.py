@@ -37,7 +37,9 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
     def cover(con: Any, where: Any = None, **kw: Any) -> Any:
         cov = real_coverage(con, where=where, **kw)
-        recorded.append({"fn": "coverage", "by": None, "where": where, "df": None, **kw})
+        recorded.append(
+            {"fn": "coverage", "by": None, "where": where, "df": cov.by_layout_year, **kw}
+        )
         return cov
 
     def rates(con: Any, by: Any = (), where: Any = None, **kw: Any) -> Any:
