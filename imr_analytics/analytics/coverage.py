@@ -137,14 +137,13 @@ def coverage(
     d_from = _as_date(date_from, "date_from")
     d_to = _as_date(date_to, "date_to")
     params = _Params()
-    base, _ = _base_sql([], where, d_from, d_to, params, from_letters=True)
+    base, _ = _base_sql(["item_category"], where, d_from, d_to, params, from_letters=True)
     per_letter = (
         f"WITH base AS ({base}), pl AS (SELECT letter_id, count(item_no) AS k, "
         "count(item_no) FILTER (WHERE decision = 'upheld') AS y, "
         "count(item_no) FILTER (WHERE item_category = 'Pharmaceuticals') AS rx, "
         "count(item_no) FILTER (WHERE item_category = 'Other') AS oth "
-        "FROM (SELECT b.*, i.item_category FROM base AS b LEFT JOIN items AS i "
-        "ON i.letter_id = b.letter_id AND i.item_no = b.item_no) GROUP BY letter_id), "
+        "FROM base GROUP BY letter_id), "
         "sel AS (SELECT pl.*, l.layout, l.decision_date, l.parse_warnings "
         "FROM pl JOIN letters AS l USING (letter_id)) "
     )
@@ -305,7 +304,7 @@ def _warnings(cov: Coverage) -> list[str]:
         )
     elif months < MIN_COMPARABLE_MONTHS:
         out.append(
-            f"The selection spans {months} month{'s' if months != 1 else ''} of decision dates "
+            f"The selection spans {months} month{'s' if months != 1 else ''} "
             f"(< {MIN_COMPARABLE_MONTHS}): not comparable with annual published figures."
         )
     unreliable = cov.reference_checks[

@@ -213,7 +213,8 @@ def clustered_proportion(
 
 
 def _fmt_num(x: float) -> str:
-    return f"{x:.0f}" if x >= 10 or float(x).is_integer() else f"{x:.1f}"
+    """'12' for 12 or 11.6, '7.3' below 10 (where a tenth matters), '5' for 5.0000001."""
+    return f"{x:.0f}" if x >= 10 or abs(x - round(x)) < 1e-6 else f"{x:.1f}"
 
 
 def reliability(p: float, ci_low: float, ci_high: float, effective_n: float) -> tuple[bool, str]:
