@@ -158,6 +158,7 @@ class Column:
     header: str
     render: Callable[[Mapping[str, Any]], str]
     numeric: bool = True
+    style: str = ""  # extra inline CSS for the cells, e.g. a min-width for long text
 
 
 def html_table(
@@ -178,8 +179,8 @@ def html_table(
         rec = row.to_dict()
         extra = row_style(rec) if row_style else ""
         cells = "".join(
-            f'<td style="{(_TD_NUM if c.numeric else _TD).format(align="right" if c.numeric else "left")}">'
-            f"{c.render(rec)}</td>"
+            f'<td style="{(_TD_NUM if c.numeric else _TD).format(align="right" if c.numeric else "left")}'
+            f'{";" + c.style if c.style else ""}">{c.render(rec)}</td>'
             for c in columns
         )
         body.append(f'<tr style="{extra}">{cells}</tr>' if extra else f"<tr>{cells}</tr>")
@@ -481,17 +482,19 @@ class Report:
         _html(f'<p style="{_NOTE}">{esc(text)}</p>')
 
     def headline(self, items: Sequence[tuple[str, str]]) -> None:
-        """Key figures as large numbers; values are preformatted strings."""
+        """Key figures as large numbers; values are preformatted strings.
+
+        Inline blocks, not a table row, so the figures wrap onto a second line on a phone
+        instead of running off the side.
+        """
         cells = "".join(
-            '<td style="padding:6px 28px 6px 0;vertical-align:top">'
-            f'<div style="font-size:24px;font-weight:700;color:#102a43">{esc(v)}</div>'
-            f'<div style="font-size:12px;color:#52606d">{esc(k)}</div></td>'
+            '<div style="display:inline-block;padding:6px 28px 6px 0;vertical-align:top">'
+            f'<div style="font-size:24px;font-weight:700;color:#102a43;white-space:nowrap">'
+            f"{esc(v)}</div>"
+            f'<div style="font-size:12px;color:#52606d">{esc(k)}</div></div>'
             for k, v in items
         )
-        _html(
-            '<table role="presentation" style="border-collapse:collapse;margin:10px 0 6px">'
-            f"<tr>{cells}</tr></table>"
-        )
+        _html(f'<div class="imr-headline" style="margin:10px 0 6px">{cells}</div>')
 
     def rate_table_html(
         self,
@@ -1119,12 +1122,14 @@ class Report:
             return f'<span style="color:{color};font-weight:600">{esc(text)}</span>'
 
         cols = [
-            Column("Measure", lambda r: esc(r.get("measure")), numeric=False),
+            Column(
+                "Measure", lambda r: esc(r.get("measure")), numeric=False, style="min-width:9em"
+            ),
             Column("This selection", value),
             Column("95% CI", interval),
             Column("Published band", band),
             Column("Status", status, numeric=False),
-            Column("Source", lambda r: esc(r.get("source")), numeric=False),
+            Column("Source", lambda r: esc(r.get("source")), numeric=False, style="min-width:18em"),
         ]
         _html(
             html_table(
