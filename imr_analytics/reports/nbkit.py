@@ -1002,15 +1002,27 @@ class Report:
                 "taxonomy's Other category"
             )
         _html(f'<p style="{_NOTE};font-size:13px;color:#1f2933">{esc("; ".join(parts))}.</p>')
-        for warning in cov.warnings or []:
+        warnings = list(cov.warnings or [])
+        checks = cov.reference_checks
+        if self.where and checks is not None and not checks.empty:
+            # Published figures describe every decided item of a year; a selection narrowed
+            # by category, specialty or item is a different population, so its values are
+            # shown but not tested against those bands (a Pharmaceuticals drilldown is not
+            # "out of band" for being 100% pharmaceutical).
+            checks = checks.assign(status="not comparable")
+            warnings.append(
+                f"The selection is narrowed ({self.filter_text()}): published DWC/CWCI figures "
+                "describe all decided items, so they are not compared with it."
+            )
+        for warning in warnings:
             _html(f'<div style="{_WARN}">{esc(warning)}</div>')
         self._layout_year_table(cov.by_layout_year)
-        self._reference_table(cov.reference_checks)
-        warnings = cov.parse_warnings
-        if warnings is not None and not warnings.empty:
+        self._reference_table(checks)
+        parse_warnings = cov.parse_warnings
+        if parse_warnings is not None and not parse_warnings.empty:
             _html(
                 html_table(
-                    _head_with_others(warnings, "warning", "n_letters", 10),
+                    _head_with_others(parse_warnings, "warning", "n_letters", 10),
                     [
                         Column("Parse warning", lambda r: esc(r.get("warning")), numeric=False),
                         Column("Letters", lambda r: fmt_count(r.get("n_letters"))),
