@@ -26,7 +26,12 @@ title: str = "IMR uphold rates"  # report title
 
 # %%
 from imr_analytics.analytics import rate_bars, rate_trend, small_multiples, source_heatmap  # noqa: E402
-from imr_analytics.reports.nbkit import Report, fmt_count, fmt_num, fmt_pct  # noqa: E402
+from imr_analytics.reports.nbkit import (  # noqa: E402
+    Report,
+    fmt_count,
+    fmt_multi_share,
+    fmt_num,
+)
 
 rep = Report.open("uphold_rates", globals())
 rep.title_block(
@@ -51,7 +56,7 @@ headline = [
     ("Uphold rate", rep.rate_text(overall)),
     ("95% interval", rep.interval_text(overall)),
     ("Items per letter", fmt_num(_first(totals, "items_per_letter"), 2)),
-    ("Letters with >1 item", fmt_pct(_first(totals, "share_multi_item"))),
+    ("Letters with >1 item", fmt_multi_share(totals.iloc[0] if not totals.empty else {})),
     ("Median days assigned\u2192decision", fmt_num(_first(totals, "median_days"))),
 ]
 rep.headline(headline)

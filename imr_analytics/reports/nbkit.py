@@ -33,6 +33,7 @@ __all__ = [
     "esc",
     "fmt_count",
     "fmt_interval",
+    "fmt_multi_share",
     "fmt_num",
     "fmt_pct",
     "html_table",
@@ -134,6 +135,13 @@ def fmt_rate(row: Mapping[str, Any], column: str = "uphold_rate") -> str:
     """A rate with a dagger when it is not reliable (NCHS 2017)."""
     text = fmt_pct(row.get(column))
     return text if text == DASH or is_reliable(row) else text + DAGGER
+
+
+def fmt_multi_share(row: Mapping[str, Any]) -> str:
+    """A ``letter_volumes`` share of letters with more than one item, dagger when unreliable."""
+    text = fmt_pct(row.get("share_multi_item"))
+    flag = row.get("share_multi_item_reliable")
+    return text if text == DASH or _isna(flag) or bool(flag) else text + DAGGER
 
 
 def reliability_footnote() -> str:
@@ -738,11 +746,6 @@ class Report:
         """Display a ``letter_volumes`` result: letters, items, items per letter, timeliness."""
         period = df.attrs.get("period")
 
-        def multi_share(r: Mapping[str, Any]) -> str:
-            text = fmt_pct(r.get("share_multi_item"))
-            flag = r.get("share_multi_item_reliable")
-            return text if text == DASH or _isna(flag) or bool(flag) else text + DAGGER
-
         cols = []
         if period:
             cols.append(
@@ -760,7 +763,7 @@ class Report:
             Column(
                 "Share with >1 item (95% CI)",
                 lambda r: _with_ci(
-                    multi_share(r),
+                    fmt_multi_share(r),
                     fmt_interval(
                         r.get("share_multi_item_ci_low"), r.get("share_multi_item_ci_high")
                     ),
