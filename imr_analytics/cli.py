@@ -1,8 +1,10 @@
 """The ``imr-analytics`` command: load, reparse, generate, demo, bench, report.
 
 Exit status: 0 on success (a load that quarantined some files succeeded), 1 when nothing
-at all could be read or a report failed, 2 when the database cannot be opened or the
-command line is wrong. Errors are one sentence on stderr, never a traceback.
+at all could be read, or a load, reparse or report could not finish (a full disk, an
+unwritable --out), 2 when the database cannot be opened (missing folder, in use for
+writing, not an imr-analytics database, damaged) or the command line is wrong. Errors are
+one sentence on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 EXIT_OK = 0
 EXIT_NOTHING_READ = 1
+EXIT_FAILED = 1  # a load, reparse or report that started and could not finish
 EXIT_USAGE = 2
 
 
@@ -21,11 +24,14 @@ def _err(message: str) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from .store.database import DatabaseError
+    from .store.database import DatabaseError, WriteFailed
     from .store.loader import load_paths
 
     try:
         summary = load_paths(args.paths, args.db, workers=args.workers, rescan=args.rescan)
+    except WriteFailed as exc:  # opened, then stopped by a full disk or an I/O error
+        _err(str(exc))
+        return EXIT_FAILED
     except DatabaseError as exc:
         _err(str(exc))
         return EXIT_USAGE
@@ -40,7 +46,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_reparse(args: argparse.Namespace) -> int:
-    from .store.database import DatabaseError
+    from .store.database import DatabaseError, WriteFailed
     from .store.loader import reparse_database
 
     if not Path(args.db).exists():
@@ -48,6 +54,9 @@ def cmd_reparse(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         summary = reparse_database(args.db, workers=args.workers)
+    except WriteFailed as exc:
+        _err(str(exc))
+        return EXIT_FAILED
     except DatabaseError as exc:
         _err(str(exc))
         return EXIT_USAGE
@@ -197,11 +206,20 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    from ._atomic import OutputError
+
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except OutputError as exc:  # --out is a file, unwritable, or its disk is full
+        _err(str(exc))
+        return EXIT_FAILED
+    except OSError as exc:  # e.g. a full disk while generating a corpus
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        _err(f"{args.command} failed{where}: {exc.strerror or exc}")
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -45,6 +45,11 @@ class DatabaseError(RuntimeError):
     """The database cannot be opened or written; the message is one sentence for the user."""
 
 
+class WriteFailed(DatabaseError):
+    """A load or reparse that had opened the database stopped on a write error (a full
+    disk, an I/O error); the message says what was kept."""
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     first = text[0] if text else type(exc).__name__
@@ -301,7 +306,13 @@ class WriteSession:
         self._open = False
         try:
             if self.copy is None:
-                self.con.close()
+                try:
+                    self.con.close()
+                except duckdb.Error as exc:
+                    if keep:
+                        raise WriteFailed(
+                            f"{disk_error(exc, self.path)}; batches committed before are kept."
+                        ) from None
                 return
             if not keep:
                 self._discard()
@@ -316,7 +327,7 @@ class WriteSession:
                 _fsync(self.path.parent, directory=True)
             except (OSError, duckdb.Error) as exc:
                 self._discard()
-                raise DatabaseError(
+                raise WriteFailed(
                     f"{disk_error(exc, self.path.parent)}; the load was not saved and "
                     f"{self.path} is unchanged."
                 ) from None
@@ -421,6 +432,16 @@ def _copy_for_swap(path: Path, log: Callable[[str], None]) -> Path:
         ) from None
     log(f"copied in {time.perf_counter() - started:.1f} s")
     return copy
+
+
+def stopped(exc: OSError | duckdb.Error, session: WriteSession, what: str) -> WriteFailed:
+    """The one sentence for a load or reparse that a write error stopped, saying what is kept."""
+    where = session.path.parent if session.swapped else session.path
+    if session.swapped or what == "reparse":
+        kept = f"{session.path} is unchanged"
+    else:
+        kept = "letters of the batches committed before are kept; run it again to go on"
+    return WriteFailed(f"the {what} stopped: {disk_error(exc, where)}; {kept}.")
 
 
 def prepare_schema(con: duckdb.DuckDBPyConnection, found_version: str | None) -> None:

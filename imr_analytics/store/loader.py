@@ -14,6 +14,7 @@ The shape of a load, and why:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -28,13 +29,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from .. import vocab
 from ..extract import EMPTY_FILE
 from ..parse import PARSER_VERSION
 from . import versions
-from .database import open_for_writing
+from .database import open_for_writing, stopped
 from .rows import CITATION_COLUMNS, ITEM_COLUMNS, LETTER_COLUMNS
 from .worker import process_file, reparse_task
 
@@ -165,6 +167,8 @@ class LoadSummary:
         for letter_id, old, new in self.corrections[:max_listed]:
             if new is None:
                 out.append(f"  ~ {letter_id}: withdrawn (was {old})")
+            elif new == old:
+                out.append(f"  ~ {letter_id}: corrected, {new} changed")
             else:
                 out.append(f"  ~ {letter_id}: now from {new} (was {old})")
         for path, kept in self.duplicate_files[:max_listed]:
@@ -644,6 +648,8 @@ def load_paths(
     except KeyboardInterrupt:
         keep = True  # batches already committed are kept, as when writing in place
         raise
+    except (OSError, duckdb.Error) as exc:  # a full disk, an I/O error: one sentence
+        raise stopped(exc, session, "load") from None
     finally:
         progress.close()
         if pool is not None:
@@ -743,8 +749,13 @@ def reparse_database(
         _record_run(con, summary, started_at)
         con.commit()
         keep = True
+    except (OSError, duckdb.Error) as exc:
+        with contextlib.suppress(duckdb.Error):
+            con.rollback()
+        raise stopped(exc, session, "reparse") from None
     except BaseException:
-        con.rollback()
+        with contextlib.suppress(duckdb.Error):
+            con.rollback()
         raise
     finally:
         progress.close()
