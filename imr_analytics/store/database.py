@@ -37,8 +37,9 @@ SAFE_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions
 
 _DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-# Headroom a swap load needs beyond the copy itself (new rows, DuckDB's checkpoint).
-_SWAP_HEADROOM = 64 * 2**20
+# Free space a swap load asks for beyond the copy itself, so that a load that cannot even
+# start is refused up front; one that runs out later stops cleanly and discards its copy.
+_SWAP_HEADROOM = 8 * 2**20
 
 
 class DatabaseError(RuntimeError):

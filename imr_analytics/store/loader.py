@@ -407,7 +407,10 @@ class _Writer:
                 con.commit()
         except BaseException:
             if self.transactional:
-                con.rollback()
+                # A failed commit (a full disk) may have ended the transaction already;
+                # the error worth reporting is the first one.
+                with contextlib.suppress(duckdb.Error):
+                    con.rollback()
             raise
 
         s = self.summary
