@@ -140,17 +140,21 @@ class LoadSummary:
             ),
             f"  duplicates:  {self.duplicates:,} files repeat a case number already loaded",
         ]
-        if self.letters_corrected or self.letters_removed:
-            out.append(
-                f"  corrected:   {self.letters_corrected:,} letter"
-                + ("" if self.letters_corrected == 1 else "s")
-                + " corrected (a newer version replaced it; letter_versions keeps the old one)"
-                + (
-                    f", {self.letters_removed:,} withdrawn (their files now hold other letters)"
-                    if self.letters_removed
-                    else ""
-                )
+        changed = []
+        if self.letters_corrected:
+            n = self.letters_corrected
+            changed.append(
+                f"{n:,} letter{'' if n == 1 else 's'} corrected "
+                "(a newer version replaced it; letter_versions keeps the old one)"
             )
+        if self.letters_removed:
+            n = self.letters_removed
+            changed.append(
+                f"{n:,} letter{'' if n == 1 else 's'} withdrawn "
+                "(its file now holds another case number)"
+            )
+        if changed:
+            out.append("  corrected:   " + "; ".join(changed))
         if self.items_loaded:
             share = self.items_other / self.items_loaded
             out.append(f"  taxonomy:    {self.items_other:,} items ({share:.1%}) fell into 'Other'")

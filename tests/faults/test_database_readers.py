@@ -149,3 +149,22 @@ def test_a_writer_that_is_not_a_load_still_gets_one_sentence(tmp_path: Path) -> 
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "open for writing" in proc.stderr
+
+
+def test_reparse_runs_beside_a_reader(tmp_path: Path) -> None:
+    letters = corpus(tmp_path / "c", 40, seed=96)
+    db = tmp_path / "imr.duckdb"
+    elsewhere = tmp_path / "w"
+    assert run_cli("load", letters, "--db", db, cwd=elsewhere).returncode == 0
+    stop = tmp_path / "stop"
+    reader, n0 = _start_reader(db, stop, "hold", elsewhere)
+    try:
+        proc = run_cli("reparse", "--db", db, cwd=elsewhere)
+    finally:
+        stop.touch()
+        out, err = reader.communicate(timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    done = out.split("\n")[-2].split(maxsplit=5)
+    assert done[0] == "done" and int(done[2]) == 0, out + err
+    assert int(done[4]) == n0

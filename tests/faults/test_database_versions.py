@@ -253,3 +253,24 @@ def test_a_schema_2_database_is_migrated_on_first_write(folder: Path, tmp_path: 
     clean = tmp_path / "clean.duckdb"
     _load(folder, clean, tmp_path / "elsewhere")
     assert _core(db) == _core(clean)
+
+
+def test_a_corrected_case_number_moves_the_letter(folder: Path, tmp_path: Path) -> None:
+    db = tmp_path / "imr.duckdb"
+    elsewhere = tmp_path / "elsewhere"
+    _load(folder, db, elsewhere)
+    target = _editable(folder)[3]
+    (old_id,) = _q(db, "SELECT letter_id FROM letters WHERE source_path = ?", [str(target)])[0]
+    data = target.read_bytes()
+    assert old_id.encode() in data
+    target.write_bytes(data.replace(old_id.encode(), b"CM99-1234567"))
+    out = _load(folder, db, elsewhere)
+    assert "1 letter withdrawn" in out and f"~ {old_id}: withdrawn" in out
+    assert _q(db, "SELECT count(*) FROM letters WHERE letter_id = ?", [old_id]) == [(0,)]
+    assert _q(db, "SELECT count(*) FROM items WHERE letter_id = ?", [old_id]) == [(0,)]
+    assert _q(db, "SELECT letter_id FROM letters WHERE source_path = ?", [str(target)]) == [
+        ("CM99-1234567",)
+    ]
+    assert _q(db, "SELECT status FROM letter_history WHERE letter_id = ?", [old_id]) == [
+        ("replaced",)
+    ]
