@@ -396,6 +396,11 @@ def open_for_writing(
         raise
     try:
         prepare_schema(con, version)
+    except (OSError, duckdb.Error) as exc:  # one transaction: rolled back, nothing changed
+        session.finish(keep=False)
+        raise WriteFailed(
+            f"preparing {path} failed: {disk_error(exc, path)}; the database is unchanged."
+        ) from None
     except BaseException:
         session.finish(keep=False)
         raise
