@@ -19,6 +19,13 @@ EXIT_FAILED = 1  # a load, reparse or report that started and could not finish
 EXIT_USAGE = 2
 
 
+COPY_HELP = (
+    "write a copy of the database and swap it in at the end, so that notebooks and reports "
+    "can open it while this runs (done anyway when they hold it open; costs a second "
+    "database's worth of disk meanwhile)"
+)
+
+
 def _err(message: str) -> None:
     print(f"imr-analytics: {message}", file=sys.stderr)
 
@@ -28,7 +35,9 @@ def cmd_load(args: argparse.Namespace) -> int:
     from .store.loader import load_paths
 
     try:
-        summary = load_paths(args.paths, args.db, workers=args.workers, rescan=args.rescan)
+        summary = load_paths(
+            args.paths, args.db, workers=args.workers, rescan=args.rescan, copy=args.copy
+        )
     except WriteFailed as exc:  # opened, then stopped by a full disk or an I/O error
         _err(str(exc))
         return EXIT_FAILED
@@ -53,7 +62,7 @@ def cmd_reparse(args: argparse.Namespace) -> int:
         _err(f"{args.db} does not exist; load some letters into it first")
         return EXIT_USAGE
     try:
-        summary = reparse_database(args.db, workers=args.workers)
+        summary = reparse_database(args.db, workers=args.workers, copy=args.copy)
     except WriteFailed as exc:
         _err(str(exc))
         return EXIT_FAILED
@@ -128,6 +137,7 @@ def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
         action="store_true",
         help="read and hash every file, even those unchanged (same size and time) since an earlier load",
     )
+    p.add_argument("--copy", action="store_true", help=COPY_HELP)
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser(
@@ -136,6 +146,7 @@ def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--db", required=True, metavar="FILE")
     p.add_argument("--workers", type=int, default=None, metavar="N")
     p.add_argument("--list-errors", type=int, default=20, metavar="N")
+    p.add_argument("--copy", action="store_true", help=COPY_HELP)
     p.set_defaults(func=cmd_reparse)
 
     p = sub.add_parser(

@@ -350,12 +350,15 @@ def open_for_writing(
     *,
     log: Callable[[str], None] | None = None,
     swap: bool = True,
+    always_copy: bool = False,
 ) -> WriteSession:
     """Open (creating or migrating) the database for one load or reparse.
 
     Checks, in order, before anything is written: the file is a DuckDB database, it is
     this project's (or empty), and no other process has it open for writing. When readers
-    hold it open and ``swap`` is on, the session writes a copy (see the module docstring).
+    hold it open and ``swap`` is on, the session writes a copy (see the module docstring);
+    ``always_copy`` writes a copy even when nobody has it open, so that notebooks and
+    reports can also *open* the database while the load runs.
     """
     log = log or (lambda _line: None)
     path = Path(db_path)
@@ -379,17 +382,20 @@ def open_for_writing(
                 probe.close()
             _check_version(version, path)
         copy = None
-        try:
-            con = connect_raw(path, read_only=False)
-        except duckdb.IOException as exc:
-            if not swap:
-                raise DatabaseError(
-                    f"{path} is in use by another process (another load or a notebook holds "
-                    "it open); wait for it to finish or close it, then run this again."
-                ) from None
-            del exc
-            copy = _copy_for_swap(path, log)
+        if always_copy and existed:
+            copy = _copy_for_swap(path, log, reason="--copy")
             con = connect_raw(copy, read_only=False)
+        else:
+            try:
+                con = connect_raw(path, read_only=False)
+            except duckdb.IOException:
+                if not swap:
+                    raise DatabaseError(
+                        f"{path} is in use by another process (another load or a notebook "
+                        "holds it open); wait for it to finish or close it, then run this again."
+                    ) from None
+                copy = _copy_for_swap(path, log)
+                con = connect_raw(copy, read_only=False)
         session = WriteSession(path, con, lock_fd, copy)
     except BaseException:
         _release(lock_fd)
@@ -407,22 +413,24 @@ def open_for_writing(
     return session
 
 
-def _copy_for_swap(path: Path, log: Callable[[str], None]) -> Path:
+def _copy_for_swap(path: Path, log: Callable[[str], None], reason: str = "") -> Path:
     copy = _hidden(path, f".load-{os.getpid()}")
     size = path.stat().st_size
     wal = path.with_name(path.name + ".wal")
     wal_size = wal.stat().st_size if wal.exists() else 0
     free = shutil.disk_usage(path.parent).free
     need = size + wal_size + _SWAP_HEADROOM
+    why = "with --copy" if reason else "is open in other processes (notebooks or reports), so"
     if free < need:
         raise DatabaseError(
-            f"{path} is open in other processes (notebooks or reports), so this load works on a "
-            f"copy, which needs {need / 2**20:,.0f} MiB free in {path.parent} and "
-            f"{free / 2**20:,.0f} MiB are; free some space or close the readers."
+            f"{path} {why} this load works on a copy, which needs {need / 2**20:,.0f} MiB "
+            f"free in {path.parent} and {free / 2**20:,.0f} MiB are; free some space"
+            + ("." if reason else " or close the readers.")
         )
     log(
-        f"{path} is open in other processes: loading into a copy ({size / 2**20:,.1f} MiB) "
-        "that replaces it at the end; open readers keep the old data until they reconnect"
+        f"{path} {'(--copy)' if reason else 'is open in other processes'}: loading into a copy "
+        f"({size / 2**20:,.1f} MiB) that replaces it at the end; open readers keep the old "
+        "data until they reconnect"
     )
     started = time.perf_counter()
     try:

@@ -581,12 +581,17 @@ def load_paths(
     workers: int | None = None,
     log: Callable[[str], None] | None = None,
     rescan: bool = False,
+    copy: bool = False,
 ) -> LoadSummary:
     """Load every file under ``paths`` into the database at ``db_path``.
 
     A file whose path, size and modification time are unchanged since an earlier load is
     skipped unread (``rescan=True`` reads and hashes every file again); a file whose
     content is already stored is skipped before parsing, whatever its path.
+
+    ``copy=True`` loads into a copy that replaces the database at the end even when no
+    reader has it open, so that readers can open it during the load (a load does so by
+    itself when readers hold it open).
 
     Raises ``DatabaseError`` only when the database cannot be opened; every problem with
     a file is recorded in ``load_errors`` and the summary instead.
@@ -597,7 +602,7 @@ def load_paths(
     started = time.perf_counter()
     started_at = datetime.now()
     total = sum(1 for _ in iter_files(paths)) if sys.stderr.isatty() else None
-    session = open_for_writing(db_path, log=log)
+    session = open_for_writing(db_path, log=log, always_copy=copy)
     con = session.con
     con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
     pool = None
@@ -702,7 +707,11 @@ def _drain(
 
 
 def reparse_database(
-    db_path: str | Path, *, workers: int | None = None, log: Callable[[str], None] | None = None
+    db_path: str | Path,
+    *,
+    workers: int | None = None,
+    log: Callable[[str], None] | None = None,
+    copy: bool = False,
 ) -> LoadSummary:
     """Rebuild letters, items and citations from the stored text with the current parser.
 
@@ -712,7 +721,7 @@ def reparse_database(
     summary = LoadSummary(command="reparse")
     started = time.perf_counter()
     started_at = datetime.now()
-    session = open_for_writing(db_path, log=log)
+    session = open_for_writing(db_path, log=log, always_copy=copy)
     con = session.con
     con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
     total = con.execute("SELECT count(*) FROM documents").fetchall()[0][0]

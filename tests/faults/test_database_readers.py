@@ -168,3 +168,35 @@ def test_reparse_runs_beside_a_reader(tmp_path: Path) -> None:
     done = out.split("\n")[-2].split(maxsplit=5)
     assert done[0] == "done" and int(done[2]) == 0, out + err
     assert int(done[4]) == n0
+
+
+def test_with_copy_readers_can_open_the_database_while_a_load_runs(tmp_path: Path) -> None:
+    """Without readers a load writes in place, and DuckDB then refuses anyone else; with
+    --copy a report or notebook started during the load opens the database as it was."""
+    first = corpus(tmp_path / "first", 100, seed=101)
+    more = corpus(tmp_path / "more", 1200, seed=102)
+    db = tmp_path / "imr.duckdb"
+    elsewhere = tmp_path / "w"
+    assert run_cli("load", first, "--db", db, cwd=elsewhere).returncode == 0
+    load = subprocess.Popen(
+        [sys.executable, "-m", "imr_analytics", "load", str(more), "--db", str(db), "--copy"],
+        cwd=elsewhere,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+    )
+    first_line = load.stderr.readline()
+    assert "(--copy): loading into a copy" in first_line, first_line
+    stop = tmp_path / "stop"
+    reader, n0 = _start_reader(db, stop, "reconnect", elsewhere)  # opened during the load
+    try:
+        out, err = load.communicate(timeout=600)
+    finally:
+        stop.touch()
+        r_out, r_err = reader.communicate(timeout=120)
+    assert load.returncode == 0, err
+    assert n0 == 100
+    done = r_out.split("\n")[-2].split(maxsplit=5)
+    assert done[0] == "done" and int(done[2]) == 0, r_out + r_err
+    assert int(done[4]) == 1300
