@@ -81,6 +81,8 @@ def _in_use(path: Path) -> DatabaseError:
 def check_file_kind(path: Path) -> None:
     """Refuse a file that is not a DuckDB database before DuckDB looks at it: DuckDB would
     otherwise try to open an SQLite file through its sqlite extension."""
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a folder, not a database file; give --db a file name.")
     try:
         with path.open("rb") as fh:
             head = fh.read(16)
