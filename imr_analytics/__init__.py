@@ -58,8 +58,10 @@ def connect(db_path: str, *, read_only: bool = True) -> Any:
 
     Several read-only connections (notebooks, reports) can share a file, and a load can
     run while they are open: it writes a copy and renames it into place, so an open
-    connection keeps the data it had, and ``con.close()`` then ``imr.connect(...)`` again
-    shows the new letters. A file that is not an imr-analytics database is refused.
+    connection keeps the data it had, and closing every connection of this process to
+    the file, then ``imr.connect(...)`` again, shows the new letters (DuckDB shares one
+    instance among a process's connections to a path). A file that is not an
+    imr-analytics database is refused.
     """
     from .store.database import open_database
 

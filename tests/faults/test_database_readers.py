@@ -200,3 +200,14 @@ def test_with_copy_readers_can_open_the_database_while_a_load_runs(tmp_path: Pat
     done = r_out.split("\n")[-2].split(maxsplit=5)
     assert done[0] == "done" and int(done[2]) == 0, r_out + r_err
     assert int(done[4]) == 1300
+
+
+def test_a_copy_left_by_a_killed_load_is_removed_by_the_next(tmp_path: Path) -> None:
+    letters = corpus(tmp_path / "c", 5, seed=103)
+    db = tmp_path / "imr.duckdb"
+    assert run_cli("load", letters, "--db", db, cwd=tmp_path / "w").returncode == 0
+    stale = tmp_path / ".imr.duckdb.load-999999"
+    stale.write_bytes(db.read_bytes())  # what kill -9 during a load beside readers leaves
+    (tmp_path / ".imr.duckdb.load-999999.wal").write_bytes(b"x")
+    assert run_cli("load", letters, "--db", db, cwd=tmp_path / "w").returncode == 0
+    assert not list(tmp_path.glob(".imr.duckdb.load-*"))
