@@ -209,6 +209,17 @@ def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
+def _email_arguments_problem(args: argparse.Namespace) -> str | None:
+    """Why --email-to / --email-subject cannot be used as given (checked again at sending)."""
+    recipients = getattr(args, "email_to", None) or []
+    subject = getattr(args, "email_subject", None)
+    if not recipients and subject is None:
+        return None
+    from ._addresses import email_problem
+
+    return email_problem(recipients, subject or "", "")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if not a.startswith("-")), None)
@@ -216,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
+        return EXIT_USAGE
+    if problem := _email_arguments_problem(args):
+        _err(problem)  # before a report runs for minutes only to be refused at sending
         return EXIT_USAGE
     from ._atomic import OutputError
 

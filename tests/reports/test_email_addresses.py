@@ -106,8 +106,45 @@ def test_cli_refuses_a_recipient_that_is_not_an_address(
         timeout=600,
         env=env,
     )
-    assert proc.returncode == 1, proc.stderr
+    # refused before the report runs: a usage error, and nothing written or delivered
+    assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.startswith("imr-analytics:")]
     assert len(lines) == 1 and "is not an email address" in lines[0], proc.stderr
+    assert not (tmp_path / "out").exists()
     assert len(smtp_server.messages) == before  # nothing delivered, not to "not" either
+
+
+def test_the_mailer_refuses_too_when_called_directly(tmp_path: Path) -> None:
+    """The check at sending stays: the API (send_report) has no command line in front."""
+    from imr_analytics.reports.mailer import SmtpSettings, send_report
+
+    settings = SmtpSettings(host="127.0.0.1", port=1, starttls=False)
+    with pytest.raises(EmailError, match="not an email address"):
+        send_report(_result(tmp_path), ["not an address"], settings)
+
+
+def test_cli_refuses_a_subject_with_a_line_break(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "imr_analytics",
+            "report",
+            "uphold_rates",
+            "--db",
+            str(tmp_path / "x.duckdb"),
+            "--email-to",
+            "a@example.org",
+            "--email-subject",
+            "Weekly\r\nBcc: evil@example.org",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "line break" in proc.stderr
