@@ -45,11 +45,27 @@ def test_a_full_disk_stops_a_load_with_one_sentence_and_keeps_committed_batches(
         db = disk / "imr.duckdb"
         line = error_line(run_cli("load", letters, "--db", db, cwd=tmp_path / "w"), 1)
         assert "is full" in line and "committed before are kept" in line
-        kept = _count(db)  # still a database that opens, with whole batches only
-        assert kept % 1000 == 0
+        kept = _count(db)  # still a database that opens, with whole letters only
         con = duckdb.connect(str(db), read_only=True)
         assert con.execute("SELECT count(*) FROM letter_versions").fetchone()[0] == kept
+        assert (
+            con.execute(
+                "SELECT count(*) FROM letters l WHERE item_count <> "
+                "(SELECT count(*) FROM items i WHERE i.letter_id = l.letter_id)"
+            ).fetchone()[0]
+            == 0
+        )
         con.close()
+        # with room again, the next load goes on from there and completes
+        big = tmp_path / "big"
+        big.mkdir()
+        moved = big / "imr.duckdb"
+        for name in ("imr.duckdb", "imr.duckdb.wal"):
+            if (disk / name).exists():
+                (big / name).write_bytes((disk / name).read_bytes())
+        proc = run_cli("load", letters, "--db", moved, cwd=tmp_path / "w")
+        assert proc.returncode == 0, proc.stderr
+        assert _count(moved) == 2000
 
 
 def _hold(db: Path, cwd: Path) -> subprocess.Popen:
