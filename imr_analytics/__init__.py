@@ -79,9 +79,12 @@ if TYPE_CHECKING:  # pragma: no cover
 def connect(db_path: str, *, read_only: bool = True) -> Any:
     """Open a database built by ``imr-analytics load``, read-only by default.
 
-    Several read-only connections (notebooks, reports) can share a file; DuckDB lets a
-    writer in only when no other process has the file open, so close the connection
-    (``con.close()``) before running ``imr-analytics load`` on the same database.
+    Several read-only connections (notebooks, reports) can share a file, and a load can
+    run while they are open: it writes a copy and renames it into place, so an open
+    connection keeps the data it had, and closing every connection of this process to
+    the file, then ``imr.connect(...)`` again, shows the new letters (DuckDB shares one
+    instance among a process's connections to a path). A file that is not an
+    imr-analytics database is refused.
     """
     from .store.database import open_database
 
