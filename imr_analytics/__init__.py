@@ -87,9 +87,12 @@ def connect(db_path: str, *, read_only: bool = True) -> Any:
     ``read_only=False`` opens it for writing (and creates the tables if missing); analysis
     never needs that.
 
-    Several read-only connections (notebooks, reports) can share a file; DuckDB lets a
-    writer in only when no other process has the file open, so close the connection
-    (``con.close()``) before running ``imr-analytics load`` on the same database.
+    Several read-only connections (notebooks, reports) can share a file, and a load can
+    run while they are open: it writes a copy and renames it into place, so an open
+    connection keeps the data it had, and closing every connection of this process to
+    the file, then ``imr.connect(...)`` again, shows the new letters (DuckDB shares one
+    instance among a process's connections to a path). A file that is not an
+    imr-analytics database is refused.
     """
     from .store.database import open_database
 

@@ -1,8 +1,10 @@
 """The ``imr-analytics`` command: load, reparse, generate, demo, bench, report, export.
 
 Exit status: 0 on success (a load that quarantined some files succeeded), 1 when nothing
-at all could be read or a report failed, 2 when the database cannot be opened or the
-command line is wrong. Errors are one sentence on stderr, never a traceback.
+at all could be read, or a load, reparse or report could not finish (a full disk, an
+unwritable --out), 2 when the database cannot be opened (missing folder, in use for
+writing, not an imr-analytics database, damaged) or the command line is wrong. Errors are
+one sentence on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -13,7 +15,15 @@ from pathlib import Path
 
 EXIT_OK = 0
 EXIT_NOTHING_READ = 1
+EXIT_FAILED = 1  # a load, reparse or report that started and could not finish
 EXIT_USAGE = 2
+
+
+COPY_HELP = (
+    "write a copy of the database and swap it in at the end, so that notebooks and reports "
+    "can open it while this runs (done anyway when they hold it open; costs a second "
+    "database's worth of disk meanwhile)"
+)
 
 
 def _err(message: str) -> None:
@@ -21,11 +31,16 @@ def _err(message: str) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from .store.database import DatabaseError
+    from .store.database import DatabaseError, WriteFailed
     from .store.loader import load_paths
 
     try:
-        summary = load_paths(args.paths, args.db, workers=args.workers, rescan=args.rescan)
+        summary = load_paths(
+            args.paths, args.db, workers=args.workers, rescan=args.rescan, copy=args.copy
+        )
+    except WriteFailed as exc:  # opened, then stopped by a full disk or an I/O error
+        _err(str(exc))
+        return EXIT_FAILED
     except DatabaseError as exc:
         _err(str(exc))
         return EXIT_USAGE
@@ -40,14 +55,17 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_reparse(args: argparse.Namespace) -> int:
-    from .store.database import DatabaseError
+    from .store.database import DatabaseError, WriteFailed
     from .store.loader import reparse_database
 
     if not Path(args.db).exists():
         _err(f"{args.db} does not exist; load some letters into it first")
         return EXIT_USAGE
     try:
-        summary = reparse_database(args.db, workers=args.workers)
+        summary = reparse_database(args.db, workers=args.workers, copy=args.copy)
+    except WriteFailed as exc:
+        _err(str(exc))
+        return EXIT_FAILED
     except DatabaseError as exc:
         _err(str(exc))
         return EXIT_USAGE
@@ -169,6 +187,7 @@ def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
         action="store_true",
         help="read and hash every file, even those unchanged (same size and time) since an earlier load",
     )
+    p.add_argument("--copy", action="store_true", help=COPY_HELP)
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser(
@@ -177,6 +196,7 @@ def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--db", required=True, metavar="FILE")
     p.add_argument("--workers", type=int, default=None, metavar="N")
     p.add_argument("--list-errors", type=int, default=20, metavar="N")
+    p.add_argument("--copy", action="store_true", help=COPY_HELP)
     p.set_defaults(func=cmd_reparse)
 
     p = sub.add_parser(
@@ -256,6 +276,17 @@ def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
+def _email_arguments_problem(args: argparse.Namespace) -> str | None:
+    """Why --email-to / --email-subject cannot be used as given (checked again at sending)."""
+    recipients = getattr(args, "email_to", None) or []
+    subject = getattr(args, "email_subject", None)
+    if not recipients and subject is None:
+        return None
+    from ._addresses import email_problem
+
+    return email_problem(recipients, subject or "", "")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if not a.startswith("-")), None)
@@ -264,11 +295,23 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    if problem := _email_arguments_problem(args):
+        _err(problem)  # before a report runs for minutes only to be refused at sending
+        return EXIT_USAGE
+    from ._atomic import OutputError
+
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except OutputError as exc:  # --out is a file, unwritable, or its disk is full
+        _err(str(exc))
+        return EXIT_FAILED
+    except OSError as exc:  # e.g. a full disk while generating a corpus
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        _err(f"{args.command} failed{where}: {exc.strerror or exc}")
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
+from imr_analytics._addresses import email_problem
 from imr_analytics.reports.params import FALSE_WORDS, TRUE_WORDS
 from imr_analytics.reports.runner import ReportResult
 
@@ -138,6 +139,8 @@ def build_message(
     title = str(summary.get("title") or result.params.get("title") or result.name)
     headline = list(summary.get("headline") or [])
     subject = subject or str(summary.get("subject") or f"IMR report: {title}")
+    if problem := email_problem(to, subject, sender):
+        raise EmailError(problem)
 
     msg = EmailMessage()
     msg["Subject"] = subject

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -23,6 +22,7 @@ from typing import Any
 
 import nbformat
 
+from imr_analytics._atomic import output_dir, try_copy, write_files
 from imr_analytics.reports.errors import (
     ReportError,
     ReportExecutionError,
@@ -366,8 +366,7 @@ def run_report(
     effective = {k: coerced.get(k, spec.default) for k, spec in specs.items()}
 
     kernel = _kernel_name(kernel_name)
-    out = Path(out_dir).expanduser().resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(out_dir)  # an existing file or an unwritable folder: one sentence
     stem = stem or name
     html_path = out / f"{stem}.html"
     nb_path = out / f"{stem}.ipynb"
@@ -405,8 +404,7 @@ def run_report(
         except Exception as exc:  # papermill, nbclient or the kernel: one clear error
             failed_copy = None
             if output_path.exists():
-                failed_copy = out / f"{stem}.failed.ipynb"
-                shutil.copyfile(output_path, failed_copy)
+                failed_copy = try_copy(output_path, out / f"{stem}.failed.ipynb")
             raise _execution_error(
                 exc, name=name, script=script, source_nb=source_nb, executed_path=failed_copy
             ) from None
@@ -420,8 +418,7 @@ def run_report(
             "(its last cell must call show_provenance())"
         )
     html = export_html(executed, provenance=data.provenance, title=str(title))
-    nbformat.write(executed, nb_path)
-    html_path.write_text(html, encoding="utf-8")
+    write_files({nb_path: nbformat.writes(executed) + "\n", html_path: html})  # all or nothing
     (out / f"{stem}.failed.ipynb").unlink(missing_ok=True)  # from an earlier, failed run
     return ReportResult(
         name=name,

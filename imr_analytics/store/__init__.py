@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # duckdb is imported by callers; worker processes never need it
     import duckdb
 
-SCHEMA_VERSION = "2"
+# 3: letter_versions (every version of a letter; corrections replace the letter)
+SCHEMA_VERSION = "3"
 
 
 def schema_sql() -> str:

@@ -14,6 +14,7 @@ The shape of a load, and why:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -28,12 +29,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from .. import vocab
 from ..extract import EMPTY_FILE
 from ..parse import PARSER_VERSION
-from .database import open_database
+from . import versions
+from .database import open_for_writing, stopped
 from .rows import CITATION_COLUMNS, ITEM_COLUMNS, LETTER_COLUMNS
 from .worker import process_file, reparse_task
 
@@ -73,6 +76,7 @@ _ITEM_CATEGORY = ITEM_COLUMNS.index("item_category")
 _LETTER_ID = LETTER_COLUMNS.index("letter_id")
 _SOURCE_PATH = LETTER_COLUMNS.index("source_path")
 _CONTENT_SHA = LETTER_COLUMNS.index("content_sha256")
+_DECISION_DATE = LETTER_COLUMNS.index("decision_date")
 DOCUMENT_COLUMNS = (
     "content_sha256",
     "source_path",
@@ -100,6 +104,8 @@ class LoadSummary:
     files_skipped: int = 0
     files_quarantined: int = 0
     duplicates: int = 0
+    letters_corrected: int = 0
+    letters_removed: int = 0
     items_other: int = 0
     documents_read: int = 0
     elapsed_s: float = 0.0
@@ -107,6 +113,7 @@ class LoadSummary:
     quarantined_by_stage: Counter = field(default_factory=Counter)
     quarantined: list[tuple[str, str, str]] = field(default_factory=list)
     duplicate_files: list[tuple[str, str]] = field(default_factory=list)
+    corrections: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
     @property
     def nothing_readable(self) -> bool:
@@ -133,6 +140,21 @@ class LoadSummary:
             ),
             f"  duplicates:  {self.duplicates:,} files repeat a case number already loaded",
         ]
+        changed = []
+        if self.letters_corrected:
+            n = self.letters_corrected
+            changed.append(
+                f"{n:,} letter{'' if n == 1 else 's'} corrected "
+                "(a newer version replaced it; letter_versions keeps the old one)"
+            )
+        if self.letters_removed:
+            n = self.letters_removed
+            changed.append(
+                f"{n:,} letter{'' if n == 1 else 's'} withdrawn "
+                "(its file now holds another case number)"
+            )
+        if changed:
+            out.append("  corrected:   " + "; ".join(changed))
         if self.items_loaded:
             share = self.items_other / self.items_loaded
             out.append(f"  taxonomy:    {self.items_other:,} items ({share:.1%}) fell into 'Other'")
@@ -146,8 +168,18 @@ class LoadSummary:
             out.append(
                 f"  ! … {len(self.quarantined) - max_listed:,} more in the load_errors table"
             )
+        for letter_id, old, new in self.corrections[:max_listed]:
+            if new is None:
+                out.append(f"  ~ {letter_id}: withdrawn (was {old})")
+            elif new == old:
+                out.append(f"  ~ {letter_id}: corrected, {new} changed")
+            else:
+                out.append(f"  ~ {letter_id}: now from {new} (was {old})")
         for path, kept in self.duplicate_files[:max_listed]:
-            out.append(f"  = {path}: same case number as {kept} (kept the first)")
+            out.append(
+                f"  = {path}: same case number as {kept}, which is kept "
+                "(later decision date, then later load)"
+            )
         return out
 
 
@@ -276,12 +308,26 @@ def _unchanged_files(con, stats: list[tuple[str, int, int]]) -> set[str]:
 
 
 class _Writer:
-    """Writes one batch of worker results in one transaction."""
+    """Writes one batch of worker results in one transaction, versions settled.
 
-    def __init__(self, con, summary: LoadSummary, *, transactional: bool = True) -> None:
+    A parsed letter is first a version (``letter_versions``); the rule in ``versions.py``
+    then decides, per case number, which version is the row in ``letters`` with its
+    items and citations. A correction therefore swaps the letter, items and citations in
+    the same transaction as the document that brought it.
+    """
+
+    def __init__(
+        self,
+        con,
+        summary: LoadSummary,
+        *,
+        transactional: bool = True,
+        previous_versions: str | None = None,
+    ) -> None:
         self.con = con
         self.summary = summary
         self.transactional = transactional  # False when the caller holds one transaction
+        self.previous_versions = previous_versions  # a reparse keeps load order and replacements
 
     def write(
         self,
@@ -306,7 +352,6 @@ class _Writer:
                 _, _, path, sha, layout, (letter_row, item_rows, cit_rows) = r
                 letters.append((layout, letter_row, item_rows, cit_rows))
 
-        kept, duplicates = self._split_duplicates(letters)
         con = self.con
         if self.transactional:
             con.begin()
@@ -315,14 +360,28 @@ class _Writer:
                 self._insert(
                     "documents", DOCUMENT_COLUMNS, docs, DOCUMENT_TYPES, extra={"loaded_at": now}
                 )
-            if kept:
-                self._insert("letters", LETTER_COLUMNS, [k[1] for k in kept], LETTER_TYPES)
-                all_items = [row for k in kept for row in k[2]]
-                if all_items:
-                    self._insert("items", ITEM_COLUMNS, all_items, ITEM_TYPES)
-                all_cits = [row for k in kept for row in k[3]]
-                if all_cits:
-                    self._insert("citations", CITATION_COLUMNS, all_cits, CITATION_TYPES)
+            changes = versions.path_changes(con, list(seen)) if seen else []
+            fresh = {k[1][_CONTENT_SHA]: k for k in letters}
+            versions.insert_versions(
+                con,
+                [
+                    (k[1][_LETTER_ID], k[1][_CONTENT_SHA], k[1][_SOURCE_PATH], k[1][_DECISION_DATE])
+                    for k in letters
+                ],
+                now,
+                self.previous_versions,
+            )
+            affected = {k[1][_LETTER_ID] for k in letters}
+            affected |= versions.apply_replacements(con, changes, now)
+            winners = self.settle(affected, fresh)
+            duplicates = []
+            for k in letters:
+                row = k[1]
+                winner = winners.get(row[_LETTER_ID])
+                if winner is not None and winner[0] != row[_CONTENT_SHA]:
+                    duplicates.append(
+                        (row[_LETTER_ID], row[_SOURCE_PATH], row[_CONTENT_SHA], winner[1])
+                    )
             if duplicates:
                 self._insert(
                     "letter_duplicates",
@@ -352,16 +411,14 @@ class _Writer:
                 con.commit()
         except BaseException:
             if self.transactional:
-                con.rollback()
+                # A failed commit (a full disk) may have ended the transaction already;
+                # the error worth reporting is the first one.
+                with contextlib.suppress(duckdb.Error):
+                    con.rollback()
             raise
 
         s = self.summary
         s.documents_read += len(docs)
-        s.letters_loaded += len(kept)
-        for layout, _, item_rows, _ in kept:
-            s.by_layout[layout] += 1
-            s.items_loaded += len(item_rows)
-            s.items_other += sum(1 for row in item_rows if row[_ITEM_CATEGORY] == "Other")
         s.duplicates += len(duplicates)
         s.duplicate_files += [(d[1], d[3]) for d in duplicates]
         s.files_quarantined += len(failures)
@@ -369,28 +426,73 @@ class _Writer:
             s.quarantined_by_stage[stage] += 1
             s.quarantined.append((path, stage, reason))
 
-    def _split_duplicates(self, letters: list[tuple]) -> tuple[list[tuple], list[tuple]]:
-        """Keep the first letter of each letter_id; later files with the same one are
-        duplicates, reported with the file that was kept."""
-        if not letters:
-            return [], []
-        ids = [letter[1][0] for letter in letters]
-        existing = dict(
-            self.con.execute(
-                "SELECT letter_id, source_path FROM letters WHERE letter_id IN (SELECT UNNEST(?::VARCHAR[]))",
-                [ids],
-            ).fetchall()
-        )
-        kept, duplicates = [], []
-        for letter in letters:
-            row = letter[1]
-            letter_id, path, sha = row[_LETTER_ID], row[_SOURCE_PATH], row[_CONTENT_SHA]
-            if letter_id in existing:
-                duplicates.append((letter_id, path, sha, existing[letter_id]))
+    def settle(self, letter_ids: set[str], fresh: dict[str, tuple]) -> dict[str, tuple[str, str]]:
+        """Make each letter's row the current version by the rule; return {letter_id:
+        (winning sha, its path)}. A winner parsed in this batch is in ``fresh``; an older
+        version that wins again (its correction was reverted) is parsed from its stored text."""
+        outcome = versions.resolve(self.con, sorted(letter_ids))
+        winners: dict[str, tuple[str, str]] = {}
+        stale: list[str] = []
+        rows: list[tuple] = []
+        s = self.summary
+        for letter_id, win_sha, win_path, cur_sha in outcome:
+            if win_sha is not None:
+                winners[letter_id] = (win_sha, win_path)
+            if win_sha == cur_sha:
+                continue
+            if cur_sha is not None:
+                stale.append(letter_id)
+            parsed = None
+            if win_sha is not None:
+                parsed = fresh.get(win_sha) or self._parse_stored(win_sha, win_path)
+            if parsed is not None:
+                rows.append(parsed)
+            if cur_sha is None:
+                continue
+            old_path = self.con.execute(
+                "SELECT source_path FROM letters WHERE letter_id = ?", [letter_id]
+            ).fetchall()[0][0]
+            if parsed is None:
+                s.letters_removed += 1
+                s.corrections.append((letter_id, old_path, None))
             else:
-                existing[letter_id] = path
-                kept.append(letter)
-        return kept, duplicates
+                s.letters_corrected += 1
+                s.corrections.append((letter_id, old_path, win_path))
+        con = self.con
+        if stale:
+            for table in ("citations", "items", "letters"):
+                con.execute(
+                    f"DELETE FROM {table} WHERE letter_id IN (SELECT UNNEST(?::VARCHAR[]))",
+                    [stale],
+                )
+        if rows:
+            self._insert("letters", LETTER_COLUMNS, [k[1] for k in rows], LETTER_TYPES)
+            all_items = [row for k in rows for row in k[2]]
+            if all_items:
+                self._insert("items", ITEM_COLUMNS, all_items, ITEM_TYPES)
+            all_cits = [row for k in rows for row in k[3]]
+            if all_cits:
+                self._insert("citations", CITATION_COLUMNS, all_cits, CITATION_TYPES)
+        stale_set = set(stale)
+        for layout, row, item_rows, _ in rows:
+            if row[_LETTER_ID] not in stale_set:
+                s.letters_loaded += 1
+            s.by_layout[layout] += 1
+            s.items_loaded += len(item_rows)
+            s.items_other += sum(1 for r in item_rows if r[_ITEM_CATEGORY] == "Other")
+        return winners
+
+    def _parse_stored(self, sha: str, path: str) -> tuple | None:
+        found = self.con.execute(
+            "SELECT text FROM documents WHERE content_sha256 = ?", [sha]
+        ).fetchall()
+        if not found:
+            return None
+        result = reparse_task((sha, path, found[0][0]))
+        if result[0] != "ok":
+            return None
+        letter_row, item_rows, cit_rows = result[5]
+        return (result[4], letter_row, item_rows, cit_rows)
 
     def _insert(
         self,
@@ -479,12 +581,17 @@ def load_paths(
     workers: int | None = None,
     log: Callable[[str], None] | None = None,
     rescan: bool = False,
+    copy: bool = False,
 ) -> LoadSummary:
     """Load every file under ``paths`` into the database at ``db_path``.
 
     A file whose path, size and modification time are unchanged since an earlier load is
     skipped unread (``rescan=True`` reads and hashes every file again); a file whose
     content is already stored is skipped before parsing, whatever its path.
+
+    ``copy=True`` loads into a copy that replaces the database at the end even when no
+    reader has it open, so that readers can open it during the load (a load does so by
+    itself when readers hold it open).
 
     Raises ``DatabaseError`` only when the database cannot be opened; every problem with
     a file is recorded in ``load_errors`` and the summary instead.
@@ -495,10 +602,12 @@ def load_paths(
     started = time.perf_counter()
     started_at = datetime.now()
     total = sum(1 for _ in iter_files(paths)) if sys.stderr.isatty() else None
-    con = open_database(db_path)
+    session = open_for_writing(db_path, log=log, always_copy=copy)
+    con = session.con
     con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
     pool = None
     progress = _Progress(log, "load", total)
+    keep = False  # whether a copy written beside open readers replaces the database
     try:
         writer = _Writer(con, summary)
         seen_this_run: set[str] = set()
@@ -547,11 +656,17 @@ def load_paths(
         if in_flight is not None:
             pool = _drain(writer, progress, in_flight, pool, log)
         _record_run(con, summary, started_at)
+        keep = True
+    except KeyboardInterrupt:
+        keep = True  # batches already committed are kept, as when writing in place
+        raise
+    except (OSError, duckdb.Error) as exc:  # a full disk, an I/O error: one sentence
+        raise stopped(exc, session, "load") from None
     finally:
         progress.close()
         if pool is not None:
             pool.shutdown()
-        con.close()
+        session.finish(keep=keep)
     summary.elapsed_s = time.perf_counter() - started
     return summary
 
@@ -592,7 +707,11 @@ def _drain(
 
 
 def reparse_database(
-    db_path: str | Path, *, workers: int | None = None, log: Callable[[str], None] | None = None
+    db_path: str | Path,
+    *,
+    workers: int | None = None,
+    log: Callable[[str], None] | None = None,
+    copy: bool = False,
 ) -> LoadSummary:
     """Rebuild letters, items and citations from the stored text with the current parser.
 
@@ -602,19 +721,28 @@ def reparse_database(
     summary = LoadSummary(command="reparse")
     started = time.perf_counter()
     started_at = datetime.now()
-    con = open_database(db_path)
+    session = open_for_writing(db_path, log=log, always_copy=copy)
+    con = session.con
     con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
-    total = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+    total = con.execute("SELECT count(*) FROM documents").fetchall()[0][0]
     pool = _pool(workers) if total >= POOL_THRESHOLD else None
     progress = _Progress(log, "reparse", total)
+    keep = False
     try:
         con.begin()
+        # The versions' load order and in-place replacements are facts about the files,
+        # not the parser: they survive; case numbers and decision dates are parsed again.
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _imr_prev_versions AS SELECT content_sha256, "
+            "version_seq, loaded_at, replaced_at, replaced_by FROM letter_versions"
+        )
         con.execute("DELETE FROM citations")
         con.execute("DELETE FROM items")
         con.execute("DELETE FROM letters")
         con.execute("DELETE FROM letter_duplicates")
+        con.execute("DELETE FROM letter_versions")
         con.execute("DELETE FROM load_errors WHERE stage IN ('detect', 'parse')")
-        writer = _Writer(con, summary, transactional=False)
+        writer = _Writer(con, summary, transactional=False, previous_versions="_imr_prev_versions")
         last_rowid = -1
         # Keyset pages in insertion order: bounded memory however many documents, and
         # the same file is kept among duplicates as in the original load.
@@ -632,38 +760,78 @@ def reparse_database(
                 results = None
             batch = (results, [], len(rows), tasks, [])
             pool = _drain(writer, progress, batch, pool, log, reparse_task)
+        _summarise_rebuild(con, summary)
+        con.execute("DROP TABLE _imr_prev_versions")
         _record_run(con, summary, started_at)
         con.commit()
+        keep = True
+    except (OSError, duckdb.Error) as exc:
+        with contextlib.suppress(duckdb.Error):
+            con.rollback()
+        raise stopped(exc, session, "reparse") from None
     except BaseException:
-        con.rollback()
+        with contextlib.suppress(duckdb.Error):
+            con.rollback()
         raise
     finally:
         progress.close()
         if pool is not None:
             pool.shutdown()
-        con.close()
+        session.finish(keep=keep)
     summary.elapsed_s = time.perf_counter() - started
     return summary
+
+
+def _summarise_rebuild(con, summary: LoadSummary) -> None:
+    """A reparse rebuilds every letter: its summary is the end state, not the steps (a
+    letter whose versions came in two pages was 'corrected' on the way), and
+    ``letter_duplicates`` lists every version that is not the current one."""
+    summary.letters_corrected = summary.letters_removed = 0
+    summary.corrections.clear()
+    summary.letters_loaded, summary.items_loaded = con.execute(
+        "SELECT (SELECT count(*) FROM letters), (SELECT count(*) FROM items)"
+    ).fetchall()[0]
+    summary.items_other = con.execute(
+        "SELECT count(*) FROM items WHERE item_category = 'Other'"
+    ).fetchall()[0][0]
+    summary.by_layout = Counter(
+        dict(con.execute("SELECT layout, count(*) FROM letters GROUP BY layout").fetchall())
+    )
+    con.execute("DELETE FROM letter_duplicates")
+    con.execute(
+        """
+        INSERT INTO letter_duplicates
+        SELECT v.letter_id, v.source_path, v.content_sha256, l.source_path, now()
+        FROM letter_versions v JOIN letters l USING (letter_id)
+        WHERE v.content_sha256 <> l.content_sha256
+        ORDER BY v.version_seq
+        """
+    )
+    dups = con.execute("SELECT source_path, kept_source_path FROM letter_duplicates").fetchall()
+    summary.duplicates = len(dups)
+    summary.duplicate_files = [tuple(d) for d in dups]
 
 
 def _record_run(con, summary: LoadSummary, started_at: datetime) -> None:
     finished = datetime.now()
     run_id = f"{summary.command}-{finished:%Y%m%dT%H%M%S%f}"
+    values = {
+        "run_id": run_id,
+        "command": summary.command,
+        "started_at": started_at,
+        "finished_at": finished,
+        "files_seen": summary.files_seen,
+        "letters_loaded": summary.letters_loaded,
+        "files_skipped": summary.files_skipped,
+        "files_quarantined": summary.files_quarantined,
+        "duplicates": summary.duplicates,
+        "letters_corrected": summary.letters_corrected,
+        "items_other": summary.items_other,
+        "parser_version": PARSER_VERSION,
+        "taxonomy_version": vocab.TAXONOMY_VERSION,
+        "vocab_version": vocab.VOCAB_VERSION,
+    }
     con.execute(
-        "INSERT INTO load_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            run_id,
-            summary.command,
-            started_at,
-            finished,
-            summary.files_seen,
-            summary.letters_loaded,
-            summary.files_skipped,
-            summary.files_quarantined,
-            summary.duplicates,
-            summary.items_other,
-            PARSER_VERSION,
-            vocab.TAXONOMY_VERSION,
-            vocab.VOCAB_VERSION,
-        ],
+        f"INSERT INTO load_runs ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+        list(values.values()),
     )

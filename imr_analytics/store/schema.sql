@@ -119,5 +119,30 @@ CREATE TABLE IF NOT EXISTS load_runs (
     vocab_version VARCHAR                 -- specialties and states vocabulary
 );
 
+-- versions (schema 3) ----------------------------------------------------------------
+-- Every document that parsed to a letter is a version of that letter. The letter in
+-- `letters` is the current version: among versions not replaced (their file was changed
+-- in place), the one with the latest decision date, then the one loaded last.
+CREATE TABLE IF NOT EXISTS letter_versions (
+    content_sha256 VARCHAR PRIMARY KEY,   -- the document (documents.content_sha256)
+    letter_id VARCHAR NOT NULL,
+    source_path VARCHAR,                  -- the file it was loaded from
+    decision_date DATE,
+    version_seq BIGINT NOT NULL,          -- load order: a later load has a larger number
+    loaded_at TIMESTAMP,
+    replaced_at TIMESTAMP,                -- when its file changed to another letter document
+    replaced_by VARCHAR                   -- content_sha256 of the document that replaced it
+);
+
+CREATE OR REPLACE VIEW letter_history AS
+SELECT v.*,
+       l.letter_id IS NOT NULL AS is_current,
+       CASE WHEN l.letter_id IS NOT NULL THEN 'current'
+            WHEN v.replaced_at IS NOT NULL THEN 'replaced'
+            ELSE 'superseded' END AS status
+FROM letter_versions v
+LEFT JOIN letters l ON l.letter_id = v.letter_id AND l.content_sha256 = v.content_sha256;
+
 -- migrations: databases made by an earlier schema gain the newer columns --------------
 ALTER TABLE load_runs ADD COLUMN IF NOT EXISTS vocab_version VARCHAR;
+ALTER TABLE load_runs ADD COLUMN IF NOT EXISTS letters_corrected BIGINT;  -- schema 3

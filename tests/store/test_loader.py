@@ -137,9 +137,15 @@ def test_same_case_number_in_two_files_is_one_letter_and_reported(tmp_path: Path
     (dup_path, kept) = con.execute(
         "SELECT source_path, kept_source_path FROM letter_duplicates"
     ).fetchone()
-    assert dup_path.endswith("zz-copy.txt") and kept == str(letters[0])
-    # the duplicate's text is still kept in the raw layer: nothing is lost
+    # same decision date: the later load (the copy, walked after the original) is the letter
+    assert dup_path == str(letters[0]) and kept.endswith("zz-copy.txt")
+    # the other version's text is still kept in the raw layer and as a version: nothing is lost
     assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == len(letters) + 1
+    statuses = con.execute(
+        "SELECT source_path, status FROM letter_history WHERE letter_id = "
+        "(SELECT letter_id FROM letter_duplicates) ORDER BY version_seq"
+    ).fetchall()
+    assert statuses == [(str(letters[0]), "superseded"), (str(copy), "current")]
 
 
 def test_nothing_readable_exits_non_zero(tmp_path: Path, capsys) -> None:

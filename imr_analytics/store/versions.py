@@ -1,0 +1,229 @@
+"""Versions of a letter: which document stands for a case number.
+
+The rule (docs/database.md, "Versions and corrections"):
+1. Every document that parses to a letter is kept as a version (``letter_versions``).
+2. A file whose content changed at the same path *replaces* the version it had produced,
+   when the new content is itself a letter: the old version stays in ``letter_versions``
+   (``replaced_at``, ``replaced_by``) but no longer competes. A new content that is not a
+   letter (quarantined) replaces nothing, so a damaged re-download cannot erase a letter.
+3. Among the versions of one ``letter_id`` that are not replaced, the current one (the row
+   in ``letters``, with its items and citations) has the latest decision date, then the
+   latest load (``version_seq``).
+
+Everything here is set-based SQL over one batch, run inside the writer's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pyarrow as pa
+
+# Versions of the given letter ids: (letter_id, winning sha, its path, current sha in letters).
+_RESOLVE_SQL = """
+WITH ids AS (SELECT DISTINCT UNNEST($1::VARCHAR[]) AS letter_id),
+ranked AS (
+    SELECT v.letter_id, v.content_sha256, v.source_path,
+           row_number() OVER (PARTITION BY v.letter_id
+                              ORDER BY v.decision_date DESC NULLS LAST, v.version_seq DESC) AS rn
+    FROM letter_versions v JOIN ids USING (letter_id)
+    WHERE v.replaced_at IS NULL
+)
+SELECT ids.letter_id, r.content_sha256, r.source_path, l.content_sha256
+FROM ids
+LEFT JOIN ranked r ON r.letter_id = ids.letter_id AND r.rn = 1
+LEFT JOIN letters l ON l.letter_id = ids.letter_id
+"""
+
+
+def _with_table(con, name: str, table: pa.Table, sql: str, params: list | None = None) -> list:
+    con.register(name, table)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.unregister(name)
+
+
+def path_changes(con, seen: list[tuple]) -> list[tuple[str, str, str]]:
+    """(path, old sha, new sha) for files of this batch whose content changed since the
+    last load that read them. ``seen`` rows are (path, size, mtime, sha)."""
+    rows = [(s[0], s[3]) for s in seen if s[3] is not None]
+    if not rows:
+        return []
+    table = pa.table({"path": [r[0] for r in rows], "sha": [r[1] for r in rows]})
+    return _with_table(
+        con,
+        "_imr_seen",
+        table,
+        "SELECT s.path, f.content_sha256, s.sha FROM _imr_seen s JOIN seen_files f "
+        "ON f.source_path = s.path WHERE f.content_sha256 IS NOT NULL "
+        "AND f.content_sha256 <> s.sha",
+    )
+
+
+def insert_versions(con, versions: list[tuple], now: datetime, previous: str | None = None) -> None:
+    """Add (letter_id, sha, path, decision_date) versions in load order. ``previous`` names
+    a table of earlier versions (a reparse) whose order and replacements are kept."""
+    if not versions:
+        return
+    base_sql = "SELECT coalesce(max(version_seq), 0) FROM letter_versions"
+    if previous:
+        base_sql = (
+            f"SELECT greatest(({base_sql}), (SELECT coalesce(max(version_seq), 0) FROM {previous}))"
+        )
+    base = con.execute(base_sql).fetchall()[0][0]
+    table = pa.table(
+        {
+            "letter_id": pa.array([v[0] for v in versions], pa.string()),
+            "content_sha256": pa.array([v[1] for v in versions], pa.string()),
+            "source_path": pa.array([v[2] for v in versions], pa.string()),
+            "decision_date": pa.array([v[3] for v in versions], pa.date32()),
+            "ord": pa.array(range(1, len(versions) + 1), pa.int64()),
+        }
+    )
+    if previous:
+        select = (
+            "SELECT b.content_sha256, b.letter_id, b.source_path, b.decision_date, "
+            "coalesce(p.version_seq, $1 + b.ord), coalesce(p.loaded_at, $2), p.replaced_at, "
+            f"p.replaced_by FROM _imr_versions b LEFT JOIN {previous} p USING (content_sha256)"
+        )
+    else:
+        select = (
+            "SELECT content_sha256, letter_id, source_path, decision_date, $1 + ord, $2, "
+            "NULL, NULL FROM _imr_versions"
+        )
+    _with_table(
+        con,
+        "_imr_versions",
+        table,
+        f"INSERT INTO letter_versions {select} ON CONFLICT (content_sha256) DO UPDATE SET "
+        "letter_id = excluded.letter_id, source_path = excluded.source_path, "
+        "decision_date = excluded.decision_date",
+        [base, now],
+    )
+
+
+def apply_replacements(con, changes: list[tuple[str, str, str]], now: datetime) -> set[str]:
+    """Mark the versions whose file changed in place as replaced; return the letter ids
+    whose current version may have changed.
+
+    A content that comes back to a path (a correction reverted) is no longer replaced.
+    A content still present under another path that has not changed is not replaced:
+    that file still says what it said.
+    """
+    if not changes:
+        return set()
+    table = pa.table(
+        {
+            "path": [c[0] for c in changes],
+            "old_sha": [c[1] for c in changes],
+            "new_sha": [c[2] for c in changes],
+        }
+    )
+    con.register("_imr_changes", table)
+    try:
+        affected = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT letter_id FROM letter_versions WHERE content_sha256 IN "
+                "(SELECT old_sha FROM _imr_changes UNION SELECT new_sha FROM _imr_changes)"
+            ).fetchall()
+        }
+        con.execute(
+            "UPDATE letter_versions SET replaced_at = NULL, replaced_by = NULL "
+            "WHERE replaced_at IS NOT NULL AND content_sha256 IN (SELECT new_sha FROM _imr_changes)"
+        )
+        con.execute(
+            """
+            UPDATE letter_versions SET replaced_at = $1, replaced_by = c.new_sha
+            FROM _imr_changes c
+            WHERE letter_versions.content_sha256 = c.old_sha
+              AND letter_versions.replaced_at IS NULL
+              AND c.new_sha IN (SELECT content_sha256 FROM letter_versions)
+              AND NOT EXISTS (
+                  SELECT 1 FROM seen_files s
+                  WHERE s.content_sha256 = c.old_sha
+                    AND s.source_path NOT IN (SELECT path FROM _imr_changes))
+            """,
+            [now],
+        )
+    finally:
+        con.unregister("_imr_changes")
+    return affected
+
+
+def resolve(con, letter_ids: list[str]) -> list[tuple[str, str | None, str | None, str | None]]:
+    """For each letter id: (letter_id, winning sha, its source path, sha now in ``letters``)."""
+    if not letter_ids:
+        return []
+    return con.execute(_RESOLVE_SQL, [letter_ids]).fetchall()
+
+
+def migrate_to_letter_versions(con) -> None:
+    """Schema 2 -> 3: build ``letter_versions`` from what an older database recorded.
+
+    Current letters become versions in the order their documents were stored; files listed
+    in ``letter_duplicates`` are parsed again from their stored text to learn their case
+    number and decision date; a version whose file now holds another letter document (the
+    old loader ignored such corrections) is marked replaced; then the rule picks the
+    current version of every letter that has more than one.
+    """
+    from .loader import LoadSummary, _Writer
+    from .worker import reparse_task
+
+    now = datetime.now()
+    con.execute(
+        """
+        INSERT INTO letter_versions
+        SELECT l.content_sha256, l.letter_id, l.source_path, l.decision_date, d.rowid + 1,
+               d.loaded_at, NULL, NULL
+        FROM letters l JOIN documents d USING (content_sha256)
+        ON CONFLICT DO NOTHING
+        """
+    )
+    dups = con.execute(
+        """
+        SELECT DISTINCT d.rowid + 1, d.content_sha256, x.source_path, d.text, d.loaded_at
+        FROM letter_duplicates x JOIN documents d USING (content_sha256)
+        WHERE d.content_sha256 NOT IN (SELECT content_sha256 FROM letter_versions)
+        ORDER BY 1
+        """
+    ).fetchall()
+    for seq, sha, path, text, loaded_at in dups:
+        result = reparse_task((sha, path, text))
+        if result[0] != "ok":
+            continue
+        from .rows import LETTER_COLUMNS
+
+        row = result[5][0]
+        con.execute(
+            "INSERT INTO letter_versions VALUES (?, ?, ?, ?, ?, ?, NULL, NULL) ON CONFLICT DO NOTHING",
+            [
+                sha,
+                row[LETTER_COLUMNS.index("letter_id")],
+                path,
+                row[LETTER_COLUMNS.index("decision_date")],
+                seq,
+                loaded_at,
+            ],
+        )
+    con.execute(
+        """
+        UPDATE letter_versions SET replaced_at = $1, replaced_by = f.content_sha256
+        FROM seen_files f
+        WHERE f.source_path = letter_versions.source_path
+          AND f.content_sha256 <> letter_versions.content_sha256
+          AND f.content_sha256 IN (SELECT content_sha256 FROM letter_versions)
+          AND NOT EXISTS (SELECT 1 FROM seen_files o
+                          WHERE o.content_sha256 = letter_versions.content_sha256)
+        """,
+        [now],
+    )
+    multi = [
+        r[0]
+        for r in con.execute(
+            "SELECT letter_id FROM letter_versions GROUP BY letter_id HAVING count(*) > 1"
+        ).fetchall()
+    ]
+    if multi:
+        _Writer(con, LoadSummary(command="migrate"), transactional=False).settle(set(multi), {})
