@@ -1,7 +1,7 @@
 """Export a database's tables to Parquet (partitioned by decision year) or CSV, for other tools.
 
 Analysts who move on to Spark, BigQuery, R or Excel need the data without this package. The
-export writes every table of the database, including the raw ``documents`` text (the raw layer:
+export writes every table (and view) of the database, including the raw ``documents`` text (the raw layer:
 it is what lets anyone re-derive the rest, as PUDL keeps its raw inputs; ``include_text=False``
 leaves the text column out, since it is most of the export's size), plus ``items_wide``: one row
 per item with its letter's columns beside it, the table most analyses start from.
@@ -50,6 +50,9 @@ WIDE = "items_wide"
 # letter to belong to (bookkeeping) and are written unpartitioned.
 _YEAR_OF = {
     "letters": "year(t.decision_date)",
+    # every version of a letter, by its own decision date (schema 3)
+    "letter_versions": "year(t.decision_date)",
+    "letter_history": "year(t.decision_date)",
     "items": "(SELECT year(l.decision_date) FROM letters l WHERE l.letter_id = t.letter_id)",
     "citations": "(SELECT year(l.decision_date) FROM letters l WHERE l.letter_id = t.letter_id)",
     "documents": (
@@ -129,10 +132,13 @@ def _open(db: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The database's own tables: the core ones first, then the rest by name."""
+    """The database's own tables and views: the core ones first, then the rest by name."""
     rows = con.execute(
         "SELECT table_name FROM duckdb_tables() "
-        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary"
+        "WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary "
+        "UNION SELECT view_name FROM duckdb_views() "
+        "WHERE database_name = current_database() AND schema_name = 'main' "
+        "AND NOT internal AND NOT temporary"
     ).fetchall()
     first = ["letters", "items", "citations", "documents"]
     names = {r[0] for r in rows}

@@ -24,7 +24,15 @@ from imr_analytics.store.export import ExportError, export_tables
 from imr_analytics.store.loader import load_paths
 from imr_analytics.synth import generate_corpus
 
-LETTER_BOUND = {"letters", "items", "citations", "documents", "items_wide"}
+LETTER_BOUND = {
+    "letters",
+    "items",
+    "citations",
+    "documents",
+    "items_wide",
+    "letter_versions",
+    "letter_history",
+}
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +60,9 @@ def _db_counts(path: Path) -> dict[str, int]:
         tables = [
             r[0]
             for r in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
+                "UNION SELECT view_name FROM duckdb_views() "
+                "WHERE schema_name = 'main' AND NOT internal"
             ).fetchall()
         ]
         counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
@@ -176,7 +186,8 @@ def test_connection_is_accepted_and_left_open(db: Path, tmp_path: Path):
         ("missing", "imr-analytics: {tmp}/missing.duckdb does not exist"),
         ("out-is-file", "imr-analytics: --out {tmp}/a-file is a file"),
         ("out-under-file", "imr-analytics: cannot create the folder {tmp}/a-file/sub"),
-        ("not-ours", "imr-analytics: {tmp}/other.duckdb is not an imr-analytics database"),
+        # the database layer names another program's DuckDB file in its own words
+        ("not-ours", "imr-analytics: {tmp}/other.duckdb "),
     ],
 )
 def test_bad_input_is_one_sentence(db: Path, tmp_path: Path, capsys, case: str, start: str):
@@ -212,8 +223,15 @@ def test_cli_runs_from_another_folder(db: Path, tmp_path: Path):
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "exported 10 tables as parquet to exported" in proc.stdout
     counts = _db_counts(db)
+    assert f"exported {len(counts)} tables as parquet to exported" in proc.stdout
     for table in ("letters", "items", "items_wide"):
         ds = pads.dataset(elsewhere / "exported" / table, partitioning="hive")
         assert ds.count_rows() == counts[table]
+
+
+def test_connection_to_another_database_is_refused(tmp_path: Path):
+    con = duckdb.connect()
+    with pytest.raises(ExportError, match="the connection is not an imr-analytics database"):
+        export_tables(con, tmp_path / "o")
+    assert not (tmp_path / "o").exists()  # nothing written, not even the folder
