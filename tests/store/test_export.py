@@ -235,3 +235,33 @@ def test_connection_to_another_database_is_refused(tmp_path: Path):
     with pytest.raises(ExportError, match="the connection is not an imr-analytics database"):
         export_tables(con, tmp_path / "o")
     assert not (tmp_path / "o").exists()  # nothing written, not even the folder
+
+
+def test_readme_recipes_read_every_row(db: Path, tmp_path: Path):
+    """The README's DuckDB and pandas lines, on an export with an undated letter (null partition;
+    plain ``pd.read_parquet(dir)`` fails on it: 'Cannot yet unify dictionaries with nulls')."""
+    import pandas as pd
+
+    out = tmp_path / "export"
+    export_tables(db, out)
+    counts = _db_counts(db)
+    con = duckdb.connect(str(db), read_only=True)
+    undated = con.execute(
+        "SELECT count(*) FROM items JOIN letters USING (letter_id) WHERE decision_date IS NULL"
+    ).fetchone()[0]
+    n2016 = con.execute("SELECT count(*) FROM letters WHERE year(decision_date) = 2016").fetchone()
+    con.close()
+    assert undated >= 1  # at least the letter the fixture added
+    got = duckdb.sql(
+        f"SELECT count(*), count(*) FILTER (WHERE decision_year IS NULL) FROM read_parquet("
+        f"'{out}/items_wide/**/*.parquet', hive_partitioning = true)"
+    ).fetchall()
+    assert got == [(counts["items_wide"], undated)]
+    items = pd.read_parquet(out / "items_wide", partitioning=pads.partitioning(flavor="hive"))
+    assert len(items) == counts["items_wide"] and items["decision_year"].isna().sum() == undated
+    y2016 = pd.read_parquet(
+        out / "letters",
+        partitioning=pads.partitioning(flavor="hive"),
+        filters=[("decision_year", "=", 2016)],
+    )
+    assert len(y2016) == n2016[0] > 0
