@@ -36,7 +36,9 @@ def raw_pdf(objects: list[bytes]) -> bytes:
 def _stream(data: bytes, *, compress: bool = True) -> bytes:
     if compress:
         data = zlib.compress(data, 9)
-        return b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream"
+        return (
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream"
+        )
     return b"<< /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
 
 
@@ -60,9 +62,11 @@ def stream_bomb(inflated_mib: int = 64) -> bytes:
     return _one_page(op * (inflated_mib * 2**20 // len(op)))
 
 
-def text_bomb(chars: int = 3_000_000) -> bytes:
+def text_bomb(chars: int = 1_500_000) -> bytes:
     """One page showing ``chars`` characters of text (compressed to a few KB)."""
-    line = b"(" + b"Upheld " * 100 + b") Tj 0 -1.2 Td\n"  # a new line each time (PDFium drops overlaps)
+    line = (
+        b"(" + b"Upheld " * 100 + b") Tj 0 -1.2 Td\n"
+    )  # a new line each time (PDFium drops overlaps)
     return _one_page(b"BT /F1 1 Tf 10 780 Td\n" + line * (chars // 700 + 1) + b"ET")
 
 
