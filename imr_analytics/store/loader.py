@@ -14,6 +14,7 @@ The shape of a load, and why:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import signal
@@ -28,12 +29,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from .. import vocab
 from ..extract import DEFAULT_LIMITS, EMPTY_FILE, Limits
 from ..parse import PARSER_VERSION
-from .database import open_database
+from .database import DatabaseError, open_database
 from .pool import WorkerError, WorkerPool
 from .rows import CITATION_COLUMNS, ITEM_COLUMNS, LETTER_COLUMNS
 from .worker import process_file, reparse_task
@@ -599,6 +601,25 @@ class _Progress:
             self.bar.close()
 
 
+def _write_failure(db_path: str | Path, exc: BaseException, summary: LoadSummary) -> str:
+    """One sentence for a database write that failed mid-load (a full disk, most often).
+    The failed batch's transaction is void, so what was committed before it stands."""
+    messages = []
+    while exc is not None and len(messages) < 5:
+        messages.append(str(exc))
+        exc = exc.__cause__ or exc.__context__
+    text = " ".join(messages)
+    if "No space left on device" in text or "disk full" in text.lower():
+        cause = "the disk is full"
+    else:
+        cause = next((m.splitlines()[0] for m in reversed(messages) if m), "unknown error")
+    return (
+        f"writing to {db_path} failed: {cause}; the {summary.letters_loaded:,} letters "
+        "written before the failing batch are kept, the batch is not. Free space (or fix "
+        "the cause) and run the same command again to go on."
+    )
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, handled like Ctrl-C: the batch in progress is rolled back, the rest kept."""
 
@@ -706,13 +727,18 @@ def load_paths(
             "again to go on: files already stored are skipped."
         )
         raise
+    except (duckdb.Error, OSError) as exc:
+        if con is None:  # opening is open_database's to explain
+            raise
+        raise DatabaseError(_write_failure(db_path, exc, summary)) from None
     finally:
         if pool is not None:
             pool.shutdown()
         if progress is not None:
             progress.close()
         if con is not None:
-            con.close()
+            with contextlib.suppress(duckdb.Error):  # a full disk can fail the checkpoint too
+                con.close()
         if previous_term is not None:
             signal.signal(signal.SIGTERM, previous_term)
     summary.elapsed_s = time.perf_counter() - started
