@@ -50,6 +50,8 @@ from .worker import FRAME, READY, TASKS, failed_task
 # few enough that the tail of a batch spreads over every worker.
 CHUNK_TASKS = 16
 CHUNK_BYTES = 4 * 2**20
+PAUSE_PER_TASK_S = 0.0005
+PAUSE_MAX_S = 0.01
 # A worker dead before it said "ready" this many times in a row means workers cannot
 # start at all (a broken install), not a hostile file.
 MAX_START_FAILURES = 3
@@ -192,6 +194,14 @@ class WorkerPool:
                 self._spawn_and_feed(sel)
                 self._poll(sel)
                 self._check_time()
+                # While every worker has tasks in hand, let results gather: one wake-up
+                # per handful of letters, not one per letter, leaves the loader's CPU to
+                # the database writes. A task takes a millisecond or more, so half a
+                # millisecond per task the least busy worker holds cannot starve it.
+                if self._workers:
+                    least = min(len(w.outstanding) for w in self._workers)
+                    if least >= 2:
+                        time.sleep(min(PAUSE_MAX_S, least * PAUSE_PER_TASK_S))
         except BaseException as exc:  # noqa: BLE001 - every waiting job must hear of it
             if not isinstance(exc, WorkerError):
                 exc = WorkerError(f"the worker pool failed: {type(exc).__name__}: {exc}")
