@@ -15,6 +15,7 @@ The shape of a load, and why:
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import signal
@@ -728,7 +729,11 @@ def load_paths(
         )
         raise
     except (duckdb.Error, OSError) as exc:
-        if con is None:  # opening is open_database's to explain
+        # Opening is open_database's to explain; an OSError other than a full disk or
+        # a failing device is not the database's.
+        if con is None or (
+            isinstance(exc, OSError) and exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EIO)
+        ):
             raise
         raise DatabaseError(_write_failure(db_path, exc, summary)) from None
     finally:
