@@ -6,8 +6,13 @@ The shape of a load, and why:
 - Each batch is hashed in the main process and checked against the database first: a
   file whose content is already stored (or already quarantined) is skipped before any
   extraction or parsing, which makes loads incremental and idempotent.
-- Extraction, parsing and classification run in worker processes (all cores); the main
-  process only writes, through Arrow tables, one transaction per batch.
+- Extraction, parsing and classification run in worker processes (all cores; pool.py)
+  under per-document limits (pages, characters, time, memory): a file past one, or one
+  that kills its worker, costs that file only, and is never read in this process. The
+  main process only writes, through Arrow tables, one transaction per batch.
+- Paths are taken as the OS gives them: stored with bytes that are not UTF-8 escaped
+  (``path_text``), printed with control characters escaped (``printable``); anything
+  that is not a regular file is recorded, never opened.
 - Nothing stops a load: every file that cannot be read, extracted or parsed gets a
   ``load_errors`` row with its stage and a reason, and the load goes on.
 """
