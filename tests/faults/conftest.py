@@ -8,6 +8,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -96,18 +97,21 @@ def _run_cli(
     timeout: float = 600,
 ) -> Run:
     """Run ``python -m imr_analytics ARGS`` under an address-space limit; optionally
-    send ``kill_signal`` after ``kill_after`` seconds. Processes are sampled every 20 ms."""
+    send ``kill_signal`` ``kill_after`` seconds after its first child process started.
+    Processes are sampled every 20 ms."""
 
     def limit() -> None:
         if address_space:
             resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
 
+    # Output goes to files, not pipes: a process that outlives the load (the failure
+    # looked for) would hold a pipe open and hang the test instead of failing it.
+    out_file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _text
+    err_file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _text
     proc = subprocess.Popen(
         [sys.executable, "-m", "imr_analytics", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="backslashreplace",
+        stdout=out_file,
+        stderr=err_file,
         preexec_fn=limit,  # the test process has no threads that could hold a lock here
     )
     started: set[tuple[int, str]] = set()
@@ -124,18 +128,23 @@ def _run_cli(
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     if kill_after is not None:
+        # Counted from the first worker's start: a kill before it tests nothing new.
+        while not started and proc.poll() is None:
+            time.sleep(0.01)
         try:
             proc.wait(kill_after)
         except subprocess.TimeoutExpired:
             started.update(descendants(proc.pid))
             proc.send_signal(kill_signal)
     try:
-        out, err = proc.communicate(timeout=timeout)
+        proc.wait(timeout=timeout)
     finally:
         stop.set()
         sampler.join()
         if proc.poll() is None:
             proc.kill()
+            proc.wait()
+    out, err = (_text(f) for f in (out_file, err_file))
     # Give orphans the time a clean exit takes, then see who is left.
     deadline = time.monotonic() + 5
     survivors = {p for p in started if _alive(*p)}
@@ -146,6 +155,13 @@ def _run_cli(
         with contextlib.suppress(OSError):
             os.kill(pid, 9)
     return Run(proc.returncode, out, err, started, peak, survivors)
+
+
+def _text(f) -> str:
+    f.seek(0)
+    text = f.read().decode("utf-8", "backslashreplace")
+    f.close()
+    return text
 
 
 def _table_rows(db: Path) -> dict[str, list[tuple]]:
