@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .limits import DEFAULT_LIMITS, Limits, too_many_chars
-from .pdf import extract_pdf, is_pdf
 from .text import extract_text
 
 __all__ = [
@@ -43,6 +42,8 @@ def extract_document(name: str, data: bytes, limits: Limits = DEFAULT_LIMITS) ->
     read as a PDF, and a ``.pdf`` that is not one is reported as such. Pages and
     characters are bounded by ``limits`` (wall time and memory are the worker pool's).
     """
+    from .pdf import extract_pdf, is_pdf  # PDFium loads on the first document, not at import
+
     if not data:
         raise ExtractionError(EMPTY_FILE)
     lower = name.lower()
