@@ -66,10 +66,14 @@ ITEM_TYPES = {
     "modified_request": pa.bool_(),
     "ca_guideline_sources": _LIST,
     "reviewer_guideline_sources": _LIST,
+    "ingredients": _LIST,
+    "body_regions": _LIST,
+    "quantity": pa.float64(),
 }
 CITATION_TYPES = {"item_no": pa.int32(), "citation_no": pa.int32()}
 # Positions in the row tuples built by rows.py, looked up rather than hard-coded.
 _ITEM_CATEGORY = ITEM_COLUMNS.index("item_category")
+_INGREDIENTS = ITEM_COLUMNS.index("ingredients")
 _LETTER_ID = LETTER_COLUMNS.index("letter_id")
 _SOURCE_PATH = LETTER_COLUMNS.index("source_path")
 _CONTENT_SHA = LETTER_COLUMNS.index("content_sha256")
@@ -101,6 +105,7 @@ class LoadSummary:
     files_quarantined: int = 0
     duplicates: int = 0
     items_other: int = 0
+    items_unknown_drug: int = 0
     documents_read: int = 0
     elapsed_s: float = 0.0
     by_layout: Counter = field(default_factory=Counter)
@@ -136,6 +141,10 @@ class LoadSummary:
         if self.items_loaded:
             share = self.items_other / self.items_loaded
             out.append(f"  taxonomy:    {self.items_other:,} items ({share:.1%}) fell into 'Other'")
+            out.append(
+                f"  drugs:       {self.items_unknown_drug:,} pharmaceutical items name no drug in "
+                "the lexicon (kept under a cleaned name)"
+            )
         if self.by_layout:
             out.append(
                 "  by layout:   " + ", ".join(f"{k} {v:,}" for k, v in self.by_layout.most_common())
@@ -362,6 +371,7 @@ class _Writer:
             s.by_layout[layout] += 1
             s.items_loaded += len(item_rows)
             s.items_other += sum(1 for row in item_rows if row[_ITEM_CATEGORY] == "Other")
+            s.items_unknown_drug += sum(1 for row in item_rows if _unknown_drug(row))
         s.duplicates += len(duplicates)
         s.duplicate_files += [(d[1], d[3]) for d in duplicates]
         s.files_quarantined += len(failures)
@@ -646,11 +656,21 @@ def reparse_database(
     return summary
 
 
+def _unknown_drug(row: tuple) -> bool:
+    """A pharmaceutical item named by an ingredient no drug-lexicon entry gives (its cleaned name)."""
+    if row[_ITEM_CATEGORY] != "Pharmaceuticals" or not row[_INGREDIENTS]:
+        return False
+    return vocab.is_unknown_drug(row[_INGREDIENTS])
+
+
 def _record_run(con, summary: LoadSummary, started_at: datetime) -> None:
     finished = datetime.now()
     run_id = f"{summary.command}-{finished:%Y%m%dT%H%M%S%f}"
     con.execute(
-        "INSERT INTO load_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO load_runs (run_id, command, started_at, finished_at, files_seen, "
+        "letters_loaded, files_skipped, files_quarantined, duplicates, items_other, "
+        "parser_version, taxonomy_version, vocab_version, items_unknown_drug) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             run_id,
             summary.command,
@@ -665,5 +685,6 @@ def _record_run(con, summary: LoadSummary, started_at: datetime) -> None:
             PARSER_VERSION,
             vocab.TAXONOMY_VERSION,
             vocab.VOCAB_VERSION,
+            summary.items_unknown_drug,
         ],
     )
