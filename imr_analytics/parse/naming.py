@@ -130,7 +130,7 @@ _EVALUATION = re.compile(
 )
 _COURSE = re.compile(
     r"\d\s*(?:x|times|×)|(?:x|×)\s*\d|\btimes\s+(?:a|per|each|every)\b|\btwice\b|\bthrice\b|\bsessions?\b"
-    r"|\bvisits?\b|\bweekly\b|\bper\s+week\b|\ba\s+week\b|\btreatments?\b|\btherapy\s+\d|#\s*\d"
+    r"|\bvisits?\b|\bweekly\b|\bper\s+week\b|\ba\s+week\b|\btreatments?\b|\btherapy\s+\d|#\s*(?:[2-9]|\d\d)"
 )
 
 _NUMBER_WORDS = {
@@ -163,10 +163,10 @@ _NUMBER_WORDS = {
 } | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90}
 _NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
 _STRENGTH = re.compile(
-    r"(?<![\w.#/])\d+(?:\.\d+)?(?:\s*[/-]\s*\d+(?:\.\d+)?)*\s*"
+    r"(?<![\d.#/])\d+(?:\.\d+)?(?:\s*[/-]\s*\d+(?:\.\d+)?)*\s*"
     r"(?:mg/\s*\d*\s*ml|mg/hr|mcg/hr|mcg/h|mcg/\s*\d*\s*ml|mg|mcg|µg|meq|iu|%)(?![a-z])"
     # a combination's strengths without a unit: "Norco 10/325", "7.5-325"
-    r"|(?<![\w.#/])\d+(?:\.\d+)?\s*[/-]\s*(?:300|325|500|650|750)(?![\w.%/])",
+    r"|(?<![\d.#/])\d+(?:\.\d+)?\s*[/-]\s*(?:300|325|500|650|750)(?![\w.%/])",
     re.IGNORECASE,
 )
 _AMOUNT = re.compile(
@@ -189,6 +189,9 @@ _SESSIONS = re.compile(
     rf"|(?:\bx|×)\s*{_NUM}\b",
     re.IGNORECASE,
 )
+# Opioids sold combined with acetaminophen, named by the opioid alone with the pair's strength.
+_APAP_PARTNERS = frozenset({"hydrocodone", "oxycodone", "tramadol", "codeine", "dihydrocodeine"})
+_APAP_STRENGTH = re.compile(r"\d\s*[/-]\s*(?:300|325|500|650|750)(?!\d)")
 _DAYS = re.compile(rf"\b{_NUM}[\s-]*days?\s+(?:rental|use|trial|supply)\b", re.IGNORECASE)
 
 
@@ -334,6 +337,9 @@ def _drug(raw: str, text: str, lex: Lexicons, entries: list[DrugEntry] | None = 
     ingredients = tuple(sorted({i for e in entries for i in e.ingredients}))
     route, route_open = _route(text, entries)
     strength = _strength(raw)
+    if ingredients and set(ingredients) <= _APAP_PARTNERS and strength and _APAP_STRENGTH.search(strength):
+        # "Hydrocodone 10/325": the second strength of such a pair is always acetaminophen's
+        ingredients = tuple(sorted({*ingredients, "acetaminophen"}))
     # a count inside a name ("Tylenol #3") is not a quantity
     bare = text
     for start, end, _ in reversed(lex.drug_names.spans(text)):

@@ -83,7 +83,8 @@ class _Names:
         self._by_key = {_key(n): v for n, v in names.items()}
         body = _trie_regex([_units(n) for n in names])
         # A trailing plural is allowed; names never end inside a word.
-        self.regex = re.compile(rf"(?<![\w#])(?:{body})(?:e?s)?(?![\w])", re.IGNORECASE)
+        # Digits may touch a name ("Norco10/325" in a squeezed extraction); letters may not.
+        self.regex = re.compile(rf"(?<![a-z0-9#])(?:{body})(?:e?s)?(?![a-z])", re.IGNORECASE)
 
     def find(self, text: str) -> list[object]:
         out = []
