@@ -337,7 +337,12 @@ def _drug(raw: str, text: str, lex: Lexicons, entries: list[DrugEntry] | None = 
     ingredients = tuple(sorted({i for e in entries for i in e.ingredients}))
     route, route_open = _route(text, entries)
     strength = _strength(raw)
-    if ingredients and set(ingredients) <= _APAP_PARTNERS and strength and _APAP_STRENGTH.search(strength):
+    if (
+        ingredients
+        and set(ingredients) <= _APAP_PARTNERS
+        and strength
+        and _APAP_STRENGTH.search(strength)
+    ):
         # "Hydrocodone 10/325": the second strength of such a pair is always acetaminophen's
         ingredients = tuple(sorted({*ingredients, "acetaminophen"}))
     # a count inside a name ("Tylenol #3") is not a quantity

@@ -64,7 +64,9 @@ def test_distinct_ingredients_never_share_a_treatment() -> None:
         assert rule.treatment not in drug_treatments
     for entry in LEX.drugs:
         for ingredient in entry.ingredients:
-            assert INGREDIENT_JOIN.strip() not in ingredient and ROUTE_JOIN.strip() not in ingredient
+            assert (
+                INGREDIENT_JOIN.strip() not in ingredient and ROUTE_JOIN.strip() not in ingredient
+            )
 
 
 def test_every_region_term_reads_as_its_regions() -> None:
@@ -84,7 +86,13 @@ def test_every_modality_rule_is_reachable() -> None:
         if got not in (rule.treatment, rule.evaluation):
             unreachable.append((rule.line, rule.treatment, got))
     # names that are deliberately read as a more specific or broader request
-    allowed = {"surgery", "pain pump", "physical therapy", "office visit", "specialist consultation"}
+    allowed = {
+        "surgery",
+        "pain pump",
+        "physical therapy",
+        "office visit",
+        "specialist consultation",
+    }
     assert [u for u in unreachable if u[1] not in allowed] == []
 
 
@@ -119,7 +127,9 @@ def test_invalid_rows_are_all_reported_with_their_lines(tmp_path: Path) -> None:
 
 def test_versions_must_agree(tmp_path: Path) -> None:
     drugs = _copy(
-        tmp_path, DRUG_FILE, lambda t: t.replace(f"taxonomy_version: {LEX.version}", "taxonomy_version: 0")
+        tmp_path,
+        DRUG_FILE,
+        lambda t: t.replace(f"taxonomy_version: {LEX.version}", "taxonomy_version: 0"),
     )
     with pytest.raises(ValueError, match="different versions"):
         load_lexicons(drugs, None, None)
