@@ -60,8 +60,10 @@ _ORAL_WORDS = re.compile(
     r"chewable|lozenges?|troches?|sublingual\w*|buccal|odt|softgels?|er|xr|sr|cr|dr|xl|la|ds|cd)\b"
 )
 _WEAK_TOPICAL = re.compile(r"\d\s*%|\b(?:solution|spray)\b")
+# "pump" alone is not enough: a proton pump inhibitor's rationale says it too.
 _PUMP_CONTEXT = re.compile(
-    r"\bintrathecal|\bintraspinal|\bpump\b|\bidds\b|\bdrug\s+delivery\s+system"
+    r"\bintrathecal|\bintraspinal|\bidds\b|\bdrug[\s-]+delivery\s+system|\bpump\s+refill"
+    r"|\b(?:implant(?:ed|able)|infusion|pain)\s+pumps?\b"
 )
 _COUNTED = re.compile(r"#\s*\d|\b(?:qty|quantity)\b")
 _COMPOUND_WORDS = re.compile(r"\bcompound\w*|\bcompd\b")
@@ -122,7 +124,7 @@ _LEVEL_REGION = {
     "l": "lumbar spine",
     "s": "sacroiliac/pelvis",
 }
-_SPINE_WORD = re.compile(r"\bspin(?:e|al)\b|\bvertebra\w*|\bparaspinal")
+_SPINE_WORD = re.compile(r"\bspin(?:e|al)\b(?!\s+cord)|\bvertebra\w*|\bparaspinal")
 
 # An evaluation asked for on its own, versus a course of treatment that mentions one.
 _EVALUATION = re.compile(
@@ -281,7 +283,12 @@ def naming_of(
             more = _regions(_prepare(item_text), lex)
             regions |= set(more[0])
             needs_spine = more[1]
-        if needs_spine and not regions & set(SPINE_REGIONS) and isinstance(guideline_text, str):
+        if (
+            needs_spine
+            and category != "Evaluation and Management"  # "a spine surgeon" is a specialist
+            and not regions & set(SPINE_REGIONS)
+            and isinstance(guideline_text, str)
+        ):
             hint = _spine_hint(guideline_text)
             if hint:
                 regions.add(hint)

@@ -302,6 +302,13 @@ def load_lexicons(
             problems.append(f"pattern is not a valid regular expression ({exc})")
         if not row["pattern"]:
             problems.append("pattern is empty")
+        evaluation = row["evaluation"].strip()
+        if evaluation and (
+            evaluation != evaluation.lower() or re.search(r"[\\()\[\]{}|?*+^$]", evaluation)
+        ):
+            problems.append(
+                "evaluation is not a lower-case name (a pattern with a comma must be in double quotes)"
+            )
         if problems:
             errors.append(f"{paths[2].name} line {line} ({name!r}): " + "; ".join(problems))
             continue
