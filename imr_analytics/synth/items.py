@@ -1076,7 +1076,7 @@ def evaluation(rng: random.Random, ctx: dict) -> Draft:
     text, treatment = rng.choice(
         (
             ("Follow-up visit in 6 weeks", "office visit"),
-            ("Follow-up visit with pain management", "pain management consultation"),
+            ("Follow-up visit with pain management", "office visit"),
             ("Referral to pain management", "pain management consultation"),
             ("Referral to orthopedic surgeon", "orthopedic consultation"),
             ("Consultation with a spine surgeon", "orthopedic consultation"),
@@ -1086,7 +1086,7 @@ def evaluation(rng: random.Random, ctx: dict) -> Draft:
             ("Dental consultation", "dental treatment"),
             ("Office visit with the primary treating physician", "office visit"),
             ("Initial exam", "office visit"),
-            ("Orthopedic follow-up visits x 4", "orthopedic consultation"),
+            ("Orthopedic follow-up visits x 4", "office visit"),
             ("Pain management consultation and treatment", "pain management consultation"),
         )
     )
