@@ -165,8 +165,9 @@ _NUMBER_WORDS = {
 } | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90}
 _NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
 _STRENGTH = re.compile(
-    r"(?<![\d.#/])\d+(?:\.\d+)?(?:\s*[/-]\s*\d+(?:\.\d+)?)*\s*"
+    r"(?<![\d.#/,])(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*[/-]\s*\d+(?:\.\d+)?)*\s*"
     r"(?:mg/\s*\d*\s*ml|mg/hr|mcg/hr|mcg/h|mcg/\s*\d*\s*ml|mg|mcg|µg|meq|iu|%)(?![a-z])"
+    r"(?:\s*/\s*\d+(?:\.\d+)?\s*(?:mg|mcg|%)(?![a-z]))*"
     # a combination's strengths without a unit: "Norco 10/325", "7.5-325"
     r"|(?<![\d.#/])\d+(?:\.\d+)?\s*[/-]\s*(?:300|325|500|650|750)(?![\w.%/])",
     re.IGNORECASE,
@@ -184,13 +185,18 @@ _FREQUENCY = re.compile(
     rf"|(?<![\w/])(\d{{1,2}})\s*(?:x|×|times)\s*(\d{{1,2}})\b(?!\s*(?:mg|ml|%|cm|mm))",
     re.IGNORECASE,
 )
-_SESSIONS = re.compile(
+_SESSIONS_BEFORE = re.compile(
     rf"\b{_NUM}\s*(?:\(\d+\)\s*)?(?:additional\s+|more\s+|initial\s+|further\s+)?(?:[a-z-]+\s+){{0,3}}?"
-    r"(sessions?|visits?|treatments?)\b"
-    rf"|\b(sessions?|visits?|treatments?)\s*(?:,|:|x|×|#|of)?\s*{_NUM}\b"
-    rf"|(?:\bx|×)\s*{_NUM}\b",
+    r"(sessions?|visits?|treatments?)\b",
     re.IGNORECASE,
 )
+_SESSIONS_AFTER = re.compile(
+    rf"\b(sessions?|visits?|treatments?)\s*(?:,|:|x|×|#|of)?\s*{_NUM}\b"
+    rf"|(?:\bx|×)\s*{_NUM}\b(?!\s*(?:hours?|hrs?|days?|weeks?|wks?|months?|years?|mg|ml|per))",
+    re.IGNORECASE,
+)
+# Supplements that are also the salt of a drug ("Fenoprofen calcium", "Esomeprazole magnesium").
+_SALT_INGREDIENTS = frozenset({"calcium", "magnesium"})
 # Opioids sold combined with acetaminophen, named by the opioid alone with the pair's strength.
 _APAP_PARTNERS = frozenset({"hydrocodone", "oxycodone", "tramadol", "codeine", "dihydrocodeine"})
 _APAP_STRENGTH = re.compile(r"\d\s*[/-]\s*(?:300|325|500|650|750)(?!\d)")
@@ -326,6 +332,11 @@ def _base(disputed_text: str, pharmaceutical: bool, lex: Lexicons) -> _Base:
             return _drug(disputed_text, text, lex, entries)
     regions, needs_spine = _regions(text, lex)
     treatment = rule if rule is not None else _cleaned_other(disputed_text, lex)
+    if rule == "injection":
+        # an injection given as a procedure that names only its drug: named by the drug
+        named = sorted({i for e in _drug_entries(text, lex, fuzzy=False) for i in e.ingredients})
+        if named:
+            treatment = INGREDIENT_JOIN.join(named) + " injection"
     quantity, unit = _service_quantity(text)
     return _Base(
         Naming(body_regions=regions, treatment=treatment, quantity=quantity, quantity_unit=unit),
@@ -342,6 +353,9 @@ def _drug(raw: str, text: str, lex: Lexicons, entries: list[DrugEntry] | None = 
     if entries is None:
         entries = _drug_entries(text, lex, fuzzy=True)
     ingredients = tuple(sorted({i for e in entries for i in e.ingredients}))
+    if len(ingredients) > 1 and set(ingredients) & _SALT_INGREDIENTS:
+        # "Fenoprofen calcium": beside a drug these name its salt, not a second ingredient
+        ingredients = tuple(i for i in ingredients if i not in _SALT_INGREDIENTS)
     route, route_open = _route(text, entries)
     strength = _strength(raw)
     if (
@@ -356,7 +370,7 @@ def _drug(raw: str, text: str, lex: Lexicons, entries: list[DrugEntry] | None = 
     bare = text
     for start, end, _ in reversed(lex.drug_names.spans(text)):
         bare = bare[:start] + " " + bare[end:]
-    quantity, unit = _drug_quantity(bare, route)
+    quantity, unit = _drug_quantity(bare, route, patch=bool(re.search(r"\bpatch", text)))
     counted = bool(_COUNTED.search(text))
     unknown = False
     if ingredients:
@@ -447,7 +461,7 @@ def _strength(raw: str) -> str | None:
     return "/".join(found) if found else None
 
 
-def _drug_quantity(text: str, route: str) -> tuple[float | None, str | None]:
+def _drug_quantity(text: str, route: str, *, patch: bool) -> tuple[float | None, str | None]:
     m = _AMOUNT.search(text)
     if m:
         unit = m.group(2).lower()
@@ -456,7 +470,7 @@ def _drug_quantity(text: str, route: str) -> tuple[float | None, str | None]:
     m = _COUNT.search(text)
     if m:
         n = float(m.group(1) or m.group(2))
-        if re.search(r"\bpatch", text):
+        if patch:
             return n, "patches"
         if route == "oral" and not re.search(r"\bsuspension|\bsolution|\bsyrup", text):
             return n, "tablets"
@@ -537,18 +551,15 @@ def _service_quantity(text: str) -> tuple[float | None, str | None]:
             a, b = None, None
         if a and b:
             return a * b, "sessions"
-    m = _SESSIONS.search(text)
-    if m:
-        g = m.groups()
-        if g[0] is not None:
-            n, unit = _number(g[0]), g[1]
-        elif g[2] is not None:
-            n, unit = _number(g[3]), g[2]
-        else:
-            n, unit = _number(g[4]), "sessions"
-        if n:
-            unit = unit.lower().rstrip("s") + "s"
-            return n, unit
+    m = _SESSIONS_BEFORE.search(text)
+    n, unit = (_number(m.group(1)), m.group(2)) if m else (None, None)
+    if n is None:
+        m = _SESSIONS_AFTER.search(text)
+        if m:
+            g = m.groups()
+            n, unit = (_number(g[1]), g[0]) if g[0] is not None else (_number(g[2]), "sessions")
+    if n:
+        return n, unit.lower().rstrip("s") + "s"
     m = _DAYS.search(text)
     if m:
         return _number(m.group(1)), "days"
