@@ -271,3 +271,22 @@ def test_naming_never_raises_on_item_like_text(text: str, category: str) -> None
 
 def test_the_guard_returns_an_empty_naming_for_non_text() -> None:
     assert name_item(None, RX) == Naming()  # type: ignore[arg-type]
+
+
+def test_a_salt_is_not_a_second_ingredient_but_a_supplement_is_itself() -> None:
+    assert naming_of("Fenoprofen calcium 400mg #120", RX).ingredients == ("fenoprofen",)
+    assert naming_of("Calcium 600mg #60", RX).ingredients == ("calcium",)
+
+
+def test_an_injection_procedure_is_named_by_its_joint_or_its_drug() -> None:
+    knee = naming_of(
+        "Injection 5cc of lidocaine and 1cc of dexamethasone to the left knee", "Injections"
+    )
+    assert (knee.treatment, knee.ingredients, knee.body_regions) == (
+        "joint injection",
+        (),
+        ("knee",),
+    )
+    toradol = naming_of("Toradol 60mg IM injection", "Injections")
+    assert (toradol.treatment, toradol.ingredients) == ("ketorolac injection", ())
+    assert naming_of("B12 injection", "Injections").treatment == "vitamin b12 injection"
