@@ -286,7 +286,7 @@ def naming_of(
             and isinstance(item_text, str)
             and item_text.strip() != disputed_text.strip()
         ):
-            more = _regions(_prepare(item_text), lex)
+            more = _heading_regions(item_text, lex)
             regions |= set(more[0])
             needs_spine = more[1]
         if (
@@ -301,6 +301,11 @@ def naming_of(
         if regions != set(naming.body_regions):
             naming = replace(naming, body_regions=tuple(sorted(regions)))
     return naming
+
+
+@lru_cache(maxsize=1 << 14)
+def _heading_regions(item_text: str, lex: Lexicons) -> tuple[tuple[str, ...], bool]:
+    return _regions(_prepare(item_text), lex)
 
 
 def _spine_hint(guideline_text: str) -> str | None:
