@@ -17,13 +17,20 @@ __version__ = "0.1.0"
 
 __all__ = [
     "PARSER_VERSION",
+    "Coverage",
     "Letter",
     "ParseFailure",
+    "clustered_proportion",
+    "compare_rates",
     "connect",
+    "coverage",
     "extract_document",
     "generate_corpus",
+    "letter_volumes",
     "load_paths",
+    "others_row",
     "parse_letter",
+    "reliability",
     "reparse_database",
     "run_report",
     "uphold_rates",
@@ -41,11 +48,27 @@ _LAZY = {
     "reparse_database": ("imr_analytics.store.loader", "reparse_database"),
     "generate_corpus": ("imr_analytics.synth", "generate_corpus"),
     "uphold_rates": ("imr_analytics.analytics", "uphold_rates"),
+    "letter_volumes": ("imr_analytics.analytics", "letter_volumes"),
+    "compare_rates": ("imr_analytics.analytics", "compare_rates"),
+    "coverage": ("imr_analytics.analytics", "coverage"),
+    "Coverage": ("imr_analytics.analytics", "Coverage"),
+    "clustered_proportion": ("imr_analytics.analytics", "clustered_proportion"),
+    "reliability": ("imr_analytics.analytics", "reliability"),
+    "others_row": ("imr_analytics.analytics", "others_row"),
     "run_report": ("imr_analytics.reports", "run_report"),
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .analytics import uphold_rates
+    from .analytics import (
+        Coverage,
+        clustered_proportion,
+        compare_rates,
+        coverage,
+        letter_volumes,
+        others_row,
+        reliability,
+        uphold_rates,
+    )
     from .extract import extract_document
     from .parse import PARSER_VERSION, Letter, ParseFailure, parse_letter
     from .reports import run_report

@@ -20,17 +20,16 @@ item_pattern: str | None = None  # disputed item, e.g. "norco": exact, else all 
 date_from: str | None = None  # first decision date, YYYY-MM-DD (None: first letter)
 date_to: str | None = None  # last decision date, YYYY-MM-DD (None: last letter)
 specialties: list[str] = []  # reviewer specialties to keep (empty: all)
-min_cell: int = 11  # smallest count shown; counts from 1 to min_cell-1 are suppressed
 period: str = "year"  # time grain of the trend: year, quarter or month
-interval: str = "wilson"  # 95% interval for rates: wilson or clopper-pearson
+interval: str = "korn-graubard"  # 95% interval on the effective n: korn-graubard or wilson
 include_text: bool = False  # show a sample of reviewers' rationales (letter text, escaped)
-sample_size: int = 8  # rationales in the sample when include_text is true
+sample_size: int = 8  # rationales in the sample when include_text is true (1 to 200)
 seed: int = 0  # random seed of the rationale sample, for a reproducible report
 title: str = "IMR item drilldown"  # report title
 
 # %%
 from imr_analytics.analytics import rate_bars, rate_trend, source_heatmap  # noqa: E402
-from imr_analytics.reports.nbkit import Report, fmt_count, fmt_interval, fmt_pct  # noqa: E402
+from imr_analytics.reports.nbkit import Report, fmt_count  # noqa: E402
 
 rep = Report.open("item_drilldown", globals())
 subject = item_pattern or category or "all disputed items"
@@ -54,16 +53,21 @@ def _first(df, column):
 headline = [
     ("Letters", fmt_count(_first(totals, "n_letters"))),
     ("Decided items", fmt_count(_first(totals, "n_items"))),
-    ("Uphold rate", fmt_pct(_first(overall, "uphold_rate"))),
-    ("95% interval", fmt_interval(_first(overall, "ci_low"), _first(overall, "ci_high"))),
+    ("Uphold rate", rep.rate_text(overall)),
+    ("95% interval", rep.interval_text(overall)),
 ]
 rep.headline(headline)
 by_reviewer_source = rep.rates("reviewer_source")
 rep.email_summary(
     headline,
-    rep.rate_table_html(by_reviewer_source, caption="Uphold rate by the reviewer's guideline"),
-    subject=f"{rep.params['title']}: {subject}, {fmt_pct(_first(overall, 'uphold_rate'))} upheld",
+    rep.rate_table_html(
+        by_reviewer_source, caption="Uphold rate by the reviewer's guideline", digest=True
+    ),
+    subject=f"{rep.params['title']}: {subject}, {rep.subject_rate(overall)}",
 )
+
+# %%
+rep.coverage_section()
 
 # %%
 rep.heading("Over time", f"Uphold rate per decision {rep.period} with its 95% interval.")

@@ -19,15 +19,19 @@ date_from: str | None = None  # first decision date, YYYY-MM-DD (None: first let
 date_to: str | None = None  # last decision date, YYYY-MM-DD (None: last letter)
 categories: list[str] = []  # treatment categories to keep, e.g. ["Pharmaceuticals"] (empty: all)
 specialties: list[str] = []  # reviewer specialties to keep (empty: all)
-min_cell: int = 11  # smallest count shown; counts from 1 to min_cell-1 are suppressed
 period: str = "quarter"  # time grain of the trend charts: year, quarter or month
-interval: str = "wilson"  # 95% interval for rates: wilson or clopper-pearson
-top_items: int = 20  # disputed items listed in the most-disputed table
+interval: str = "korn-graubard"  # 95% interval on the effective n: korn-graubard or wilson
+top_items: int = 20  # disputed items listed in the most-disputed table (1 to 100)
 title: str = "IMR uphold rates"  # report title
 
 # %%
 from imr_analytics.analytics import rate_bars, rate_trend, small_multiples, source_heatmap  # noqa: E402
-from imr_analytics.reports.nbkit import Report, fmt_count, fmt_interval, fmt_num, fmt_pct  # noqa: E402
+from imr_analytics.reports.nbkit import (  # noqa: E402
+    Report,
+    fmt_count,
+    fmt_multi_share,
+    fmt_num,
+)
 
 rep = Report.open("uphold_rates", globals())
 rep.title_block(
@@ -49,31 +53,36 @@ def _first(df, column):
 headline = [
     ("Letters", fmt_count(_first(totals, "n_letters"))),
     ("Decided items", fmt_count(_first(totals, "n_items"))),
-    ("Uphold rate", fmt_pct(_first(overall, "uphold_rate"))),
-    ("95% interval", fmt_interval(_first(overall, "ci_low"), _first(overall, "ci_high"))),
+    ("Uphold rate", rep.rate_text(overall)),
+    ("95% interval", rep.interval_text(overall)),
     ("Items per letter", fmt_num(_first(totals, "items_per_letter"), 2)),
-    ("Letters with >1 item", fmt_pct(_first(totals, "share_multi_item"))),
+    ("Letters with >1 item", fmt_multi_share(totals.iloc[0] if not totals.empty else {})),
     ("Median days assigned\u2192decision", fmt_num(_first(totals, "median_days"))),
 ]
 rep.headline(headline)
 rep.note(
     "Unit: the decided item (one disputed treatment request in a letter); a letter may decide "
-    "several. Uphold = IMR agreed with utilization review's denial or modification. "
-    "Published reference: overall uphold 84% (2013) and 87-92% (2014-2024) per DWC and CWCI."
+    "several. Uphold = IMR agreed with utilization review's denial or modification. Intervals "
+    "treat the letter as the cluster (items of one letter share a worker, a reviewer and a "
+    "record). How this selection compares with the published DWC and CWCI figures is in "
+    "Coverage, below."
 )
 rep.email_summary(
     headline[:4],
-    rep.rate_table_html(by_category, caption="Uphold rate by treatment category"),
-    subject=f"{rep.params['title']}: {fmt_pct(_first(overall, 'uphold_rate'))} upheld, "
+    rep.rate_table_html(by_category, caption="Uphold rate by treatment category", digest=True),
+    subject=f"{rep.params['title']}: {rep.subject_rate(overall)}, "
     f"{fmt_count(_first(totals, 'n_items'))} items",
 )
+
+# %%
+rep.coverage_section()
 
 # %%
 rep.heading(
     "Volume over time",
     "Letters (final determination letters) and decided items per decision year, with the "
     "shape of a letter: items per letter and the share of letters that decide more than one "
-    "item (CWCI: 39-40%).",
+    "item (CWCI, full years: 39-40%; see Coverage for whether this selection is comparable).",
 )
 rep.volume_table(by_year, caption="Letters and items by decision year")
 volumes = rep.volumes(rep.period)
@@ -164,7 +173,7 @@ rep.heading(
     "one).",
 )
 per_letter = rep.rates("items_in_letter")
-rep.chart(per_letter, rate_bars, title="Uphold rate by items in the letter", sort="data")
+rep.chart(per_letter, rate_bars, title="Uphold rate by items in the letter")
 rep.rate_table(per_letter, caption="By number of items in the letter")
 
 # %%
@@ -197,7 +206,7 @@ rep.heading(
 )
 rep.rate_table(rep.rates("priority"), caption="By review priority")
 age = rep.rates("age_band")
-rep.chart(age, rate_bars, title="Uphold rate by patient age", sort="data")
+rep.chart(age, rate_bars, title="Uphold rate by patient age")
 rep.rate_table(age, caption="By patient age band")
 rep.rate_table(rep.rates("patient_sex"), caption="By patient sex")
 

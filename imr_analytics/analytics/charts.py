@@ -1,14 +1,17 @@
 """Altair charts of uphold rates in one house theme, rendered offline with vl-convert.
 
-Every chart takes a DataFrame returned by ``uphold_rates`` (aggregated, already suppressed):
-no chart function ever sees item-level rows. Suppressed cells are drawn, never dropped: a grey
-marker labelled "suppressed (n<11)" (or "(count<11)", "(complementary)") sits where the value
-would be, so a reader can tell a hidden cell from a missing category.
+Every chart takes a DataFrame returned by ``uphold_rates`` (aggregated): no chart function ever
+sees item-level rows. Every group is drawn; a rate that is not reliable by the NCHS 2017
+standard (the ``reliable`` column) is drawn hollow and lighter, with a legend or a note, and
+is never ranked: sorting by rate orders only the reliable rows. Ordinal dimensions (years,
+bands) keep their natural order. A dimension with more values than a chart can show keeps the
+largest by n and pools the rest into one "all others" mark (``with_others``).
 
 * ``rate_bars(df)``: sorted horizontal bars of the uphold rate, interval whiskers, ``n`` labels.
 * ``rate_trend(df)``: rate over decision year/quarter/month with an interval band.
 * ``source_heatmap(df)``: claims administrator's source x reviewer's source.
 * ``small_multiples(df, facet=...)``: one small panel per category.
+* ``odds_ratio_chart(df)``: a ``compare_rates`` result as a forest plot on a log scale.
 * ``to_svg(chart)`` / ``to_png(chart, scale=2)``: offline rendering; external URLs are refused
   and the fonts are ones vl-convert has locally (it bundles Liberation Sans).
 """
@@ -26,13 +29,17 @@ import vl_convert as vlc
 from imr_analytics.analytics.rates import DIMENSIONS
 
 __all__ = [
+    "OTHERS_LABEL",
     "THEME",
+    "is_ordinal",
+    "odds_ratio_chart",
     "rate_bars",
     "rate_trend",
     "small_multiples",
     "source_heatmap",
     "to_png",
     "to_svg",
+    "with_others",
 ]
 
 THEME = "imr"
@@ -103,6 +110,21 @@ def house_theme() -> alt.theme.ThemeConfig:
 
 # --- data preparation -----------------------------------------------------------------------
 
+OTHERS_LABEL = "all others"
+# Most values a chart draws on one axis (or facets it draws); the rest become one pooled
+# "all others" row. Thousands of marks make Vega recurse until the stack overflows, and no
+# reader can use a 3,000-bar chart anyway.
+MAX_CHART_ROWS = 25
+MAX_FACETS = 12
+RELIABLE = "reliable"
+UNRELIABLE = "not reliable (NCHS 2017)"
+# Two short lines: a subtitle is not wrapped, and a small-multiples panel is narrow.
+HOLLOW_NOTE = (
+    "Hollow marks: rate not reliable (NCHS 2017 standard:",
+    "effective n under 30 or interval too wide); shown, never ranked.",
+)
+_METHOD_NAMES = {"korn-graubard": "Korn-Graubard", "wilson": "Wilson"}
+
 
 def _by(df: pd.DataFrame) -> list[str]:
     by = df.attrs.get("by")
@@ -122,13 +144,62 @@ def _value_label(value: Any) -> str:
     return str(value)
 
 
-def _suppressed_text(row: pd.Series, min_cell: int) -> str:
-    reason = row.get("suppression_reason")
-    if reason == "complementary":
-        return "suppressed (complementary)"
-    if reason == "small count" and not pd.isna(row.get("n")):
-        return f"suppressed (count<{min_cell}), n={int(row['n']):,}"
-    return f"suppressed (n<{min_cell})"
+def _number(value: Any) -> float | None:
+    if value is None or (not isinstance(value, list | tuple) and pd.isna(value)):
+        return None
+    return float(value)
+
+
+def is_ordinal(dim: str) -> bool:
+    """Whether a dimension has a natural order (periods, years, bands) rather than categories."""
+    d = DIMENSIONS.get(dim)
+    return d is not None and (d.sort in {"value", "order"} or d.temporal is not None)
+
+
+def with_others(
+    df: pd.DataFrame, dim: str, limit: int, *, label: str = OTHERS_LABEL
+) -> pd.DataFrame:
+    """At most ``limit`` rows: the ``limit - 1`` values with the most items, then "all others".
+
+    For a frame grouped by ``dim`` and at most one more dimension, the values of ``dim`` are
+    ranked by their total n; with a second dimension the pooled row is made once per value of
+    it. The pooled rows come from ``others_row`` (counts summed, rate recomputed, no interval,
+    never reliable), so a chart or table of 3,000 specialties stays a readable, bounded size
+    while every item is still counted somewhere. Row order is otherwise kept.
+    """
+    from imr_analytics.analytics import others_row
+
+    if df.empty or dim not in df.columns or limit < 2:
+        return df
+    totals = df.groupby(df[dim].map(_value_label), sort=False)["n"].sum()
+    if len(totals) <= limit:
+        return df
+    keep = set(totals.sort_values(ascending=False, kind="stable").index[: limit - 1])
+    kept = df[dim].map(_value_label).isin(keep)
+    rest = [d for d in _by(df) if d != dim]
+    pieces = [df[kept]]
+    if not rest:
+        pooled = others_row(df, kept, label=label)
+        pooled[dim] = label
+        pieces.append(pooled)
+    else:
+        other = rest[0]
+        for value, group in df[~kept].groupby(df[other].map(_value_label), sort=False):
+            pooled = others_row(group, pd.Series(False, index=group.index), label=label)
+            pooled[dim] = label
+            pooled[other] = group[other].iloc[0] if value != MISSING_LABEL else None
+            pieces.append(pooled)
+    out = pd.concat(pieces, ignore_index=True)
+    out.attrs = dict(df.attrs)
+    out.attrs["others"] = {"dim": dim, "pooled_values": len(totals) - (limit - 1)}
+    return out
+
+
+def _reliable(row: pd.Series) -> bool:
+    value = row.get("reliable")
+    if value is None or (not isinstance(value, list | tuple) and pd.isna(value)):
+        return False
+    return bool(value)
 
 
 def _period_start(value: Any, dim: str) -> str | None:
@@ -146,33 +217,50 @@ def _period_start(value: Any, dim: str) -> str | None:
 
 
 def _records(df: pd.DataFrame, dims: Sequence[str]) -> list[dict[str, Any]]:
-    """Plain JSON rows (NA -> null) with display labels and marker text for each group."""
-    min_cell = int(df.attrs.get("min_cell", 11))
+    """Plain JSON rows (NA -> null) with display labels and reliability for each group."""
     rows = []
     for _, row in df.iterrows():
         rec: dict[str, Any] = {}
         for d in dims:
             rec[d] = _value_label(row[d])
-        supp = bool(row.get("suppressed", False))
-        rate = row.get("uphold_rate")
-        hidden_rate = supp or rate is None or pd.isna(rate)
-        rec["rate"] = None if hidden_rate else float(rate)
-        rec["lo"] = None if hidden_rate else float(row["ci_low"])
-        rec["hi"] = None if hidden_rate else float(row["ci_high"])
-        n = row.get("n")
-        rec["n"] = None if n is None or pd.isna(n) else int(n)
-        rec["suppressed"] = hidden_rate
-        reason = row.get("suppression_reason")
-        rec["reason"] = None if reason is None or pd.isna(reason) else str(reason)
-        rec["status"] = _suppressed_text(row, min_cell) if hidden_rate else "shown"
+        rate = _number(row.get("uphold_rate"))
+        rec["rate"] = rate
+        rec["lo"] = _number(row.get("ci_low"))
+        rec["hi"] = _number(row.get("ci_high"))
+        n = _number(row.get("n"))
+        rec["n"] = None if n is None else int(n)
+        eff = _number(row.get("effective_n"))
+        rec["eff"] = eff
+        rec["reliable"] = _reliable(row) and rate is not None
+        rec["reliability"] = RELIABLE if rec["reliable"] else UNRELIABLE
+        note = row.get("reliability_note")
+        rec["note"] = "" if note is None or pd.isna(note) else str(note)
         rec["n_text"] = f"n={rec['n']:,}" if rec["n"] is not None else ""
-        rec["rate_text"] = "" if hidden_rate else f"{rate:.0%}"
+        rec["rate_text"] = (
+            "" if rate is None else f"{rate:.0%}" + ("" if rec["reliable"] else "\u2020")
+        )
+        rec["end"] = rec["hi"] if rec["hi"] is not None else rate  # where the n label goes
         rows.append(rec)
     return rows
 
 
-def _suppressed_legend(min_cell: int) -> str:
-    return f"suppressed (count<{min_cell})"
+def _order_rows(records: list[dict[str, Any]], dim: str, sort: str) -> list[str]:
+    """Axis order: the frame's own (natural or by n), by n, or by rate among reliable rows only.
+
+    An unreliable rate is never ranked: with ``sort='rate'`` the reliable rows come first by
+    rate, then the unreliable ones by n. "all others" is always last.
+    """
+    rows = [r for r in records if r[dim] != OTHERS_LABEL]
+    tail = [r for r in records if r[dim] == OTHERS_LABEL]
+    if sort == "rate":
+        good = sorted((r for r in rows if r["reliable"]), key=lambda r: -r["rate"])
+        rest = sorted((r for r in rows if not r["reliable"]), key=lambda r: -(r["n"] or 0))
+        rows = good + rest
+    elif sort == "n":
+        rows = sorted(rows, key=lambda r: -(r["n"] or 0))
+    elif sort not in {"data", "auto"}:
+        raise ValueError("sort must be 'auto', 'data', 'n' or 'rate'")
+    return list(dict.fromkeys(r[dim] for r in rows + tail))
 
 
 def _rate_axis(title: str = "Uphold rate") -> alt.Axis:
@@ -181,10 +269,40 @@ def _rate_axis(title: str = "Uphold rate") -> alt.Axis:
 
 def _y_floor(records: Sequence[dict[str, Any]]) -> float:
     """Lower end of a rate axis: a little below the lowest interval, on a 10% step."""
-    lows = [r["lo"] for r in records if r["lo"] is not None]
+    lows = [r["lo"] if r["lo"] is not None else r["rate"] for r in records]
+    lows = [v for v in lows if v is not None]
     if not lows:
         return 0.0
     return max(0.0, math.floor(min(lows) * 10) / 10)
+
+
+def _tooltip(dims: Sequence[str]) -> list[alt.Tooltip]:
+    return [
+        *(alt.Tooltip(f"{d}:N", title=_label(d)) for d in dims),
+        alt.Tooltip("rate:Q", format=".1%", title="uphold rate"),
+        alt.Tooltip("lo:Q", format=".1%", title="95% CI low"),
+        alt.Tooltip("hi:Q", format=".1%", title="95% CI high"),
+        alt.Tooltip("n:Q", format=",", title="items"),
+        alt.Tooltip("eff:Q", format=",.0f", title="effective n"),
+        alt.Tooltip("note:N", title="reliability"),
+    ]
+
+
+def _reliability_legend(records: Sequence[dict[str, Any]], color: str = BAR) -> dict[str, Any]:
+    """Fill encoding: solid for reliable rates, white (hollow) for unreliable, with a legend
+    only when some rate is unreliable (a legend for nothing is noise)."""
+    any_hollow = any(not r["reliable"] for r in records)
+    return {
+        "fill": alt.Fill(
+            "reliability:N",
+            scale=alt.Scale(domain=[RELIABLE, UNRELIABLE], range=[color, "white"]),
+            legend=alt.Legend(
+                title=None, symbolStrokeColor=color, symbolStrokeWidth=1.5, symbolType="square"
+            )
+            if any_hollow
+            else None,
+        )
+    }
 
 
 # --- charts ---------------------------------------------------------------------------------
@@ -196,86 +314,74 @@ def rate_bars(
     *,
     title: str | None = None,
     subtitle: str | None = None,
-    sort: str = "rate",
+    sort: str = "auto",
     width: int = 420,
+    max_rows: int = MAX_CHART_ROWS,
 ) -> alt.LayerChart:
-    """Horizontal bars of uphold rate per group, sorted, with interval whiskers and n labels.
+    """Horizontal bars of uphold rate per group, with interval whiskers and n labels.
 
-    ``sort`` is 'rate' (highest first), 'n' (largest first) or 'data' (the DataFrame's order).
-    Suppressed groups stay on the axis, after the shown ones, as a grey square with its label.
+    ``sort`` is 'auto'/'data' (the frame's order: natural for years and bands, by n for
+    categories, as ``uphold_rates`` returns them), 'n' (largest first) or 'rate' (reliable rows
+    by rate, then unreliable ones by n). Unreliable rates are hollow bars with lighter, dashed
+    whiskers. More than ``max_rows`` values: the largest by n plus one "all others" bar.
     """
     dim = dim or (_by(df)[0] if _by(df) else None)
     if dim is None:
         raise ValueError("rate_bars needs a DataFrame grouped by one dimension (or dim=...)")
-    records = _records(df, [dim])
-    shown = [r for r in records if not r["suppressed"]]
-    hidden = [r for r in records if r["suppressed"]]
-    if sort == "rate":
-        shown.sort(key=lambda r: -r["rate"])
-    elif sort == "n":
-        shown.sort(key=lambda r: -(r["n"] or 0))
-    elif sort != "data":
-        raise ValueError("sort must be 'rate', 'n' or 'data'")
-    order = list(dict.fromkeys(r[dim] for r in shown + hidden))
-    for r in records:
-        r["zero"] = 0.0
+    bounded = with_others(df, dim, max_rows)
+    records = [r for r in _records(bounded, [dim]) if r["rate"] is not None]
+    order = _order_rows(records, dim, sort)
     # No axis title: the chart title names the dimension, and Vega places a y title by
     # the axis width it expects, so long labels (MTUS chapters) would run into it.
     y = alt.Y(f"{dim}:N", sort=order, title=None)
     base = alt.Chart(alt.Data(values=records)).encode(y=y)
     x_scale = alt.Scale(domain=[0, 1], nice=False)
-    visible = alt.datum.suppressed == False  # noqa: E712 (Vega expression, not Python)
-    bars = (
-        base.mark_bar(color=BAR, opacity=0.85, height={"band": 0.7})
-        .encode(
-            x=alt.X("rate:Q", scale=x_scale, axis=_rate_axis()),
-            tooltip=[
-                alt.Tooltip(f"{dim}:N", title=_label(dim)),
-                alt.Tooltip("rate:Q", format=".1%", title="uphold rate"),
-                alt.Tooltip("lo:Q", format=".1%", title="95% CI low"),
-                alt.Tooltip("hi:Q", format=".1%", title="95% CI high"),
-                alt.Tooltip("n:Q", format=",", title="items"),
-            ],
-        )
-        .transform_filter(visible)
+    solid = alt.datum.reliable
+    bars = base.mark_bar(stroke=BAR, strokeWidth=1.5, height={"band": 0.7}).encode(
+        x=alt.X("rate:Q", scale=x_scale, axis=_rate_axis()),
+        opacity=alt.condition(solid, alt.value(0.85), alt.value(0.55)),
+        tooltip=_tooltip([dim]),
+        **_reliability_legend(records),
     )
-    whiskers = (
-        base.mark_rule(color=INK, strokeWidth=1.5)
-        .encode(x=alt.X("lo:Q", scale=x_scale), x2="hi:Q")
-        .transform_filter(visible)
+    whiskers = base.mark_rule(strokeWidth=1.5).encode(
+        x=alt.X("lo:Q", scale=x_scale),
+        x2="hi:Q",
+        color=alt.condition(solid, alt.value(INK), alt.value(GREY)),
+        strokeDash=alt.condition(solid, alt.value([1, 0]), alt.value([3, 2])),
     )
-    n_labels = (
-        base.mark_text(align="left", dx=4, color=INK)
-        .encode(x=alt.X("hi:Q", scale=x_scale), text="n_text:N")
-        .transform_filter(visible)
+    n_labels = base.mark_text(align="left", dx=4).encode(
+        x=alt.X("end:Q", scale=x_scale),
+        text="n_text:N",
+        color=alt.condition(solid, alt.value(INK), alt.value("#777777")),
     )
-    markers = (
-        base.mark_square(color=GREY, size=90, opacity=1)
-        .encode(x=alt.X("zero:Q", scale=x_scale), tooltip=["status:N"])
-        .transform_filter(~visible)
-    )
-    marker_text = (
-        base.mark_text(align="left", dx=9, color="#666666", fontStyle="italic")
-        .encode(x=alt.X("zero:Q", scale=x_scale), text="status:N")
-        .transform_filter(~visible)
-    )
-    chart = alt.layer(bars, whiskers, n_labels, markers, marker_text).properties(
-        width=width, height=alt.Step(22)
-    )
+    chart = alt.layer(bars, whiskers, n_labels).properties(width=width, height=alt.Step(22))
     return chart.properties(
-        title=_title(title or f"Uphold rate by {_label(dim).lower()}", subtitle, df)
+        title=_title(title or f"Uphold rate by {_label(dim).lower()}", subtitle, bounded, records)
     )
 
 
-def _title(text: str, subtitle: str | None, df: pd.DataFrame, intervals: bool = True) -> alt.Title:
-    """Title plus the notes a reader needs: interval method, suppression, multi-valued dims."""
-    method = df.attrs.get("method", "wilson")
+def _title(
+    text: str,
+    subtitle: str | None,
+    df: pd.DataFrame,
+    records: Sequence[dict[str, Any]] = (),
+    intervals: bool = True,
+) -> alt.Title:
+    """Title plus the notes a reader needs: interval method, reliability, multi-valued dims."""
+    method = str(df.attrs.get("method", "korn-graubard"))
     level = 1 - float(df.attrs.get("alpha", 0.05))
-    min_cell = int(df.attrs.get("min_cell", 11))
     sub = [subtitle] if subtitle else []
-    name = "Wilson" if method == "wilson" else "Clopper-Pearson"
-    shown = f"Whiskers/bands: {level:.0%} {name} interval. " if intervals else ""
-    sub.append(f"{shown}Grey: suppressed, counts 1-{min_cell - 1} and their complements.")
+    name = _METHOD_NAMES.get(method, method)
+    if intervals:
+        clustered = ", letters as clusters" if df.attrs.get("unit", "item") == "item" else ""
+        sub.append(f"Whiskers/bands: {level:.0%} {name} interval{clustered}.")
+    if any(not r["reliable"] for r in records):
+        sub.extend(HOLLOW_NOTE)
+    others = df.attrs.get("others")
+    if others:
+        sub.append(
+            f"{OTHERS_LABEL}: {others['pooled_values']:,} smaller values pooled (no interval)."
+        )
     multi = df.attrs.get("multi_valued") or []
     if multi:
         names = ", ".join(_label(d) for d in multi)
@@ -302,14 +408,10 @@ _TICKS: dict[str, Any] = {
 
 
 def _trend_layers(
-    base: alt.Chart,
-    period: str,
-    y_floor: float,
-    color: str | None,
-    min_cell: int,
-    has_hidden: bool = True,
+    base: alt.Chart, period: str, y_floor: float, color: str | None
 ) -> list[alt.Chart]:
-    """Band + line + points for the shown periods, grey triangles for suppressed ones."""
+    """Band + line through every period; filled points where the rate is reliable, hollow
+    (white fill, lighter) where it is not, so a thin period is seen, not hidden or bridged."""
     kind = DIMENSIONS[period].temporal if period in DIMENSIONS else "year"
     x = alt.X(
         "t:T",
@@ -323,61 +425,32 @@ def _trend_layers(
     y_scale = alt.Scale(domain=[y_floor, 1], nice=False, zero=False)
     series = {"color": alt.Color(f"{color}:N", title=_label(color))} if color else {}
     fixed = {} if color else {"color": BAR}
-    visible = alt.datum.suppressed == False  # noqa: E712
     band = base.mark_area(opacity=0.18, invalid="break-paths-filter-domains", **fixed).encode(
         x=x, y=alt.Y("lo:Q", scale=y_scale, axis=_rate_axis()), y2="hi:Q", **series
     )
-    line = base.mark_line(invalid="break-paths-filter-domains", **fixed).encode(
+    line = base.mark_line(invalid="break-paths-filter-domains", strokeWidth=1.5, **fixed).encode(
         x=x, y=alt.Y("rate:Q", scale=y_scale), **series
     )
-    points = (
-        base.mark_point(filled=True, size=30, **fixed)
-        .encode(
-            x=x,
-            y=alt.Y("rate:Q", scale=y_scale),
-            tooltip=[
-                alt.Tooltip("label:N", title=_label(period)),
-                alt.Tooltip("rate:Q", format=".1%", title="uphold rate"),
-                alt.Tooltip("lo:Q", format=".1%", title="95% CI low"),
-                alt.Tooltip("hi:Q", format=".1%", title="95% CI high"),
-                alt.Tooltip("n:Q", format=",", title="items"),
-            ],
-            **series,
-        )
-        .transform_filter(visible)
+    tips = _tooltip(["label"] + ([color] if color else []))
+    solid = (
+        base.mark_point(filled=True, size=36, **fixed)
+        .encode(x=x, y=alt.Y("rate:Q", scale=y_scale), tooltip=tips, **series)
+        .transform_filter(alt.datum.reliable)
     )
-    legend_label = _suppressed_legend(min_cell)
-    markers = (
-        base.mark_point(filled=True, size=70, color=GREY, opacity=1)
-        .encode(
-            x=x,
-            y=alt.Y("floor:Q", scale=y_scale),
-            shape=alt.Shape(
-                "legend:N",
-                scale=alt.Scale(domain=[legend_label], range=["triangle-up"]),
-                legend=alt.Legend(title=None, symbolFillColor=GREY, symbolStrokeColor=GREY),
-            ),
-            tooltip=[
-                alt.Tooltip("label:N", title=_label(period)),
-                *([alt.Tooltip(f"{color}:N", title=_label(color))] if color else []),
-                "status:N",
-            ],
-        )
-        .transform_filter(~visible)
+    hollow = (
+        base.mark_point(filled=False, fill="white", size=46, strokeWidth=1.5, opacity=0.7, **fixed)
+        .encode(x=x, y=alt.Y("rate:Q", scale=y_scale), tooltip=tips, **series)
+        .transform_filter(~alt.datum.reliable)
     )
-    return [band, line, points, markers] if has_hidden else [band, line, points]
+    return [band, line, solid, hollow]
 
 
 def _trend_records(df: pd.DataFrame, dims: Sequence[str], period: str) -> list[dict[str, Any]]:
     records = _records(df, dims)
-    floor = _y_floor(records)
-    min_cell = int(df.attrs.get("min_cell", 11))
     for rec, (_, row) in zip(records, df.iterrows(), strict=True):
         rec["t"] = _period_start(row[period], period)
         rec["label"] = rec[period]
-        rec["floor"] = floor
-        rec["legend"] = _suppressed_legend(min_cell)
-    return [r for r in records if r["t"] is not None]
+    return [r for r in records if r["t"] is not None and r["rate"] is not None]
 
 
 def rate_trend(
@@ -392,20 +465,30 @@ def rate_trend(
 ) -> alt.LayerChart:
     """Uphold rate over time with its interval as a band; ``color`` splits into series.
 
-    Suppressed periods break the line and show as grey triangles on the floor of the axis,
-    with a legend entry, instead of being bridged over.
+    Periods stay in time order; unreliable ones are hollow points on the same line.
     """
     period = _temporal_dim(df, period)
     dims = [period] + ([color] if color else [])
     records = _trend_records(df, dims, period)
     floor = _y_floor(records)
     base = alt.Chart(alt.Data(values=records))
-    has_hidden = any(r["suppressed"] for r in records)
-    min_cell = int(df.attrs.get("min_cell", 11))
-    layers = _trend_layers(base, period, floor, color, min_cell, has_hidden)
+    layers = _trend_layers(base, period, floor, color)
     chart = alt.layer(*layers).properties(width=width, height=height)
     return chart.properties(
-        title=_title(title or f"Uphold rate by {_label(period).lower()}", subtitle, df)
+        title=_title(title or f"Uphold rate by {_label(period).lower()}", subtitle, df, records)
+    )
+
+
+def _axis_order(records: Sequence[dict[str, Any]], dim: str) -> list[str]:
+    """Heatmap axis order: natural for ordinal dimensions, else by total n; others last."""
+    values = list(dict.fromkeys(r[dim] for r in records))
+    if not is_ordinal(dim):
+        totals: dict[str, int] = {}
+        for r in records:
+            totals[r[dim]] = totals.get(r[dim], 0) + (r["n"] or 0)
+        values.sort(key=lambda v: -totals[v])
+    return [v for v in values if v != OTHERS_LABEL] + (
+        [OTHERS_LABEL] if OTHERS_LABEL in values else []
     )
 
 
@@ -417,32 +500,34 @@ def source_heatmap(
     title: str | None = None,
     subtitle: str | None = None,
     cell: int = 64,
+    max_values: int = MAX_FACETS,
 ) -> alt.LayerChart:
     """Uphold rate in every claims-administrator source x reviewer source cell.
 
     Feed it ``uphold_rates(con, by=["ca_source", "reviewer_source"])``. Each cell shows the rate
-    and n; suppressed cells are grey and say so.
+    and n; a cell whose rate is not reliable is white with a coloured border (hollow), its
+    rate marked with a dagger. Axes are ordered by n; more than ``max_values`` values on the
+    y axis are pooled into "all others".
     """
-    records = _records(df, [x, y])
-    min_cell = int(df.attrs.get("min_cell", 11))
+    bounded = with_others(df, y, max_values) if y in df.columns else df
+    records = _records(bounded, [x, y])
     for r in records:
-        if r["suppressed"]:
-            why = {"complementary": "(complementary)", "small count": f"(count<{min_cell})"}
-            r["text"] = ["suppressed", why.get(r["reason"], f"(n<{min_cell})")]
-        else:
-            r["text"] = [r["rate_text"], r["n_text"]]
-    rates = [r["rate"] for r in records if r["rate"] is not None]
+        r["text"] = [r["rate_text"], r["n_text"]]
+    rates = [r["rate"] for r in records if r["rate"] is not None and r["reliable"]]
     lo, hi = (min(rates), max(rates)) if rates else (0.0, 1.0)
     if hi - lo < 0.02:
         lo, hi = max(0.0, lo - 0.01), min(1.0, hi + 0.01)
     mid = (lo + hi) / 2
-    x_order = sorted({r[x] for r in records})
-    y_order = sorted({r[y] for r in records})
     base = alt.Chart(alt.Data(values=records)).encode(
-        x=alt.X(f"{x}:N", sort=x_order, title=_label(x), axis=alt.Axis(labelAngle=0, orient="top")),
-        y=alt.Y(f"{y}:N", sort=y_order, title=_label(y)),
+        x=alt.X(
+            f"{x}:N",
+            sort=_axis_order(records, x),
+            title=_label(x),
+            axis=alt.Axis(labelAngle=0, orient="top"),
+        ),
+        y=alt.Y(f"{y}:N", sort=_axis_order(records, y), title=_label(y)),
     )
-    visible = alt.datum.suppressed == False  # noqa: E712
+    solid = alt.datum.reliable
     shown = (
         base.mark_rect(stroke="white", strokeWidth=2)
         .encode(
@@ -451,34 +536,34 @@ def source_heatmap(
                 scale=alt.Scale(scheme="blues", domain=[lo, hi]),
                 legend=alt.Legend(format="%", title="Uphold rate", orient="right"),
             ),
-            tooltip=[
-                alt.Tooltip(f"{y}:N", title=_label(y)),
-                alt.Tooltip(f"{x}:N", title=_label(x)),
-                alt.Tooltip("rate:Q", format=".1%", title="uphold rate"),
-                alt.Tooltip("lo:Q", format=".1%", title="95% CI low"),
-                alt.Tooltip("hi:Q", format=".1%", title="95% CI high"),
-                alt.Tooltip("n:Q", format=",", title="items"),
-            ],
+            tooltip=_tooltip([y, x]),
         )
-        .transform_filter(visible)
+        .transform_filter(solid)
     )
-    hidden = (
-        base.mark_rect(color="#e0e0e0", stroke="white", strokeWidth=2)
-        .encode(tooltip=["status:N"])
-        .transform_filter(~visible)
+    hollow = (
+        base.mark_rect(fill="white", stroke="#9fb3c8", strokeWidth=2, strokeDash=[4, 2])
+        .encode(tooltip=_tooltip([y, x]))
+        .transform_filter(~solid)
     )
+    for r in records:
+        dark = r["reliable"] and r["rate"] is not None and r["rate"] > mid
+        r["ink"] = "white" if dark else (INK if r["reliable"] else "#7b8794")
     text = base.mark_text(baseline="middle", lineHeight=14).encode(
-        text="text:N",
-        color=alt.condition(
-            "datum.rate != null && datum.rate > " + repr(mid), alt.value("white"), alt.value(INK)
-        ),
+        text="text:N", color=alt.Color("ink:N", scale=None)
     )
-    chart = alt.layer(shown, hidden, text).properties(
-        width=alt.Step(cell * 1.4), height=alt.Step(cell * 0.75)
+    chart = (
+        alt.layer(shown, hollow, text)
+        .resolve_scale(color="independent")
+        .properties(width=alt.Step(cell * 1.4), height=alt.Step(cell * 0.75))
     )
+    note = subtitle
+    if any(not r["reliable"] for r in records):
+        note = (subtitle + " " if subtitle else "") + (
+            "White dashed cells, \u2020: rate not reliable (NCHS 2017)."
+        )
     return chart.properties(
         title=_title(
-            title or f"Uphold rate: {_label(y)} x {_label(x)}", subtitle, df, intervals=False
+            title or f"Uphold rate: {_label(y)} x {_label(x)}", note, bounded, intervals=False
         )
     )
 
@@ -493,12 +578,14 @@ def small_multiples(
     subtitle: str | None = None,
     panel_width: int = 200,
     panel_height: int = 130,
+    max_facets: int = MAX_FACETS,
 ) -> alt.FacetChart:
     """One small panel per value of ``facet`` (e.g. item_category), sharing scales.
 
     ``x`` is the other dimension of ``df``: a period gives a trend with a band in each panel,
-    anything else gives a column of rates with whiskers. Suppressed cells are grey triangles on
-    the floor with a legend entry. Panels are ordered by total n, largest first.
+    anything else gives a column of rates with whiskers (in the frame's order). Unreliable
+    rates are hollow points. Panels are ordered by total n, largest first; beyond
+    ``max_facets`` the rest share one "all others" panel.
     """
     by = _by(df)
     if facet is None or x is None:
@@ -507,57 +594,40 @@ def small_multiples(
         x = x or (rest.pop(0) if rest else None)
     if facet is None or x is None:
         raise ValueError("small_multiples needs a DataFrame grouped by two dimensions")
-    min_cell = int(df.attrs.get("min_cell", 11))
+    bounded = with_others(df, facet, max_facets)
+    bounded.attrs["by"] = [facet, x]
     temporal = x in DIMENSIONS and DIMENSIONS[x].temporal is not None
     if temporal:
-        records = _trend_records(df, [facet, x], x)
+        records = _trend_records(bounded, [facet, x], x)
     else:
-        records = _records(df, [facet, x])
+        records = [r for r in _records(bounded, [facet, x]) if r["rate"] is not None]
         for r in records:
             r["label"] = r[x]
-            r["legend"] = _suppressed_legend(min_cell)
     floor = _y_floor(records)
-    for r in records:
-        r["floor"] = floor
-    totals: dict[str, int] = {}
-    for r in records:
-        totals[r[facet]] = totals.get(r[facet], 0) + (r["n"] or 0)
-    facet_order = sorted(totals, key=lambda k: -totals[k])
-    has_hidden = any(r["suppressed"] for r in records)
+    facet_order = _axis_order(records, facet)
     base = alt.Chart()
     if temporal:
-        layers = _trend_layers(base, x, floor, None, min_cell, has_hidden)
+        layers = _trend_layers(base, x, floor, None)
     else:
         y_scale = alt.Scale(domain=[floor, 1], nice=False, zero=False)
-        visible = alt.datum.suppressed == False  # noqa: E712
-        x_order = list(dict.fromkeys(r[x] for r in records))  # df order: bands stay in order
+        solid = alt.datum.reliable
+        x_order = list(dict.fromkeys(r[x] for r in records))  # frame order: bands stay in order
         xe = alt.X(f"{x}:N", sort=x_order, title=_label(x), axis=alt.Axis(labelAngle=-40))
+        tips = _tooltip(["label"])
         layers = [
-            base.mark_rule(color=INK)
-            .encode(x=xe, y=alt.Y("lo:Q", scale=y_scale, axis=_rate_axis()), y2="hi:Q")
-            .transform_filter(visible),
+            base.mark_rule().encode(
+                x=xe,
+                y=alt.Y("lo:Q", scale=y_scale, axis=_rate_axis()),
+                y2="hi:Q",
+                color=alt.condition(solid, alt.value(INK), alt.value(GREY)),
+            ),
             base.mark_point(filled=True, color=BAR, size=40)
-            .encode(
-                x=xe,
-                y=alt.Y("rate:Q", scale=y_scale),
-                tooltip=["label:N", alt.Tooltip("rate:Q", format=".1%"), "n:Q"],
-            )
-            .transform_filter(visible),
-            base.mark_point(filled=True, size=70, color=GREY, opacity=1)
-            .encode(
-                x=xe,
-                y=alt.Y("floor:Q", scale=y_scale),
-                shape=alt.Shape(
-                    "legend:N",
-                    scale=alt.Scale(domain=[_suppressed_legend(min_cell)], range=["triangle-up"]),
-                    legend=alt.Legend(title=None, symbolFillColor=GREY, symbolStrokeColor=GREY),
-                ),
-                tooltip=["label:N", "status:N"],
-            )
-            .transform_filter(~visible),
+            .encode(x=xe, y=alt.Y("rate:Q", scale=y_scale), tooltip=tips)
+            .transform_filter(solid),
+            base.mark_point(filled=False, fill="white", color=BAR, size=46, opacity=0.7)
+            .encode(x=xe, y=alt.Y("rate:Q", scale=y_scale), tooltip=tips)
+            .transform_filter(~solid),
         ]
-        if not has_hidden:
-            layers = layers[:2]
     inner = alt.layer(*layers, data=alt.Data(values=records)).properties(
         width=panel_width, height=panel_height
     )
@@ -569,8 +639,96 @@ def small_multiples(
         title=_title(
             title or f"Uphold rate by {_label(x).lower()}, per {_label(facet).lower()}",
             subtitle,
-            df,
+            bounded,
+            records,
         )
+    )
+
+
+def odds_ratio_chart(
+    df: pd.DataFrame,
+    *,
+    title: str | None = None,
+    subtitle: str | None = None,
+    width: int = 420,
+) -> alt.LayerChart:
+    """Odds ratios of a ``compare_rates`` result against its reference level (a forest plot).
+
+    Log scale with a rule at 1; each level's 95% interval (cluster-robust) as a whisker and
+    its Holm-adjusted p-value as a label. Levels stay in the frame's order (by n).
+    """
+    by = df.attrs.get("by") or next(c for c in df.columns if c in DIMENSIONS)
+    records = []
+    for _, row in df.iterrows():
+        ref = bool(row.get("is_reference"))
+        odds = 1.0 if ref else _number(row.get("odds_ratio"))
+        if odds is None or odds <= 0:
+            continue
+        lo = None if ref else _number(row.get("or_ci_low"))
+        hi = None if ref else _number(row.get("or_ci_high"))
+        p = _number(row.get("p_holm"))
+        label = _value_label(row[by]) + (" (reference)" if ref else "")
+        records.append(
+            {
+                "level": label,
+                "or": odds,
+                "lo": lo if lo and lo > 0 else None,
+                "hi": hi if hi and hi > 0 else None,
+                "n": None if _number(row.get("n")) is None else int(row["n"]),
+                "p_text": "reference"
+                if ref
+                else ("Holm p<0.001" if p is not None and p < 0.001 else f"Holm p={p:.3f}")
+                if p is not None
+                else "",
+            }
+        )
+    bounds = [v for r in records for v in (r["or"], r["lo"], r["hi"]) if v is not None]
+    low = min([*bounds, 0.5]) / 1.3
+    high = max([*bounds, 2.0]) * 1.3
+    x_scale = alt.Scale(type="log", domain=[low, high], nice=False)
+    ticks = [t for t in (0.1, 0.25, 0.5, 1, 2, 4, 10) if low <= t <= high]
+    for r in records:
+        r["label_at"] = r["hi"] if r["hi"] is not None else r["or"]
+    order = [r["level"] for r in records]
+    base = alt.Chart(alt.Data(values=records)).encode(y=alt.Y("level:N", sort=order, title=None))
+    one = (
+        alt.Chart(alt.Data(values=[{"one": 1.0}]))
+        .mark_rule(color=GREY, strokeDash=[4, 3])
+        .encode(x=alt.X("one:Q", scale=x_scale))
+    )
+    whiskers = base.mark_rule(color=INK, strokeWidth=1.5).encode(
+        x=alt.X(
+            "lo:Q",
+            scale=x_scale,
+            title="Odds ratio (log scale)",
+            axis=alt.Axis(values=ticks, format="~g"),
+        ),
+        x2="hi:Q",
+    )
+    points = base.mark_point(filled=True, color=BAR, size=60, shape="diamond").encode(
+        x=alt.X("or:Q", scale=x_scale),
+        tooltip=[
+            alt.Tooltip("level:N", title=_label(by)),
+            alt.Tooltip("or:Q", format=".2f", title="odds ratio"),
+            alt.Tooltip("lo:Q", format=".2f", title="95% CI low"),
+            alt.Tooltip("hi:Q", format=".2f", title="95% CI high"),
+            alt.Tooltip("p_text:N", title="p"),
+        ],
+    )
+    labels = base.mark_text(align="left", dx=6, color=INK).encode(
+        x=alt.X("label_at:Q", scale=x_scale), text="p_text:N"
+    )
+    adjust = df.attrs.get("adjust") or []
+    sub = [subtitle] if subtitle else []
+    sub.append(
+        "Adjusted for " + ", ".join(_label(a).lower() for a in adjust) + "."
+        if adjust
+        else "No adjustment."
+    )
+    sub.append("95% intervals clustered by letter. Left of 1: lower odds of uphold.")
+    chart = alt.layer(whiskers, one, points, labels).properties(width=width, height=alt.Step(26))
+    return chart.properties(
+        title=alt.Title(title or f"Odds of uphold by {_label(by).lower()}", subtitle=sub)
     )
 
 

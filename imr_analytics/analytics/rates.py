@@ -1,20 +1,29 @@
-"""Uphold rates of IMR items by dimension, computed in DuckDB, with small-cell suppression.
+"""Uphold rates of IMR items by dimension, computed in DuckDB, with letter-clustered intervals.
 
 Entry points
 ------------
-``uphold_rates(con, by=[...], where=..., date_from=..., date_to=..., min_cell=11,
-method="wilson", alpha=0.05, top=None)`` returns one row per group with ``n`` (decided items),
-``upheld``, ``overturned``, ``uphold_rate``, ``ci_low``/``ci_high`` (Wilson by default,
-``method="clopper-pearson"`` for the exact interval), ``share`` (n over all items that pass the
-filters), ``suppressed`` and ``suppression_reason``.
+``uphold_rates(con, by=[...], where=..., date_from=..., date_to=..., method="korn-graubard",
+alpha=0.05, top=None, unit="item")`` returns one row per group with ``n`` (decided items),
+``upheld``, ``overturned``, ``uphold_rate``, ``ci_low``/``ci_high``, ``n_letters``,
+``design_effect``, ``effective_n``, ``reliable``, ``reliability_note`` and ``share`` (n over all
+items that pass the filters). Every count is shown, however small: the letters are public
+documents, and what a reader needs is to know which rates are too uncertain to lean on
+(``reliable``; docs/statistics.md).
 
 ``letter_volumes(con, period="year", ...)`` returns ``n_letters`` and ``n_items`` per period,
-``items_per_letter``, ``multi_item_letters`` / ``share_multi_item`` (more than one item) and
-``mean_days`` / ``median_days`` from assignment to decision, with the same suppression rule.
+``items_per_letter``, ``multi_item_letters`` / ``share_multi_item`` (more than one item) with its
+interval and reliability, and ``mean_days`` / ``median_days`` from assignment to decision.
 
 The unit is the decided item (``items.decision`` is 'upheld' or 'overturned'); items without an
-outcome are left out of every count. A group whose value is missing is kept as a row with NA in
-the dimension column, so the rows of a breakdown add up to the filtered total.
+outcome are left out of every count. ``unit="letter"`` counts letters instead: a letter is upheld
+when every decided item in it (in the group) is upheld. A group whose value is missing is kept as
+a row with NA in the dimension column, so the rows of a breakdown add up to the filtered total.
+
+Intervals (``intervals`` module): the letter is the cluster. Per group the database returns the
+letter-level sums, from which the design effect (ratio-estimator variance of letter totals over
+the binomial variance, floored at 1), the effective n (n / deff) and a Korn-Graubard interval
+(Clopper-Pearson on the effective n; NCHS 2017) or, with ``method="wilson"``, a Wilson interval
+on the effective n follow. Reliability per the NCHS standard (``intervals.RELIABILITY_RULE``).
 
 Dimensions (``DIMENSIONS``; ``*`` = multi-valued: an item counts once under each value, so the
 rows add up to more than the total; ``df.attrs["multi_valued"]`` and ``df.attrs["note"]`` say so)
@@ -22,32 +31,16 @@ rows add up to more than the total; ``df.attrs["multi_valued"]`` and ``df.attrs[
     reviewer_source (primary = first family cited), reviewer_sources (combination, 'MTUS+ODG'),
     ca_source, ca_sources, source_agreement (same/different primary source), source_cross
     ('ODG -> MTUS'; for the heatmap use ``by=["ca_source", "reviewer_source"]``),
-    mtus_chapter*, ca_mtus_chapter*, reviewer_specialty*, licensure_state*, licensed_in_california,
-    decision_year, decision_quarter ('2016-Q3'), decision_month ('2016-07'), priority, age_band,
-    patient_sex, days_band (assignment -> decision), injury_year, claim_age_band, items_in_letter.
+    mtus_chapter*, ca_mtus_chapter*, reviewer_specialty*, reviewer_board (the specialty set as
+    one value), licensure_state*, licensure_states (the state set as one value),
+    licensed_in_california, decision_year, decision_quarter ('2016-Q3'), decision_month
+    ('2016-07'), priority, age_band, patient_sex, days_band (assignment -> decision),
+    injury_year, claim_age_band, items_in_letter.
 
-Suppression rule (CMS cell-size rule; ``min_cell`` = 11 by default)
-    1. Primary: a count c with 0 < c < min_cell is never shown. If ``n`` is small, the whole row is
-       hidden (n, share, upheld, overturned, rate, interval). If ``upheld`` or ``overturned`` is
-       small, both are hidden (each is n minus the other), and so are the rate and interval,
-       which would give them back; ``n`` stays. Zero counts are shown.
-    2. Complementary, across rows: we assume every marginal total is published somewhere (the
-       overall rate, one-way breakdowns), so a hidden cell that is the only hidden cell of its
-       group could be recovered by subtraction. The groups are the rows sharing the values of
-       any proper subset of ``by``: with one dimension, all rows; with two (A, B), all rows, each
-       A-row and each B-column. In every group the ``n`` column and the outcome column
-       (upheld/overturned together) must have zero or at least two hidden cells; when exactly one
-       is hidden, the visible row of that group with the smallest ``n`` is hidden as well, and
-       this repeats until nothing changes (for cross tables, rows that are alone in a group are
-       picked last: they equal a published marginal, so hiding them protects nothing). A group
-       of one row cannot be protected inside the table: its total is that row, suppressed by the
-       same rule wherever it is published. Sparse cross tables can lose most of their cells; that
-       is the price of the rule. The rule is per call: it does not coordinate with the choices
-       made for the marginal tables themselves. It is applied to multi-valued breakdowns too,
-       although their rows do not add up to a total: it costs little and is safer. Rows cut off
-       by ``top`` are dropped after suppression, never before.
-    Suppressed values are NA; the row stays, with ``suppressed`` True and ``suppression_reason``
-    one of 'small n', 'small count', 'complementary'.
+Row order
+    Ordinal dimensions (periods, bands, items in letter) in their natural order; nominal ones by
+    n, largest first, then by value. Never by rate: a ranking by rate puts the noisiest small
+    groups on top.
 
 Filters
     ``where`` is a dict {dimension: value or list of values} (None selects missing values; for a
@@ -61,7 +54,6 @@ Filters
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -73,24 +65,38 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from imr_analytics.analytics.intervals import (
+    INTERVAL_NOTE,
+    RELIABILITY_RULE,
+    check_method,
+    clustered_intervals,
+    proportion_interval,
+    reliability_flags,
+)
+
 __all__ = [
     "DIMENSIONS",
     "Dimension",
     "letter_volumes",
+    "others_row",
     "proportion_interval",
     "uphold_rates",
 ]
 
 DECIDED = ("upheld", "overturned")
-SUPPRESSION_RULE = (
-    "Counts from 1 to min_cell-1 are hidden with everything derived from them (a small upheld or "
-    "overturned count hides both, the rate and the interval); in every line of a breakdown a "
-    "hidden cell never stands alone: the smallest visible row is hidden too."
-)
+UNITS = ("item", "letter")
 MULTI_VALUED_NOTE = (
     "Multi-valued dimension(s) {dims}: an item counts once under each value (a letter with two "
     "reviewer specialties counts under both), so the rows add up to more than the total."
 )
+UNIT_NOTE = {
+    "item": "Unit: the decided item; intervals treat the items of one letter as one cluster.",
+    "letter": (
+        "Unit: the letter; a letter counts as upheld when every decided item in it (in the "
+        "row's group) is upheld, and once in each group it falls in."
+    ),
+}
+OTHERS_NOTE = "pooled remainder; no interval"
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,13 @@ class Dimension:
     default_top: int | None = None
     joins: tuple[str, ...] = ()
     temporal: str | None = None  # 'year' | 'quarter' | 'month' for period dimensions
+    # for a multi-valued dimension: the single-valued dimensions a model can use instead
+    single_valued: tuple[str, ...] = ()
+
+    @property
+    def ordinal(self) -> bool:
+        """Periods and bands have a natural order; everything else is nominal."""
+        return self.sort in ("value", "order") or self.temporal is not None
 
 
 # --- SQL building blocks --------------------------------------------------------------------
@@ -127,6 +140,14 @@ def _combination(col: str) -> str:
     return (
         f"CASE WHEN {col} IS NULL THEN NULL WHEN len({col}) = 0 THEN 'none' "
         f"ELSE array_to_string({dedup}, '+') END"
+    )
+
+
+def _set_value(col: str) -> str:
+    """A list as one sorted, de-duplicated value ('A + B'); NULL when empty or unknown."""
+    return (
+        f"CASE WHEN {col} IS NULL OR len({col}) = 0 THEN NULL "
+        f"ELSE array_to_string(list_sort(list_distinct({col})), ' + ') END"
     )
 
 
@@ -264,6 +285,7 @@ def _dims() -> dict[str, Dimension]:
             "rch.chapters",
             multi_valued=True,
             joins=("rch",),
+            single_valued=("reviewer_source", "reviewer_sources"),
         ),
         Dimension(
             "ca_mtus_chapter",
@@ -272,6 +294,7 @@ def _dims() -> dict[str, Dimension]:
             "cch.chapters",
             multi_valued=True,
             joins=("cch",),
+            single_valued=("ca_source", "ca_sources"),
         ),
         Dimension(
             "reviewer_specialty",
@@ -280,6 +303,14 @@ def _dims() -> dict[str, Dimension]:
             "counts under each (multi-valued).",
             "l.reviewer_specialties",
             multi_valued=True,
+            single_valued=("reviewer_board",),
+        ),
+        Dimension(
+            "reviewer_board",
+            "Reviewer specialty set",
+            "The reviewer's canonical specialties as one value, sorted and joined with ' + ' "
+            "(e.g. 'Occupational Medicine + Preventive Medicine'); single-valued.",
+            _set_value("l.reviewer_specialties"),
         ),
         Dimension(
             "licensure_state",
@@ -288,6 +319,14 @@ def _dims() -> dict[str, Dimension]:
             "under each (multi-valued).",
             "l.reviewer_licensure",
             multi_valued=True,
+            single_valued=("licensure_states", "licensed_in_california"),
+        ),
+        Dimension(
+            "licensure_states",
+            "Reviewer licence states",
+            "The reviewer's licence states as one value, sorted and joined with ' + ' "
+            "(e.g. 'California + Texas'); single-valued.",
+            _set_value("l.reviewer_licensure"),
         ),
         Dimension(
             "licensed_in_california",
@@ -384,38 +423,6 @@ _EXTRA_COLUMNS = {
 }
 
 _PERIODS = {"year": "decision_year", "quarter": "decision_quarter", "month": "decision_month"}
-
-
-# --- intervals ------------------------------------------------------------------------------
-
-
-def proportion_interval(
-    count: Any,
-    nobs: Any,
-    method: str = "wilson",
-    alpha: float = 0.05,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised two-sided interval for count/nobs, by statsmodels' ``proportion_confint``.
-
-    ``method`` is 'wilson' or 'clopper-pearson' (alias 'beta'). Rows with nobs == 0 get NaN.
-    statsmodels is imported here, not at module import, so that importing the package
-    stays fast for code that never computes an interval.
-    """
-    from statsmodels.stats.proportion import proportion_confint
-
-    methods = {"wilson": "wilson", "clopper-pearson": "beta", "beta": "beta"}
-    key = methods.get(method.lower())
-    if key is None:
-        raise ValueError(f"unknown interval method {method!r}: use 'wilson' or 'clopper-pearson'")
-    x = np.asarray(count, dtype=float)
-    n = np.asarray(nobs, dtype=float)
-    bad = n <= 0
-    safe_n = np.where(bad, 1.0, n)
-    safe_x = np.where(bad, 0.0, x)
-    low, high = proportion_confint(safe_x, safe_n, alpha=alpha, method=key)
-    low = np.where(safe_x == 0, 0.0, np.clip(low, 0.0, 1.0))
-    high = np.where(safe_x == safe_n, 1.0, np.clip(high, 0.0, 1.0))
-    return np.where(bad, np.nan, low), np.where(bad, np.nan, high)
 
 
 # --- query building -------------------------------------------------------------------------
@@ -543,67 +550,14 @@ def _base_sql(
     return sql, parsed
 
 
-# --- suppression ----------------------------------------------------------------------------
+# --- ordering -------------------------------------------------------------------------------
 
 
-def _small(values: pd.Series, min_cell: int) -> pd.Series:
-    return (values > 0) & (values < min_cell)
+def _sort(df: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Natural order for periods and bands; nominal values by n (largest first), then value.
 
-
-def _complement(
-    df: pd.DataFrame,
-    by: Sequence[str],
-    masks: dict[str, pd.Series],
-    implies: Mapping[str, Sequence[str]],
-    size: pd.Series,
-) -> pd.Series:
-    """Secondary suppression: no marginal group may hold exactly one hidden cell per column.
-
-    ``masks`` maps column-group names to boolean hidden masks (modified in place); ``implies``
-    says which other masks follow when a cell is hidden (hiding n hides the outcome too).
-    Returns the mask of rows hidden by this step.
+    Never by rate: a ranking by rate puts the noisiest small groups on top.
     """
-    extra = pd.Series(False, index=df.index)
-    if not by or len(df) < 2:
-        return extra
-    # Every proper subset of ``by`` (the empty one included) is a published marginal: the
-    # rows sharing its values add up to a total that can be read elsewhere.
-    lines = []
-    for size_ in range(len(by)):
-        for fixed in itertools.combinations(by, size_):
-            if fixed:
-                key = df.groupby(list(fixed), dropna=False, sort=False).ngroup().to_numpy()
-            else:
-                key = np.zeros(len(df), dtype=int)
-            lines.append(pd.Series(key, index=df.index))
-    # Prefer complements that are not alone in some group: such a row equals a published
-    # marginal, so hiding it protects nothing. Cost = (alone somewhere, n); smallest first.
-    alone = np.zeros(len(df), dtype=bool)
-    for key in lines[1:]:
-        alone |= (key.groupby(key).transform("size") == 1).to_numpy()
-    cost = pd.Series(alone * (float(size.max()) + 1.0) + size.astype(float), index=df.index)
-    changed = True
-    while changed:
-        changed = False
-        for key in lines:
-            for name in list(masks):
-                mask = masks[name]
-                hidden_per_line = mask.groupby(key).transform("sum")
-                lone = hidden_per_line == 1
-                candidates = lone & ~mask
-                if not candidates.any():
-                    continue
-                pick = cost[candidates].groupby(key[candidates]).idxmin()
-                for idx in pick.to_numpy():
-                    for target in (name, *implies.get(name, ())):
-                        masks[target].loc[idx] = True
-                    extra.loc[idx] = True
-                    changed = True
-    return extra
-
-
-def _sort(df: pd.DataFrame, by: Sequence[str], n_hidden: pd.Series) -> pd.DataFrame:
-    """Order rows the way a reader expects: bands and periods in order, categories by size."""
     if df.empty or not by:
         return df
     keys = []
@@ -613,13 +567,12 @@ def _sort(df: pd.DataFrame, by: Sequence[str], n_hidden: pd.Series) -> pd.DataFr
         if dim.sort == "order":
             rank = {v: k for k, v in enumerate(dim.order)}
             df[col] = df[d].map(lambda v, rank=rank: rank.get(v, len(rank)))
-        elif dim.sort == "value":
+        elif dim.ordinal:
             df[col] = df[d]
         elif len(by) == 1:
-            # hidden rows go last, in label order, so the order does not hint at their size
-            df[col] = np.where(n_hidden, np.inf, -df["__n"].astype(float))
+            df[col] = -df["n"].astype(float)
         else:
-            total = df.groupby(d, dropna=False)["__n"].transform("sum")
+            total = df.groupby(d, dropna=False)["n"].transform("sum")
             df[col] = -total.astype(float)
         keys.append(col)
         keys.append(d)
@@ -628,16 +581,14 @@ def _sort(df: pd.DataFrame, by: Sequence[str], n_hidden: pd.Series) -> pd.DataFr
 
 
 def _top_values(df: pd.DataFrame, by: Sequence[str], top: int | None) -> pd.DataFrame:
-    """Keep the ``top`` most frequent values of the first dimension (after suppression)."""
+    """Keep the ``top`` most frequent values of the first dimension (by n, never by rate)."""
     if not by:
         return df
     first = DIMENSIONS[by[0]]
     limit = first.default_top if top is None else top
     if not limit or limit <= 0:
         return df
-    totals = (
-        df.groupby(by[0], dropna=False)["__n"].sum().sort_values(ascending=False, kind="stable")
-    )
+    totals = df.groupby(by[0], dropna=False)["n"].sum().sort_values(ascending=False, kind="stable")
     keep = set(totals.index[:limit])
     return df[df[by[0]].isin(keep)]
 
@@ -674,6 +625,62 @@ def _filters_attr(
     }
 
 
+def describe_filters(
+    where: Mapping[str, Any] | str | None, date_from: Any = None, date_to: Any = None
+) -> str:
+    """The filters in one plain line ('item_category = Surgery; decided 2016-01-01 or later')."""
+    parts = []
+    if isinstance(where, str):
+        if where.strip():
+            parts.append(f"SQL filter: {where.strip()}")
+    elif where:
+        for name, value in where.items():
+            values = ["(missing)" if v is None else str(v) for v in _values(value)]
+            parts.append(f"{name} = {' or '.join(values)}")
+    if date_from is not None and date_to is not None:
+        parts.append(f"decided {date_from} to {date_to}")
+    elif date_from is not None:
+        parts.append(f"decided {date_from} or later")
+    elif date_to is not None:
+        parts.append(f"decided {date_to} or earlier")
+    return "; ".join(parts) if parts else "no filters"
+
+
+def _letter_group_ctes(by: Sequence[str], parsed: Mapping[str, list[Any]], params: _Params) -> str:
+    """CTEs ending in ``lg``: one row per letter and group, with its decided (m) and upheld (y)
+    items. Cluster sums for the intervals are aggregates over ``lg``, so per-item rows never
+    leave DuckDB. Multi-valued dimensions are unnested after the per-letter aggregation (few
+    rows), and a letter falling in one group through several items is merged again."""
+    scalar = [d for d in by if not DIMENSIONS[d].multi_valued]
+    multi = [d for d in by if DIMENSIONS[d].multi_valued]
+    keys = ", ".join(["letter_id", *by])
+    pl = (
+        f"SELECT {keys}, count(*) AS m, count(*) FILTER (WHERE decision = 'upheld') AS y "
+        f"FROM base GROUP BY {keys}"
+    )
+    if not multi:
+        return f"lg AS ({pl})"
+    cols = [
+        "p.letter_id",
+        *(f"p.{d}" for d in scalar),
+        *(f"u{k}.v AS {d}" for k, d in enumerate(multi)),
+    ]
+    froms = ["pl AS p"] + [
+        f"UNNEST(CASE WHEN len(list_distinct(p.{d})) > 0 THEN list_distinct(p.{d}) "
+        f"ELSE [NULL] END) AS u{k}(v)"
+        for k, d in enumerate(multi)
+    ]
+    preds = [
+        _match(f"u{k}.v", parsed[d], False, params) for k, d in enumerate(multi) if d in parsed
+    ]
+    lg = (
+        f"SELECT {', '.join(cols)}, sum(p.m) AS m, sum(p.y) AS y FROM {', '.join(froms)}"
+        + (" WHERE " + " AND ".join(preds) if preds else "")
+        + f" GROUP BY {', '.join(str(k + 1) for k in range(len(by) + 1))}"
+    )
+    return f"pl AS ({pl}), lg AS ({lg})"
+
+
 def uphold_rates(
     con: duckdb.DuckDBPyConnection,
     by: str | Sequence[str] = (),
@@ -681,24 +688,27 @@ def uphold_rates(
     *,
     date_from: date | datetime | str | None = None,
     date_to: date | datetime | str | None = None,
-    min_cell: int = 11,
-    method: Literal["wilson", "clopper-pearson", "beta"] = "wilson",
+    method: Literal["korn-graubard", "wilson"] = "korn-graubard",
     alpha: float = 0.05,
     top: int | None = None,
+    unit: Literal["item", "letter"] = "item",
 ) -> pd.DataFrame:
-    """Uphold rate of decided items per group of ``by``, with intervals and suppression.
+    """Uphold rate per group of ``by``, with letter-clustered intervals and reliability flags.
 
-    The aggregation runs in DuckDB (one query over items joined to letters; list columns are
-    unnested only for multi-valued dimensions in ``by``); only the small result comes back to
-    pandas, where the interval and the suppression are applied. See the module docstring for
-    the dimensions, the filters and the suppression rule. ``top`` keeps the most frequent values
-    of the first dimension (None: the dimension's default, 25 for item_pattern; 0: all).
+    The aggregation runs in DuckDB (per-letter subtotals, then per-group sums of them); only the
+    small per-group result comes back to pandas, where the interval and the reliability flag are
+    computed. See the module docstring for the dimensions, the filters and the order of rows.
+    ``top`` keeps the most frequent values of the first dimension (None: the dimension's
+    default, 25 for item_pattern; 0: all); no "all others" row is added (``others_row``).
     """
     by_list = _check_dims([by] if isinstance(by, str) else list(by))
     if len(set(by_list)) != len(by_list):
         raise ValueError(f"repeated dimension in by: {by_list}")
-    if min_cell < 0:
-        raise ValueError("min_cell must be >= 0")
+    check_method(method)
+    if unit not in UNITS:
+        raise ValueError(f"unknown unit {unit!r}: use 'item' or 'letter'")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
     params = _Params()
     base, parsed = _base_sql(
         by_list,
@@ -707,103 +717,140 @@ def uphold_rates(
         _as_date(date_to, "date_to"),
         params,
     )
-
-    scalar = [d for d in by_list if not DIMENSIONS[d].multi_valued]
-    multi = [d for d in by_list if DIMENSIONS[d].multi_valued]
-    counts = (
-        "count(*) AS n, count(*) FILTER (WHERE decision = 'upheld') AS upheld, "
-        "count(*) FILTER (WHERE decision = 'overturned') AS overturned"
-    )
     group = ", ".join(by_list)
-    if not multi:
-        agg = f"SELECT {group + ', ' if group else ''}{counts} FROM base" + (
-            f" GROUP BY {group}" if group else ""
+    if unit == "item":
+        counts = (
+            "sum(m)::BIGINT AS n, sum(y)::BIGINT AS upheld, count(*) AS n_letters, "
+            "sum(m * m)::DOUBLE AS s_mm, sum(y * y)::DOUBLE AS s_yy, sum(y * m)::DOUBLE AS s_ym"
         )
+        total = "(SELECT count(*) FROM base)"
     else:
-        # Aggregate first with the lists as group keys (few distinct lists), then unnest the
-        # small result: much cheaper than unnesting one row per item.
-        pre = f"SELECT {', '.join(by_list)}, {counts} FROM base GROUP BY {', '.join(by_list)}"
-        cols = [*(f"p.{d}" for d in scalar), *(f"u{k}.v AS {d}" for k, d in enumerate(multi))]
-        froms = ["pre AS p"] + [
-            f"UNNEST(CASE WHEN len(list_distinct(p.{d})) > 0 THEN list_distinct(p.{d}) "
-            f"ELSE [NULL] END) AS u{k}(v)"
-            for k, d in enumerate(multi)
-        ]
-        preds = [
-            _match(f"u{k}.v", parsed[d], False, params) for k, d in enumerate(multi) if d in parsed
-        ]
-        agg = (
-            f"SELECT {', '.join(cols)}, sum(p.n) AS n, sum(p.upheld) AS upheld, "
-            f"sum(p.overturned) AS overturned FROM {', '.join(froms)}"
-            + (" WHERE " + " AND ".join(preds) if preds else "")
-            + f" GROUP BY {', '.join(str(k + 1) for k in range(len(by_list)))}"
+        counts = (
+            "count(*) AS n, count(*) FILTER (WHERE y = m) AS upheld, count(*) AS n_letters, "
+            "NULL AS s_mm, NULL AS s_yy, NULL AS s_ym"
         )
-        agg = f"WITH pre AS ({pre}) {agg}"
+        total = "(SELECT count(DISTINCT letter_id) FROM base)"
+    agg = f"SELECT {group + ', ' if group else ''}{counts} FROM lg" + (
+        f" GROUP BY {group}" if group else ""
+    )
     sql = (
-        f"WITH base AS ({base}), agg AS ({agg}) "
-        "SELECT *, (SELECT count(*) FROM base) AS total FROM agg"
+        f"WITH base AS ({base}), {_letter_group_ctes(by_list, parsed, params)}, "
+        f"agg AS ({agg}) SELECT *, {total} AS total FROM agg"
     )
     raw = con.execute(sql, params.values).df()
-    if not by_list and len(raw) and raw["n"].iloc[0] == 0:
+    if not by_list and len(raw) and not (raw["n"].fillna(0).iloc[0] > 0):
         raw = raw.iloc[0:0]
-
     df = raw.reset_index(drop=True)
-    n = df["n"].astype("int64")
-    up = df["upheld"].astype("int64")
-    ov = df["overturned"].astype("int64")
-    df["__n"] = n
-    low, high = proportion_interval(up, n, method=method, alpha=alpha)
 
-    hide_n = _small(n, min_cell)
-    hide_out = hide_n | _small(up, min_cell) | _small(ov, min_cell)
-    reason = pd.Series(
-        np.where(hide_n, "small n", np.where(hide_out, "small count", None)),
-        index=df.index,
-        dtype=object,
-    )
-    masks = {"n": hide_n.copy(), "outcome": hide_out.copy()}
-    extra = _complement(df, by_list, masks, {"n": ("outcome",)}, n)
-    # 'complementary' wherever the complement step hid something the primary rule had not
-    newly = extra & ((masks["n"] & ~hide_n) | (masks["outcome"] & ~hide_out))
-    reason = reason.where(~newly, "complementary")
-    hide_n, hide_out = masks["n"], masks["outcome"]
+    n = df["n"].astype("int64").to_numpy()
+    up = df["upheld"].astype("int64").to_numpy()
+    k = df["n_letters"].astype("int64").to_numpy()
+    if unit == "item":
+        res = clustered_intervals(
+            n, up, k, df["s_mm"], df["s_yy"], df["s_ym"], method=method, alpha=alpha
+        )
+        low, high = res["ci_low"], res["ci_high"]
+        deff, eff = res["design_effect"], res["effective_n"]
+    else:
+        plain = "clopper-pearson" if method == "korn-graubard" else "wilson"
+        low, high = proportion_interval(up, n, plain, alpha)
+        deff = np.where(n > 0, 1.0, np.nan)
+        eff = n.astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(n > 0, up / np.where(n > 0, n, 1), np.nan)
+    ok, notes = reliability_flags(rate, low, high, eff)
+    total_n = df["total"].astype(float).to_numpy()
 
-    total = df["total"].astype(float)
     out = df[by_list].copy()
     for d in by_list:
         if DIMENSIONS[d].temporal == "year" or d == "injury_year":
             out[d] = out[d].astype("Int64")
     out["n"] = pd.array(n, dtype="Int64")
     out["upheld"] = pd.array(up, dtype="Int64")
-    out["overturned"] = pd.array(ov, dtype="Int64")
-    out["uphold_rate"] = pd.array(up / n.where(n > 0), dtype="Float64")
+    out["overturned"] = pd.array(n - up, dtype="Int64")
+    out["uphold_rate"] = pd.array(rate, dtype="Float64")
     out["ci_low"] = pd.array(low, dtype="Float64")
     out["ci_high"] = pd.array(high, dtype="Float64")
-    out["share"] = pd.array(n / total.where(total > 0), dtype="Float64")
-    out.loc[hide_n, ["n", "share"]] = pd.NA
-    out.loc[hide_out, ["upheld", "overturned", "uphold_rate", "ci_low", "ci_high"]] = pd.NA
-    out["suppressed"] = (hide_n | hide_out).to_numpy()
-    out["suppression_reason"] = pd.array(reason, dtype="string")
-    out["__n"] = df["__n"]
+    out["n_letters"] = pd.array(k, dtype="Int64")
+    out["design_effect"] = pd.array(deff, dtype="Float64")
+    out["effective_n"] = pd.array(eff, dtype="Float64")
+    out["reliable"] = ok
+    out["reliability_note"] = pd.array(notes, dtype="string")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share"] = pd.array(np.where(total_n > 0, n / total_n, np.nan), dtype="Float64")
 
     out = _top_values(out, by_list, top)
-    out = _sort(out, by_list, hide_n.reindex(out.index))
-    out = out.drop(columns="__n").reset_index(drop=True)
+    out = _sort(out, by_list).reset_index(drop=True)
 
     multi_in_by = [d for d in by_list if DIMENSIONS[d].multi_valued]
+    note = [
+        UNIT_NOTE[unit],
+        f"{(1 - alpha) * 100:g}% intervals: "
+        + (INTERVAL_NOTE[method] if unit == "item" else _LETTER_INTERVAL[method])
+        + ".",
+    ]
+    if multi_in_by:
+        note.append(MULTI_VALUED_NOTE.format(dims=", ".join(multi_in_by)))
     out.attrs.update(
         {
             "by": by_list,
             "labels": {d: DIMENSIONS[d].label for d in by_list},
             "multi_valued": multi_in_by,
-            "note": MULTI_VALUED_NOTE.format(dims=", ".join(multi_in_by)) if multi_in_by else "",
-            "min_cell": min_cell,
-            "method": "clopper-pearson" if method == "beta" else method,
+            "note": " ".join(note),
+            "method": method,
             "alpha": alpha,
-            "suppression_rule": SUPPRESSION_RULE,
-            "filters": _filters_attr(where, date_from, date_to),
+            "unit": unit,
+            "reliability_rule": RELIABILITY_RULE,
+            "filters": describe_filters(where, date_from, date_to),
+            "filter_values": _filters_attr(where, date_from, date_to),
         }
     )
+    return out
+
+
+_LETTER_INTERVAL = {
+    "korn-graubard": "Clopper-Pearson on letters (independent units, no design effect)",
+    "wilson": "Wilson on letters (independent units, no design effect)",
+}
+
+
+def others_row(df: pd.DataFrame, kept_mask: Any, label: str = "all others") -> pd.DataFrame:
+    """One row pooling the rows of an ``uphold_rates`` result that ``kept_mask`` leaves out.
+
+    n, upheld and overturned are summed and the rate recomputed; the interval columns are NA
+    (the letters behind the rows are not in the table, so no clustered interval can be formed)
+    and the row is marked not reliable with the note 'pooled remainder; no interval'. The first
+    dimension column carries ``label``. ``share`` is summed unless a dimension is multi-valued
+    (then the rows overlap and it is NA). For display: a chart or table adds it where a cut-off
+    list should still add up.
+    """
+    kept = np.asarray(kept_mask, dtype=bool)
+    if len(kept) != len(df):
+        raise ValueError("kept_mask must have one entry per row of df")
+    rest = df[~kept]
+    by = list(df.attrs.get("by", []))
+    n = int(rest["n"].sum()) if len(rest) else 0
+    up = int(rest["upheld"].sum()) if len(rest) else 0
+    row: dict[str, Any] = {c: pd.NA for c in df.columns}
+    if by:
+        row[by[0]] = label
+    row.update(
+        n=n,
+        upheld=up,
+        overturned=n - up,
+        uphold_rate=up / n if n else pd.NA,
+        reliable=False,
+        reliability_note=OTHERS_NOTE,
+    )
+    if "share" in df.columns and not df.attrs.get("multi_valued"):
+        row["share"] = float(rest["share"].sum()) if len(rest) else pd.NA
+    out = pd.DataFrame([row], columns=df.columns)
+    for col, dtype in df.dtypes.items():
+        try:
+            out[col] = out[col].astype(dtype)
+        except (TypeError, ValueError):
+            out[col] = out[col].astype(object)
+    out.attrs.update(df.attrs)
     return out
 
 
@@ -814,24 +861,24 @@ def letter_volumes(
     *,
     date_from: date | datetime | str | None = None,
     date_to: date | datetime | str | None = None,
-    min_cell: int = 11,
+    method: Literal["korn-graubard", "wilson"] = "korn-graubard",
+    alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Letters and items per decision period, with the per-letter shape and timeliness.
 
     Columns: the period (``decision_year`` / ``decision_quarter`` / ``decision_month``; none
     when ``period`` is None), ``n_letters``, ``n_items`` (decided items), ``items_per_letter``,
-    ``multi_item_letters`` and ``share_multi_item`` (letters deciding more than one item),
-    ``mean_days`` and ``median_days`` (assignment to decision), ``suppressed``.
+    ``multi_item_letters`` and ``share_multi_item`` (letters deciding more than one item) with
+    ``share_multi_item_ci_low`` / ``_ci_high`` / ``_reliable`` / ``_note``, ``mean_days`` and
+    ``median_days`` (assignment to decision).
 
-    Letters are counted from the letters table, so a letter whose items were not parsed still
-    counts (with zero items). An item-level filter (e.g. item_category) keeps the letters with at
-    least one matching item and counts only the matching items. Suppression: letters, items,
-    multi-item letters and single-item letters (the complement) follow the 1..min_cell-1 rule;
-    a small letter count hides everything derived from it; days statistics need min_cell letters
-    with both dates; across periods, a hidden cell is never alone in its column.
+    The letter is the unit of the share, so its interval is the plain binomial one on letters
+    (Clopper-Pearson for 'korn-graubard', whose design effect is 1 here, or Wilson). Letters are
+    counted from the letters table, so a letter whose items were not parsed still counts (with
+    zero items). An item-level filter (e.g. item_category) keeps the letters with at least one
+    matching item and counts only the matching items.
     """
-    if min_cell < 0:
-        raise ValueError("min_cell must be >= 0")
+    check_method(method)
     if period is not None:
         period = _PERIODS.get(period, period)
         if period not in _PERIODS.values():
@@ -863,43 +910,44 @@ def letter_volumes(
     if not period and len(df) and df["letters"].iloc[0] == 0:
         df = df.iloc[0:0]
     df = df.reset_index(drop=True)
-    letters = df["letters"].astype("int64")
-    items = df["items"].fillna(0).astype("int64")
-    multi = df["multi"].astype("int64")
-    n_days = df["n_days"].astype("int64")
+    letters = df["letters"].astype("int64").to_numpy()
+    items = df["items"].fillna(0).astype("int64").to_numpy()
+    multi = df["multi"].astype("int64").to_numpy()
+    plain = "clopper-pearson" if method == "korn-graubard" else "wilson"
+    low, high = proportion_interval(multi, letters, plain, alpha)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(letters > 0, multi / np.where(letters > 0, letters, 1), np.nan)
+        per_letter = np.where(letters > 0, items / np.where(letters > 0, letters, 1), np.nan)
+    ok, notes = reliability_flags(share, low, high, letters)
 
-    hide_letters = _small(letters, min_cell)
-    hide_items = _small(items, min_cell)
-    hide_multi = hide_letters | _small(multi, min_cell) | _small(letters - multi, min_cell)
     by = [period] if period else []
-    masks = {"letters": hide_letters.copy(), "items": hide_items.copy(), "multi": hide_multi.copy()}
-    _complement(df, by, masks, {"letters": ("multi",)}, letters)
-    hide_letters, hide_items, hide_multi = masks["letters"], masks["items"], masks["multi"]
-    hide_days = hide_letters | _small(n_days, min_cell)
-
     out = df[by].copy()
     if period == "decision_year":
         out[period] = out[period].astype("Int64")
     out["n_letters"] = pd.array(letters, dtype="Int64")
     out["n_items"] = pd.array(items, dtype="Int64")
-    out["items_per_letter"] = pd.array(items / letters.where(letters > 0), dtype="Float64")
+    out["items_per_letter"] = pd.array(per_letter, dtype="Float64")
     out["multi_item_letters"] = pd.array(multi, dtype="Int64")
-    out["share_multi_item"] = pd.array(multi / letters.where(letters > 0), dtype="Float64")
+    out["share_multi_item"] = pd.array(share, dtype="Float64")
+    out["share_multi_item_ci_low"] = pd.array(low, dtype="Float64")
+    out["share_multi_item_ci_high"] = pd.array(high, dtype="Float64")
+    out["share_multi_item_reliable"] = ok
+    out["share_multi_item_note"] = pd.array(notes, dtype="string")
     out["mean_days"] = pd.array(df["mean_days"], dtype="Float64")
     out["median_days"] = pd.array(df["median_days"], dtype="Float64")
-    out.loc[hide_letters, ["n_letters", "items_per_letter"]] = pd.NA
-    out.loc[hide_items, ["n_items", "items_per_letter"]] = pd.NA
-    out.loc[hide_multi, ["multi_item_letters", "share_multi_item"]] = pd.NA
-    out.loc[hide_days, ["mean_days", "median_days"]] = pd.NA
-    out["suppressed"] = (hide_letters | hide_items | hide_multi | hide_days).to_numpy()
     if period:
         out = out.sort_values(period, na_position="last", kind="stable").reset_index(drop=True)
     out.attrs.update(
         {
             "period": period,
-            "min_cell": min_cell,
-            "suppression_rule": SUPPRESSION_RULE,
-            "filters": _filters_attr(where, date_from, date_to),
+            "method": method,
+            "alpha": alpha,
+            "note": f"{(1 - alpha) * 100:g}% interval of the multi-item share: "
+            + _LETTER_INTERVAL[method]
+            + ".",
+            "reliability_rule": RELIABILITY_RULE,
+            "filters": describe_filters(where, date_from, date_to),
+            "filter_values": _filters_attr(where, date_from, date_to),
         }
     )
     return out

@@ -90,7 +90,7 @@ def _collect_params(pairs: list[list[str]]) -> dict[str, Any]:
 
 
 def _print_catalogue(out: Any) -> None:
-    from imr_analytics.reports.params import allowed_values
+    from imr_analytics.reports.params import allowed_values, size_limits
     from imr_analytics.reports.runner import describe_report, list_reports
 
     for name in list_reports():
@@ -99,6 +99,9 @@ def _print_catalogue(out: Any) -> None:
             default = repr(spec.default)
             choices = allowed_values(spec.name)
             one_of = f"  (one of: {', '.join(choices)})" if choices else ""
+            limits = size_limits(spec.name)
+            if limits:
+                one_of += f"  (from {limits[0]} to {limits[1]})"
             print(
                 f"  -p {spec.name} <{spec.type}>  default {default}  {spec.help}{one_of}", file=out
             )

@@ -1,8 +1,10 @@
 """What report notebooks import: filters from parameters, rate tables, static charts, footer.
 
 A notebook cell should read like the report it produces (``rep.rate_table(rep.rates("priority"))``),
-so the plumbing lives here: every number goes through ``uphold_rates`` or ``letter_volumes``
-with the report's filters and ``min_cell`` applied in one place; tables are plain HTML with
+so the plumbing lives here: every number goes through ``uphold_rates``, ``letter_volumes``,
+``compare_rates`` or ``coverage`` with the report's filters applied in one place; every count is
+shown, and a rate that is not reliable by the NCHS 2017 standard carries a dagger and a lighter
+style (never hidden, never quoted in an email subject); tables are plain HTML with
 inline styles (they survive email clients and copy-paste) and escape every value, because item
 text and rationales come from letters and may contain anything; charts are rendered to SVG by
 vl-convert and displayed as images, never as JavaScript.
@@ -31,13 +33,19 @@ __all__ = [
     "esc",
     "fmt_count",
     "fmt_interval",
+    "fmt_multi_share",
     "fmt_num",
     "fmt_pct",
     "html_table",
 ]
 
 DASH = "\u2013"
+DAGGER = "\u2020"
 NOT_STATED = "(not stated)"
+# Most rows a rate table lists: the rest is pooled into one "all others" row (a dimension
+# can have thousands of values, e.g. reviewer specialties spelled every which way).
+MAX_TABLE_ROWS = 40
+NOT_RELIABLE = "not reliable"
 
 # Inline styles: the same table reads the same in the report, in JupyterLab and in an email.
 _TABLE = (
@@ -52,6 +60,12 @@ _TD = "padding:4px 10px;border-bottom:1px solid #e4e7eb;text-align:{align};verti
 _TD_NUM = _TD + ";font-variant-numeric:tabular-nums;white-space:nowrap"
 _CAPTION = "caption-side:top;text-align:left;font-weight:600;padding:2px 0 6px;font-size:14px"
 _NOTE = "margin:2px 0 14px;font-size:12px;color:#52606d;max-width:80ch"
+_UNRELIABLE_ROW = "color:#829ab1"
+_WARN = (
+    "margin:6px 0 10px;padding:6px 10px;border-left:4px solid #de911d;background:#fffbea;"
+    "font-size:13px;color:#513c06;max-width:80ch"
+)
+_STATUS = {"in band": "#2f8132", "out of band": "#b44d12", "not comparable": "#52606d"}
 
 
 # -- formatting ---------------------------------------------------------------------------------
@@ -69,7 +83,7 @@ def _isna(value: Any) -> bool:
 
 
 def fmt_count(value: Any) -> str:
-    """Thousands separators; suppressed (NA) counts show as an en dash."""
+    """Thousands separators; NA (no value) shows as an en dash."""
     return DASH if _isna(value) else f"{int(value):,}"
 
 
@@ -84,7 +98,7 @@ def fmt_num(value: Any, digits: int = 1) -> str:
 
 
 def fmt_interval(low: Any, high: Any, sep: str = "\u2013") -> str:
-    """An interval as 'low-high%'; a single en dash when suppressed."""
+    """An interval as 'low-high%'; a single en dash when there is none (a pooled row)."""
     if _isna(low) or _isna(high):
         return DASH
     return f"{float(low) * 100:.1f}{sep}{float(high) * 100:.1f}%"
@@ -92,6 +106,49 @@ def fmt_interval(low: Any, high: Any, sep: str = "\u2013") -> str:
 
 def _fmt_ci(row: Mapping[str, Any]) -> str:
     return fmt_interval(row.get("ci_low"), row.get("ci_high"))
+
+
+def fmt_p(value: Any) -> str:
+    """A p-value with three decimals, '<0.001' below that; NA as an en dash."""
+    if _isna(value):
+        return DASH
+    return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+
+
+def _with_ci(value: str, interval: str) -> str:
+    """'86.4% (84.3-88.3%)' in one cell, so a model table fits a narrow screen."""
+    return value if interval == DASH else f"{value} ({interval})"
+
+
+def _p_clause(value: Any) -> str:
+    text = fmt_p(value)
+    return f"= {text}" if not text.startswith("<") else text
+
+
+def is_reliable(row: Mapping[str, Any]) -> bool:
+    """The row's ``reliable`` flag; a missing flag counts as not reliable (never as fine)."""
+    value = row.get("reliable")
+    return False if _isna(value) else bool(value)
+
+
+def fmt_rate(row: Mapping[str, Any], column: str = "uphold_rate") -> str:
+    """A rate with a dagger when it is not reliable (NCHS 2017)."""
+    text = fmt_pct(row.get(column))
+    return text if text == DASH or is_reliable(row) else text + DAGGER
+
+
+def fmt_multi_share(row: Mapping[str, Any]) -> str:
+    """A ``letter_volumes`` share of letters with more than one item, dagger when unreliable."""
+    text = fmt_pct(row.get("share_multi_item"))
+    flag = row.get("share_multi_item_reliable")
+    return text if text == DASH or _isna(flag) or bool(flag) else text + DAGGER
+
+
+def reliability_footnote() -> str:
+    """The table footnote stating the rule behind the daggers (the rule text is 6a's, once)."""
+    from imr_analytics.analytics import RELIABILITY_RULE
+
+    return f"{DAGGER} Not reliable: {RELIABILITY_RULE} Shown in lighter type, never ranked."
 
 
 def _label_value(value: Any) -> str:
@@ -109,6 +166,7 @@ class Column:
     header: str
     render: Callable[[Mapping[str, Any]], str]
     numeric: bool = True
+    style: str = ""  # extra inline CSS for the cells, e.g. a min-width for long text
 
 
 def html_table(
@@ -129,8 +187,8 @@ def html_table(
         rec = row.to_dict()
         extra = row_style(rec) if row_style else ""
         cells = "".join(
-            f'<td style="{(_TD_NUM if c.numeric else _TD).format(align="right" if c.numeric else "left")}">'
-            f"{c.render(rec)}</td>"
+            f'<td style="{(_TD_NUM if c.numeric else _TD).format(align="right" if c.numeric else "left")}'
+            f'{";" + c.style if c.style else ""}">{c.render(rec)}</td>'
             for c in columns
         )
         body.append(f'<tr style="{extra}">{cells}</tr>' if extra else f"<tr>{cells}</tr>")
@@ -148,6 +206,16 @@ def html_table(
     if note:
         out += f'<p style="{_NOTE}">{esc(note)}</p>'
     return out
+
+
+def _head_with_others(df: pd.DataFrame, label: str, count: str, limit: int) -> pd.DataFrame:
+    """The ``limit - 1`` largest rows by ``count`` and one "all others" row summing the rest."""
+    if len(df) <= limit:
+        return df
+    ordered = df.sort_values(count, ascending=False, kind="stable")
+    head, rest = ordered.iloc[: limit - 1], ordered.iloc[limit - 1 :]
+    pooled = pd.DataFrame([{label: f"all others ({len(rest):,})", count: rest[count].sum()}])
+    return pd.concat([head, pooled], ignore_index=True)
 
 
 # -- the report context -------------------------------------------------------------------------
@@ -201,12 +269,12 @@ class Report:
     where: dict[str, Any] = field(default_factory=dict)
     date_from: date | None = None
     date_to: date | None = None
-    min_cell: int = 11
-    method: str = "wilson"
+    method: str = "korn-graubard"
     period: str = "quarter"
     started_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
     _chart_count: int = 0
     _volumes: dict[tuple[Any, ...], pd.DataFrame] = field(default_factory=dict, repr=False)
+    _coverage: Any = field(default=None, repr=False)
 
     # -- opening --------------------------------------------------------------------------------
 
@@ -240,8 +308,7 @@ class Report:
             rep.date_from = date.fromisoformat(params["date_from"])
         if params.get("date_to"):
             rep.date_to = date.fromisoformat(params["date_to"])
-        rep.min_cell = int(params.get("min_cell", 11))
-        rep.method = str(params.get("interval", "wilson"))
+        rep.method = str(params.get("interval", "korn-graubard"))
         rep.period = str(params.get("period", "quarter"))
         if params.get("categories"):
             rep.where["item_category"] = list(params["categories"])
@@ -326,7 +393,7 @@ class Report:
         where: Mapping[str, Any] | None = None,
         top: int | None = None,
     ) -> pd.DataFrame:
-        """``uphold_rates`` with the report's filters, ``min_cell`` and interval method.
+        """``uphold_rates`` with the report's filters and interval method.
 
         ``where`` narrows the report's selection for one section (see :func:`combine_where`).
         """
@@ -338,15 +405,35 @@ class Report:
             where=self._where(where) or None,
             date_from=self.date_from,
             date_to=self.date_to,
-            min_cell=self.min_cell,
             method=self.method,  # type: ignore[arg-type]
             top=top,
+        )
+
+    def compare(
+        self,
+        by: str,
+        *,
+        adjust: Sequence[str] = (),
+        where: Mapping[str, Any] | None = None,
+        reference: Any = None,
+    ) -> pd.DataFrame:
+        """``compare_rates`` (logistic model, letter-clustered) with the report's filters."""
+        from imr_analytics.analytics import compare_rates
+
+        return compare_rates(
+            self.con,
+            by,
+            where=self._where(where) or None,
+            adjust=list(adjust),
+            reference=reference,
+            date_from=self.date_from,
+            date_to=self.date_to,
         )
 
     def volumes(
         self, period: str | None = "year", *, where: Mapping[str, Any] | None = None
     ) -> pd.DataFrame:
-        """``letter_volumes`` with the report's filters and ``min_cell``; ``where`` as in rates.
+        """``letter_volumes`` with the report's filters and method; ``where`` as in rates.
 
         Results are kept for the run (the database is read-only and the filters fixed), so the
         footer's totals reuse the headline's query instead of running it again.
@@ -359,7 +446,7 @@ class Report:
             repr(sorted(combined.items())),
             self.date_from,
             self.date_to,
-            self.min_cell,
+            self.method,
         )
         if key not in self._volumes:
             self._volumes[key] = letter_volumes(
@@ -368,7 +455,7 @@ class Report:
                 where=combined or None,
                 date_from=self.date_from,
                 date_to=self.date_to,
-                min_cell=self.min_cell,
+                method=self.method,  # type: ignore[arg-type]
             )
         # a copy (attrs included), so a caller editing its table cannot change the footer's
         return self._volumes[key].copy()
@@ -378,10 +465,10 @@ class Report:
     def title_block(self, subtitle: str = "") -> None:
         """The page heading: title parameter, what the page shows, the filters."""
         title = self.params.get("title") or self.name
-        if self.min_cell > 1:
-            rule = f"Counts from 1 to {self.min_cell - 1} are suppressed (shown as {DASH})."
-        else:
-            rule = "No small-cell suppression (min_cell below 2)."
+        rule = (
+            f"Every count is shown; a rate marked {DAGGER} is not reliable (NCHS 2017 standard) "
+            "and is shown in lighter type."
+        )
         sub = (
             f'<p style="margin:0 0 6px;color:#334e68;font-size:15px">{esc(subtitle)}</p>'
             if subtitle
@@ -403,17 +490,19 @@ class Report:
         _html(f'<p style="{_NOTE}">{esc(text)}</p>')
 
     def headline(self, items: Sequence[tuple[str, str]]) -> None:
-        """Key figures as large numbers; values are preformatted strings."""
+        """Key figures as large numbers; values are preformatted strings.
+
+        Inline blocks, not a table row, so the figures wrap onto a second line on a phone
+        instead of running off the side.
+        """
         cells = "".join(
-            '<td style="padding:6px 28px 6px 0;vertical-align:top">'
-            f'<div style="font-size:24px;font-weight:700;color:#102a43">{esc(v)}</div>'
-            f'<div style="font-size:12px;color:#52606d">{esc(k)}</div></td>'
+            '<div style="display:inline-block;padding:6px 28px 6px 0;vertical-align:top">'
+            f'<div style="font-size:24px;font-weight:700;color:#102a43;white-space:nowrap">'
+            f"{esc(v)}</div>"
+            f'<div style="font-size:12px;color:#52606d">{esc(k)}</div></div>'
             for k, v in items
         )
-        _html(
-            '<table role="presentation" style="border-collapse:collapse;margin:10px 0 6px">'
-            f"<tr>{cells}</tr></table>"
-        )
+        _html(f'<div class="imr-headline" style="margin:10px 0 6px">{cells}</div>')
 
     def rate_table_html(
         self,
@@ -422,11 +511,23 @@ class Report:
         caption: str | None = None,
         note: str | None = None,
         share: bool = True,
+        max_rows: int = MAX_TABLE_ROWS,
+        digest: bool = False,
     ) -> str:
-        """HTML for an ``uphold_rates`` result: one row per group, suppressed cells as en dashes."""
+        """HTML for an ``uphold_rates`` result: one row per group, every count shown.
+
+        Columns: the group, items, letters, effective n (items over the design effect), the
+        counts, the rate and its clustered interval, the share. A rate that is not reliable
+        (NCHS 2017) gets a dagger and the row a lighter colour, with a footnote stating the
+        rule. More than ``max_rows`` groups: the largest by n and one "all others" row.
+        ``digest`` (the email) prints "not reliable" instead of quoting such a rate.
+        """
         from imr_analytics.analytics import DIMENSIONS
+        from imr_analytics.analytics.charts import with_others
 
         by = list(df.attrs.get("by") or [c for c in df.columns if c in DIMENSIONS])
+        if by and len(by) <= 2:
+            df = with_others(df, by[0], max_rows)
         labels = df.attrs.get("labels") or {}
         cols = [
             Column(
@@ -436,30 +537,165 @@ class Report:
             )
             for d in by
         ]
+
+        def rate(r: Mapping[str, Any]) -> str:
+            if digest and not is_reliable(r) and not _isna(r.get("uphold_rate")):
+                return f"{NOT_RELIABLE}{DAGGER}"
+            return esc(fmt_rate(r))
+
+        def interval(r: Mapping[str, Any]) -> str:
+            if digest and not is_reliable(r):
+                return DASH
+            return _fmt_ci(r)
+
         cols += [
             Column("Items", lambda r: fmt_count(r.get("n"))),
+            Column("Letters", lambda r: fmt_count(r.get("n_letters"))),
+            Column("Effective n", lambda r: fmt_num(r.get("effective_n"), 0)),
             Column("Upheld", lambda r: fmt_count(r.get("upheld"))),
             Column("Overturned", lambda r: fmt_count(r.get("overturned"))),
-            Column("Uphold rate", lambda r: fmt_pct(r.get("uphold_rate"))),
-            Column("95% CI", _fmt_ci),
+            Column("Uphold rate", rate),
+            Column("95% CI", interval),
         ]
         if share and by and "share" in df.columns:
             cols.append(Column("Share of items", lambda r: fmt_pct(r.get("share"))))
         notes = []
         if note:
             notes.append(note)
-        if df.attrs.get("note"):
+        if df.attrs.get("note") and not digest:
             notes.append(str(df.attrs["note"]))
-        if "suppressed" in df.columns and bool(df["suppressed"].fillna(False).any()):
+        others = df.attrs.get("others")
+        if others:
             notes.append(
-                f"{DASH} = suppressed: a count from 1 to {self.min_cell - 1}, or a cell hidden "
-                "so that it cannot be recovered by subtraction."
+                f"all others: the {others['pooled_values']:,} smaller values pooled (counts "
+                "summed, no interval)."
             )
+        if "reliable" in df.columns and not all(is_reliable(r) for _, r in df.iterrows()):
+            notes.append(reliability_footnote())
 
-        def grey(rec: Mapping[str, Any]) -> str:
-            return "color:#7b8794" if rec.get("suppressed") is True else ""
+        def lighter(rec: Mapping[str, Any]) -> str:
+            return _UNRELIABLE_ROW if not is_reliable(rec) else ""
 
-        return html_table(df, cols, caption=caption, note=" ".join(notes) or None, row_style=grey)
+        return html_table(
+            df, cols, caption=caption, note=" ".join(notes) or None, row_style=lighter
+        )
+
+    def compare_or_note(
+        self, by: str, *, adjust: Sequence[str] = (), where: Mapping[str, Any] | None = None
+    ) -> pd.DataFrame | str:
+        """:meth:`compare`, or the one sentence saying why no model could be fitted.
+
+        A selection can be too small or too uniform for a model (one family left, no outcome
+        variation); that is a finding to print, not a reason to stop the report.
+        """
+        try:
+            return self.compare(by, adjust=adjust, where=where)
+        except ValueError as exc:
+            return f"No model for {by}: {exc}"
+
+    @staticmethod
+    def joint_test_text(model: pd.DataFrame | str) -> str:
+        """The joint Wald test's p-value for a headline, or "no model"."""
+        if isinstance(model, str) or _isna(model.attrs.get("wald_p")):
+            return "no model"
+        p = float(model.attrs["wald_p"])
+        return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+    def chart_or_skip(
+        self, model: pd.DataFrame | str, builder: Callable[..., Any], **kwargs: Any
+    ) -> None:
+        """A chart of a model result; nothing when there is no model (its table says why)."""
+        if isinstance(model, str) or model.empty:
+            return
+        self.chart(model, builder, **kwargs)
+
+    def compare_table(self, df: pd.DataFrame | str, **kwargs: Any) -> None:
+        """Display :meth:`compare_table_html`; a string (no model) is shown as a note."""
+        if isinstance(df, str):
+            self.note(df)
+            return
+        _html(self.compare_table_html(df, **kwargs))
+
+    def compare_table_html(
+        self,
+        df: pd.DataFrame | str,
+        *,
+        caption: str | None = None,
+        note: str | None = None,
+        digest: bool = False,
+    ) -> str:
+        """A ``compare_rates`` result: raw and adjusted rates, odds ratios, Holm p-values.
+
+        One row per level (the reference labelled), with the model's n, the joint Wald test
+        and the adjustment in the footnote. Raw rates that are not reliable carry the dagger
+        like every other table (``digest``: not quoted at all); the odds ratio's own interval
+        says how precise it is.
+        """
+        from imr_analytics.analytics import DIMENSIONS
+
+        if isinstance(df, str):
+            return f'<p style="{_NOTE}">{esc(df)}</p>'
+        by = df.attrs.get("by") or next((c for c in df.columns if c in DIMENSIONS), df.columns[0])
+        label = DIMENSIONS[by].label if by in DIMENSIONS else str(by)
+
+        def level(r: Mapping[str, Any]) -> str:
+            text = esc(_label_value(r.get(by)))
+            return text + (" (reference)" if bool(r.get("is_reference")) else "")
+
+        def odds(r: Mapping[str, Any]) -> str:
+            if bool(r.get("is_reference")):
+                return "1"
+            return fmt_num(r.get("odds_ratio"), 2)
+
+        def odds_ci(r: Mapping[str, Any]) -> str:
+            lo, hi = r.get("or_ci_low"), r.get("or_ci_high")
+            if bool(r.get("is_reference")) or _isna(lo) or _isna(hi):
+                return DASH
+            return f"{float(lo):.2f}{DASH}{float(hi):.2f}"
+
+        def raw_rate(r: Mapping[str, Any]) -> str:
+            if digest and not is_reliable(r) and not _isna(r.get("uphold_rate")):
+                return f"{NOT_RELIABLE}{DAGGER}"
+            return esc(fmt_rate(r))
+
+        def raw_ci(r: Mapping[str, Any]) -> str:
+            return DASH if digest and not is_reliable(r) else _fmt_ci(r)
+
+        cols = [
+            Column(label, level, numeric=False),
+            Column("Items", lambda r: fmt_count(r.get("n"))),
+            Column("Letters", lambda r: fmt_count(r.get("n_letters"))),
+            Column("Raw uphold rate (95% CI)", lambda r: _with_ci(raw_rate(r), raw_ci(r))),
+            Column("Adjusted rate", lambda r: fmt_pct(r.get("adjusted_rate"))),
+            Column("Odds ratio (95% CI)", lambda r: _with_ci(odds(r), odds_ci(r))),
+            Column("p", lambda r: fmt_p(r.get("p_value"))),
+            Column("p (Holm)", lambda r: fmt_p(r.get("p_holm"))),
+        ]
+        adjust = [
+            DIMENSIONS[a].label.lower() if a in DIMENSIONS else str(a)
+            for a in df.attrs.get("adjust") or []
+        ]
+        adj = "adjusted for " + ", ".join(adjust) if adjust else "no adjustment"
+        notes = [note] if note else []
+        if df.attrs.get("n_model") is not None:
+            notes.append(
+                f"Logistic model, {adj}, standard errors clustered by letter: "
+                f"{fmt_count(df.attrs.get('n_model'))} items in "
+                f"{fmt_count(df.attrs.get('n_letters_model'))} letters. Joint Wald test of "
+                f"{label.lower()}: chi2 = {fmt_num(df.attrs.get('wald_chi2'), 2)}, "
+                f"df = {fmt_count(df.attrs.get('wald_df'))}, p {_p_clause(df.attrs.get('wald_p'))}."
+            )
+        if not digest:
+            notes += [str(n) for n in df.attrs.get("notes") or []]
+        if "reliable" in df.columns and not all(is_reliable(r) for _, r in df.iterrows()):
+            notes.append(reliability_footnote())
+
+        def lighter(rec: Mapping[str, Any]) -> str:
+            return _UNRELIABLE_ROW if not is_reliable(rec) else ""
+
+        return html_table(
+            df, cols, caption=caption, note=" ".join(notes) or None, row_style=lighter
+        )
 
     def rate_table(self, df: pd.DataFrame, **kwargs: Any) -> None:
         """Display :meth:`rate_table_html`."""
@@ -477,13 +713,15 @@ class Report:
         """Share of each ``column`` value's items that fall in each ``row`` value (a pivot).
 
         Both counts come from ``uphold_rates`` (``df`` grouped by row and column, ``totals`` by
-        column); a suppressed count on either side leaves the cell suppressed.
+        column). A dimension with many values keeps the largest and pools the rest.
         """
         from imr_analytics.analytics import DIMENSIONS
+        from imr_analytics.analytics.charts import with_others
 
         if df.empty:
             _html(html_table(df, [Column(DIMENSIONS[row].label, lambda r: "")]))
             return
+        df = with_others(df, row, MAX_TABLE_ROWS)
         denominators = {
             _label_value(r[column]): r["n"] for _, r in totals.iterrows() if not _isna(r["n"])
         }
@@ -501,12 +739,13 @@ class Report:
             f"Share of each {DIMENSIONS[column].label.lower()}'s decided items by "
             f"{DIMENSIONS[row].label.lower()}"
         )
-        note = f"{DASH} = suppressed or no items." if self.min_cell > 1 else None
+        note = f"{DASH} = no items."
         _html(html_table(table, cols, caption=caption, note=note))
 
     def volume_table(self, df: pd.DataFrame, *, caption: str | None = None) -> None:
         """Display a ``letter_volumes`` result: letters, items, items per letter, timeliness."""
         period = df.attrs.get("period")
+
         cols = []
         if period:
             cols.append(
@@ -521,16 +760,22 @@ class Report:
             Column("Decided items", lambda r: fmt_count(r.get("n_items"))),
             Column("Items per letter", lambda r: fmt_num(r.get("items_per_letter"), 2)),
             Column("Letters with >1 item", lambda r: fmt_count(r.get("multi_item_letters"))),
-            Column("Share with >1 item", lambda r: fmt_pct(r.get("share_multi_item"))),
-            Column("Mean days assigned\u2192decision", lambda r: fmt_num(r.get("mean_days"))),
+            Column(
+                "Share with >1 item (95% CI)",
+                lambda r: _with_ci(
+                    fmt_multi_share(r),
+                    fmt_interval(
+                        r.get("share_multi_item_ci_low"), r.get("share_multi_item_ci_high")
+                    ),
+                ),
+            ),
+            Column("Mean days to decision", lambda r: fmt_num(r.get("mean_days"))),
             Column("Median days", lambda r: fmt_num(r.get("median_days"))),
         ]
-        note = None
-        if "suppressed" in df.columns and bool(df["suppressed"].fillna(False).any()):
-            note = (
-                f"{DASH} = suppressed (a count from 1 to {self.min_cell - 1}, or derived from "
-                "one); days need that many letters with both dates."
-            )
+        note = (
+            f"The share of letters with more than one item is a plain binomial share of letters "
+            f"with its 95% interval; {DAGGER} = not reliable (NCHS 2017). Days need both dates."
+        )
         _html(html_table(df, cols, caption=caption, note=note))
 
     def chart(
@@ -545,7 +790,7 @@ class Report:
         """Build a chart from an aggregated result and display it as a static SVG image.
 
         Nothing is drawn (a note says why) when the result has no rows: an empty axis is worse
-        than a sentence. Suppressed rows are drawn, as the chart builders mark them.
+        than a sentence. Unreliable rates are drawn hollow, as the chart builders mark them.
         """
         if df.empty:
             self.note("No chart: no decided items in this selection.")
@@ -568,7 +813,7 @@ class Report:
     def volume_chart(
         self, df: pd.DataFrame, *, measure: str = "n_letters", title: str, email: bool = False
     ) -> None:
-        """Bars of a ``letter_volumes`` column per period (suppressed periods left as gaps)."""
+        """Bars of a ``letter_volumes`` column per period (periods without a value left as gaps)."""
         import altair as alt
 
         period = df.attrs.get("period")
@@ -607,7 +852,7 @@ class Report:
                 y=alt.Y("value:Q", title=labels.get(measure, measure))
             )
         subtitle = (
-            [f"Blank: suppressed (fewer than {self.min_cell})."]
+            ["Blank: no letter in the period has both dates."]
             if any(d["value"] is None for d in data)
             else []
         )
@@ -675,19 +920,265 @@ class Report:
             flat,
         ).df()
 
+    # -- headline figures -----------------------------------------------------------------------
+
+    @staticmethod
+    def _first_row(df: pd.DataFrame) -> dict[str, Any]:
+        return df.iloc[0].to_dict() if not df.empty else {}
+
+    def rate_text(self, df: pd.DataFrame) -> str:
+        """The first row's rate for a headline, with a dagger when not reliable."""
+        return fmt_rate(self._first_row(df))
+
+    def interval_text(self, df: pd.DataFrame) -> str:
+        """The first row's interval for a headline, with a dagger when the rate is not reliable."""
+        row = self._first_row(df)
+        text = _fmt_ci(row)
+        return text if text == DASH or is_reliable(row) else text + DAGGER
+
+    def subject_rate(self, df: pd.DataFrame) -> str:
+        """The rate as an email subject may quote it: never an unreliable one.
+
+        "87.3% upheld" when reliable; otherwise "uphold rate not reliable (<why>)", so a reader
+        of the subject line alone is not handed a number the report itself marks.
+        """
+        row = self._first_row(df)
+        if not row or _isna(row.get("uphold_rate")):
+            return "no decided items"
+        if is_reliable(row):
+            return f"{fmt_pct(row['uphold_rate'])} upheld"
+        why = row.get("reliability_note")
+        return f"uphold rate {NOT_RELIABLE}" + (f" ({why})" if not _isna(why) and why else "")
+
+    # -- coverage -------------------------------------------------------------------------------
+
+    def coverage(self) -> Any:
+        """``coverage`` of the report's selection (kept for the run: the database is read-only)."""
+        from imr_analytics.analytics import coverage
+
+        if self._coverage is None:
+            self._coverage = coverage(
+                self.con,
+                where=combine_where(self.where, None) or None,
+                date_from=self.date_from,
+                date_to=self.date_to,
+            )
+        return self._coverage
+
+    def coverage_section(self) -> None:
+        """What the selection covers, first after the headline of every report.
+
+        Letters and items by layout and decision year, the decision-date window, undated
+        letters, the taxonomy's Other share, parse warnings, quarantined files, and the
+        selection against the published DWC/CWCI reference values, with the warnings that say
+        when a selection is too small or too short to be compared at all.
+        """
+        cov = self.coverage()
+        self.heading(
+            "Coverage",
+            "What this selection contains, what was left out, and how it compares with "
+            "published reference values. Read this before the rates.",
+        )
+        parts = [
+            f"{fmt_count(cov.n_letters)} letters and {fmt_count(cov.n_items)} decided items",
+        ]
+        if cov.date_min is not None:
+            parts.append(f"decision dates {cov.date_min} to {cov.date_max}")
+        undated = int(cov.n_undated_letters or 0)
+        if undated:
+            if cov.undated_excluded:
+                parts.append(
+                    f"{fmt_count(undated)} letters without a decision date are left out by the "
+                    "date filter"
+                )
+            else:
+                parts.append(
+                    f"{fmt_count(undated)} letters have no decision date (counted, but in no "
+                    "period; a date filter would drop them)"
+                )
+        else:
+            parts.append("every letter has a decision date")
+        other = cov.other_share
+        if not _isna(other):
+            parts.append(
+                f"{fmt_pct(other)} of decided items ({fmt_count(cov.n_other)}) fall in the "
+                "taxonomy's Other category"
+            )
+        _html(f'<p style="{_NOTE};font-size:13px;color:#1f2933">{esc("; ".join(parts))}.</p>')
+        warnings = list(cov.warnings or [])
+        checks = cov.reference_checks
+        if self.where and checks is not None and not checks.empty:
+            # Published figures describe every decided item of a year; a selection narrowed
+            # by category, specialty or item is a different population, so its values are
+            # shown but not tested against those bands (a Pharmaceuticals drilldown is not
+            # "out of band" for being 100% pharmaceutical).
+            checks = checks.assign(status="not comparable")
+            warnings.append(
+                f"The selection is narrowed ({self.filter_text()}): published DWC/CWCI figures "
+                "describe all decided items, so they are not compared with it."
+            )
+        for warning in warnings:
+            _html(f'<div style="{_WARN}">{esc(warning)}</div>')
+        self._layout_year_table(cov.by_layout_year)
+        self._reference_table(checks)
+        parse_warnings = cov.parse_warnings
+        if parse_warnings is not None and not parse_warnings.empty:
+            _html(
+                html_table(
+                    _head_with_others(parse_warnings, "warning", "n_letters", 10),
+                    [
+                        Column("Parse warning", lambda r: esc(r.get("warning")), numeric=False),
+                        Column("Letters", lambda r: fmt_count(r.get("n_letters"))),
+                    ],
+                    caption="Parse warnings in the selection's letters",
+                )
+            )
+        else:
+            self.note("No parse warnings in the selection's letters.")
+        quarantined = cov.quarantined
+        if quarantined is not None and not quarantined.empty:
+            reason = "reason" if "reason" in quarantined.columns else quarantined.columns[0]
+            cols = []
+            if "stage" in quarantined.columns:
+                cols.append(Column("Stage", lambda r: esc(r.get("stage")), numeric=False))
+            cols += [
+                Column("Reason", lambda r, c=reason: esc(r.get(c)), numeric=False),
+                Column("Files", lambda r: fmt_count(r.get("n_files"))),
+            ]
+            _html(
+                html_table(
+                    _head_with_others(quarantined, reason, "n_files", 10),
+                    cols,
+                    caption="Files quarantined by the loader (whole database, not filtered)",
+                )
+            )
+        else:
+            self.note("No file was quarantined by the loader (whole database).")
+
+    def _layout_year_table(self, df: pd.DataFrame | None) -> None:
+        """Letters / items per layout (rows) and decision year (columns), with totals."""
+        if df is None or df.empty:
+            self.note("No letters in this selection.")
+            return
+        frame = df.copy()
+        frame["__year"] = frame["decision_year"].map(
+            lambda v: "undated" if _isna(v) else _label_value(v)
+        )
+        frame["__layout"] = frame["layout"].map(_label_value)
+        years = sorted(y for y in frame["__year"].unique() if y != "undated")
+        if (frame["__year"] == "undated").any():
+            years.append("undated")
+        cells = {
+            (r["__layout"], r["__year"]): (r["n_letters"], r["n_items"])
+            for _, r in frame.groupby(["__layout", "__year"], as_index=False)[
+                ["n_letters", "n_items"]
+            ]
+            .sum()
+            .iterrows()
+        }
+        layouts = list(
+            frame.groupby("__layout")["n_letters"].sum().sort_values(ascending=False).index
+        )
+        rows = pd.DataFrame({"__layout": layouts + ["All layouts"]})
+
+        def cell(layout: str, year: str | None) -> str:
+            picked = [
+                v
+                for (lay, yr), v in cells.items()
+                if (layout == "All layouts" or lay == layout) and (year is None or yr == year)
+            ]
+            if not picked:
+                return DASH
+            return f"{sum(p[0] for p in picked):,} / {sum(p[1] for p in picked):,}"
+
+        cols = [Column("Layout", lambda r: esc(r["__layout"]), numeric=False)]
+        cols += [Column(y, lambda r, y=y: cell(r["__layout"], y)) for y in years]
+        cols.append(Column("Total", lambda r: cell(r["__layout"], None)))
+        _html(
+            html_table(
+                rows,
+                cols,
+                caption="Letters / decided items by letter layout and decision year",
+                note="Layouts are the letter formats DWC used over the years (see docs).",
+            )
+        )
+
+    def _reference_table(self, df: pd.DataFrame | None) -> None:
+        """The selection against the published DWC/CWCI reference bands."""
+        if df is None or df.empty:
+            return
+
+        def ratio(r: Mapping[str, Any]) -> bool:
+            return "per letter" in str(r.get("measure", ""))
+
+        def value(r: Mapping[str, Any]) -> str:
+            v = r.get("value")
+            if _isna(v):
+                return DASH
+            return fmt_num(v, 2) if ratio(r) else fmt_pct(v)
+
+        def interval(r: Mapping[str, Any]) -> str:
+            lo, hi = r.get("ci_low"), r.get("ci_high")
+            if _isna(lo) or _isna(hi):
+                return DASH
+            return f"{float(lo):.2f}{DASH}{float(hi):.2f}" if ratio(r) else _fmt_ci(r)
+
+        def band(r: Mapping[str, Any]) -> str:
+            lo, hi = r.get("band_low"), r.get("band_high")
+            if _isna(lo) or _isna(hi):
+                return DASH
+            if ratio(r):
+                return f"{float(lo):.2f}{DASH}{float(hi):.2f}"
+            return fmt_interval(lo, hi)
+
+        def status(r: Mapping[str, Any]) -> str:
+            text = str(r.get("status") or "")
+            color = _STATUS.get(text, "#52606d")
+            return f'<span style="color:{color};font-weight:600">{esc(text)}</span>'
+
+        cols = [
+            Column(
+                "Measure", lambda r: esc(r.get("measure")), numeric=False, style="min-width:9em"
+            ),
+            Column("This selection", value),
+            Column("95% CI", interval),
+            Column("Published band", band),
+            Column("Status", status, numeric=False),
+            Column("Source", lambda r: esc(r.get("source")), numeric=False, style="min-width:18em"),
+        ]
+        _html(
+            html_table(
+                df,
+                cols,
+                caption="Against published reference values (DWC annual reports, CWCI studies)",
+                note=(
+                    "In band: the published range and this selection's interval overlap. "
+                    "Published figures describe whole years of the full corpus; a small or "
+                    "short selection is marked not comparable rather than tested."
+                ),
+            )
+        )
+
     # -- email digest and footer ----------------------------------------------------------------
 
     def email_summary(
         self, headline: Sequence[tuple[str, str]], table_html: str, *, subject: str
     ) -> None:
-        """Hand the mailer its digest (headline, one table); invisible in the HTML report."""
+        """Hand the mailer its digest (headline, one table); invisible in the HTML report.
+
+        A headline value marked with the dagger (an unreliable rate or its interval) is never
+        quoted in the digest: it reads "not reliable (see the report)" instead.
+        """
         title = self.params.get("title") or self.name
+        quoted = [
+            (k, f"{NOT_RELIABLE} (see the report)" if DAGGER in v else v) for k, v in headline
+        ]
         _display(
             {
                 SUMMARY_MIME: {
                     "title": title,
                     "subject": subject,
-                    "headline": [{"label": k, "value": v} for k, v in headline],
+                    "headline": [{"label": k, "value": v} for k, v in quoted],
                 },
                 "text/html": table_html,
                 "text/plain": "(email summary)",
@@ -723,7 +1214,6 @@ class Report:
             "db_path": str(self.db_path),
             "letters": None if _isna(letters) else int(letters),
             "items": None if _isna(items) else int(items),
-            "min_cell": self.min_cell,
             "date_range": f"decision dates {requested} (letters found {covered})",
             "filters": self.filter_text(),
             **versions,
@@ -739,14 +1229,8 @@ class Report:
     def show_provenance(self) -> None:
         """Display the footer (and its data for the runner); the last output of every report."""
         prov = self.provenance()
-        letters = (
-            fmt_count(prov["letters"])
-            if prov["letters"] is not None
-            else f"fewer than {self.min_cell}"
-        )
-        items = (
-            fmt_count(prov["items"]) if prov["items"] is not None else f"fewer than {self.min_cell}"
-        )
+        letters = fmt_count(prov["letters"] or 0)
+        items = fmt_count(prov["items"] or 0)
         params = "; ".join(f"{k} = {v!r}" for k, v in prov["params"].items())
         rows = [
             ("Database", prov["db_path"]),
@@ -758,7 +1242,8 @@ class Report:
             ("Parameters", params),
             (
                 "Method",
-                f"{prov['interval']} 95% intervals; counts below {self.min_cell} suppressed",
+                f"{prov['interval']} 95% intervals on the effective n, letters as clusters; "
+                f"rates marked {DAGGER} not reliable (NCHS 2017); every count shown",
             ),
             (
                 "Run",

@@ -1,10 +1,14 @@
 """The parameters cell of a report notebook: parse it, and check and coerce values against it.
 
 The notebook's ``parameters`` cell is the single declaration of what a report accepts: each line
-is an annotated literal (``min_cell: int = 11  # smallest count shown``). Reading names, types and
+is an annotated literal (``top_items: int = 20  # items listed``). Reading names, types and
 defaults from that cell (with :mod:`ast`, never by executing it) means the CLI, the Python API and
-JupyterLab cannot drift apart, and a typo in ``-p min_cel 5`` is caught before a kernel starts
+JupyterLab cannot drift apart, and a typo in ``-p top_item 5`` is caught before a kernel starts
 instead of papermill silently injecting a variable that nothing reads.
+
+Size parameters (``sample_size``, ``top_items``, ...) have a documented range (``SIZE_LIMITS``),
+checked here before a kernel starts: a report is an email attachment, and ``-p sample_size
+100000`` once wrote a 58 MB page of rationales.
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ __all__ = [
     "FALSE_WORDS",
     "INTERVALS",
     "PERIODS",
+    "SIZE_LIMITS",
     "TRUE_WORDS",
     "ParamSpec",
     "ParamType",
     "ReportParameterError",
     "allowed_values",
+    "size_limits",
     "check_meaning",
     "check_relations",
     "coerce_params",
@@ -45,10 +51,15 @@ _NONE = {"none", "null", ""}
 # declares one gets these checks from its type alone, in the runner before a kernel starts and
 # again in ``Report.open`` when the value was edited in JupyterLab.
 PERIODS = ("year", "quarter", "month")
-INTERVALS = ("wilson", "clopper-pearson")
+INTERVALS = ("korn-graubard", "wilson")
 _CHOICES: dict[str, tuple[str, ...]] = {"period": PERIODS, "interval": INTERVALS}
 _DATES = ("date_from", "date_to")
-_NON_NEGATIVE = ("min_cell",)
+# Inclusive (minimum, maximum) of every size parameter a report may declare: each bounds what
+# one run reads and writes (rows listed, rationales quoted), so none can blow up the page.
+SIZE_LIMITS: dict[str, tuple[int, int]] = {
+    "sample_size": (1, 200),
+    "top_items": (1, 100),
+}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -274,12 +285,35 @@ def allowed_values(name: str) -> tuple[str, ...] | None:
     return _CHOICES.get(name)
 
 
+def _check_adjust(values: list[Any]) -> None:
+    """``adjust`` names single-valued dimensions a logistic model can adjust for."""
+    from imr_analytics.analytics.rates import DIMENSIONS
+
+    for value in values:
+        dim = DIMENSIONS.get(value)
+        if dim is None:
+            raise ReportParameterError(
+                f"parameter 'adjust': unknown dimension {value!r}; e.g. item_category, "
+                "decision_year, request_type, priority"
+            )
+        if dim.multi_valued:
+            raise ReportParameterError(
+                f"parameter 'adjust': {value!r} is multi-valued (an item can have several), "
+                "which a model cannot adjust for; use a single-valued dimension"
+            )
+
+
+def size_limits(name: str) -> tuple[int, int] | None:
+    """The documented (minimum, maximum) of a size parameter, or None for other names."""
+    return SIZE_LIMITS.get(name)
+
+
 def check_meaning(name: str, value: Any) -> None:
     """Check a typed value against what nbkit does with a parameter of this name.
 
     ``period`` and ``interval`` must be one of the values nbkit implements, dates must be
-    ``YYYY-MM-DD`` (not the other forms ``date.fromisoformat`` accepts) and ``min_cell`` must
-    not be negative. Other names are not checked here.
+    ``YYYY-MM-DD`` (not the other forms ``date.fromisoformat`` accepts) and size parameters
+    must lie in their documented range (``SIZE_LIMITS``). Other names are not checked here.
     """
     if value is None:
         return
@@ -299,8 +333,13 @@ def check_meaning(name: str, value: Any) -> None:
             raise ReportParameterError(
                 f"parameter {name!r} must be a date YYYY-MM-DD, got {value!r}"
             )
-    if name in _NON_NEGATIVE and isinstance(value, int) and value < 0:
-        raise ReportParameterError(f"parameter {name!r} must be 0 or more, got {value!r}")
+    if name == "adjust" and isinstance(value, list):
+        _check_adjust(value)
+    limits = SIZE_LIMITS.get(name)
+    if limits is not None and isinstance(value, int) and not limits[0] <= value <= limits[1]:
+        raise ReportParameterError(
+            f"parameter {name!r} must be from {limits[0]} to {limits[1]}, got {value!r}"
+        )
 
 
 def check_relations(values: dict[str, Any]) -> None:

@@ -78,8 +78,8 @@ def three_categories(db):
     return db
 
 
-def test_rates_and_intervals_without_suppression(three_categories):
-    df = uphold_rates(three_categories.con, ["item_category"], min_cell=1)
+def test_columns_counts_and_intervals(three_categories):
+    df = uphold_rates(three_categories.con, ["item_category"])
     assert list(df.columns) == [
         "item_category",
         "n",
@@ -88,32 +88,56 @@ def test_rates_and_intervals_without_suppression(three_categories):
         "uphold_rate",
         "ci_low",
         "ci_high",
+        "n_letters",
+        "design_effect",
+        "effective_n",
+        "reliable",
+        "reliability_note",
         "share",
-        "suppressed",
-        "suppression_reason",
     ]
     rx = row(df, item_category="Pharmaceuticals")
-    assert (rx.n, rx.upheld, rx.overturned) == (20, 15, 5)
+    assert (rx.n, rx.upheld, rx.overturned, rx.n_letters) == (20, 15, 5, 20)
     assert rx.uphold_rate == 0.75
-    assert (rx.ci_low, rx.ci_high) == pytest.approx((0.5313, 0.8881), abs=1e-4)
+    # one item per letter: no clustering, so Korn-Graubard is Clopper-Pearson on n
+    assert rx.design_effect == pytest.approx(1.0) and rx.effective_n == pytest.approx(20)
+    low, high = proportion_confint(15, 20, alpha=0.05, method="beta")
+    assert (rx.ci_low, rx.ci_high) == pytest.approx((low, high), abs=1e-9)
     assert rx.share == pytest.approx(20 / 43)
     surgery = row(df, item_category="Surgery")  # n/n
     assert surgery.uphold_rate == 1.0 and surgery.ci_high == 1.0
-    assert surgery.ci_low == pytest.approx(12 / (12 + Z**2))
+    assert surgery.ci_low == pytest.approx(0.025 ** (1 / 12))
     dme = row(df, item_category="DMEPOS")  # 0/n
     assert dme.uphold_rate == 0.0 and dme.ci_low == 0.0
-    assert dme.ci_high == pytest.approx(Z**2 / (11 + Z**2))
-    assert not df.suppressed.any()
-    assert df.attrs["by"] == ["item_category"] and df.attrs["multi_valued"] == []
-
-
-def test_clopper_pearson_option(three_categories):
-    df = uphold_rates(three_categories.con, "item_category", min_cell=1, method="clopper-pearson")
-    surgery = row(df, item_category="Surgery")
-    assert surgery.ci_low == pytest.approx(0.025 ** (1 / 12))
-    dme = row(df, item_category="DMEPOS")
     assert dme.ci_high == pytest.approx(1 - 0.025 ** (1 / 11))
-    assert df.attrs["method"] == "clopper-pearson"
+    assert not df.reliable.any()  # effective n under 30 everywhere
+    assert "effective n 20 < 30" in rx.reliability_note
+    assert df.attrs["by"] == ["item_category"] and df.attrs["multi_valued"] == []
+    assert df.attrs["method"] == "korn-graubard" and df.attrs["unit"] == "item"
+    assert "letters as clusters" in df.attrs["note"]
+
+
+def test_wilson_option_and_method_names(three_categories):
+    df = uphold_rates(three_categories.con, "item_category", method="wilson")
+    rx = row(df, item_category="Pharmaceuticals")
+    assert (rx.ci_low, rx.ci_high) == pytest.approx((0.5313, 0.8881), abs=1e-4)
+    surgery = row(df, item_category="Surgery")
+    assert surgery.ci_low == pytest.approx(12 / (12 + Z**2))
+    assert df.attrs["method"] == "wilson"
+    with pytest.raises(ValueError, match="korn-graubard"):
+        uphold_rates(three_categories.con, method="clopper-pearson")
+    with pytest.raises(TypeError):
+        uphold_rates(three_categories.con, min_cell=11)
+
+
+def test_no_count_is_hidden(db):
+    # the old CMS rule hid these; every count is shown now, marked unreliable instead
+    db.items(3, 2, item_category="Surgery")
+    db.items(40, 35, item_category="Pharmaceuticals")
+    df = uphold_rates(db.con, "item_category")
+    assert not df[["n", "upheld", "overturned", "uphold_rate", "ci_low"]].isna().any().any()
+    surgery = row(df, item_category="Surgery")
+    assert (surgery.n, surgery.upheld) == (3, 2) and not surgery.reliable
+    assert not {"suppressed", "suppression_reason"} & set(df.columns)
 
 
 def test_overall_rate_and_empty_result(three_categories):
@@ -162,19 +186,19 @@ def test_guideline_sources_primary_combination_agreement(db):
     )
     db.items(14, 14, ca_guideline_sources=[], reviewer_guideline_sources=["none"])
     con = db.con
-    df = uphold_rates(con, "reviewer_source", min_cell=1)
+    df = uphold_rates(con, "reviewer_source")
     assert row(df, reviewer_source="MTUS").n == 25 and row(df, reviewer_source="none").n == 14
-    df = uphold_rates(con, "reviewer_sources", min_cell=1)
+    df = uphold_rates(con, "reviewer_sources")
     assert row(df, reviewer_sources="MTUS+ODG").n == 25  # repeats collapse, order kept
-    df = uphold_rates(con, "ca_source", min_cell=1)
+    df = uphold_rates(con, "ca_source")
     assert row(df, ca_source="none").n == 14  # an empty list means nothing was cited
-    df = uphold_rates(con, "source_agreement", min_cell=1)
+    df = uphold_rates(con, "source_agreement")
     assert row(df, source_agreement="same").n == 12 + 14
     assert row(df, source_agreement="different").n == 13
-    df = uphold_rates(con, ["ca_source", "reviewer_source"], min_cell=1)
+    df = uphold_rates(con, ["ca_source", "reviewer_source"])
     assert len(df) == 3
     assert row(df, ca_source="ODG", reviewer_source="MTUS").upheld == 10
-    df = uphold_rates(con, "source_cross", min_cell=1)
+    df = uphold_rates(con, "source_cross")
     assert row(df, source_cross="ODG -> MTUS").n == 13
 
 
@@ -182,7 +206,7 @@ def test_multi_valued_specialty_counts_under_each(db):
     db.items(15, 12, reviewer_specialties=["Preventive Medicine", "Occupational Medicine"])
     db.items(12, 12, reviewer_specialties=["Family Practice"])
     db.items(11, 11, reviewer_specialties=None)
-    df = uphold_rates(db.con, "reviewer_specialty", min_cell=1)
+    df = uphold_rates(db.con, "reviewer_specialty")
     assert row(df, reviewer_specialty="Preventive Medicine").n == 15
     assert row(df, reviewer_specialty="Occupational Medicine").upheld == 12
     assert row(df, reviewer_specialty="Family Practice").n == 12
@@ -210,11 +234,11 @@ def test_multi_valued_filter_and_group(db):
 def test_licensure_state_and_california(db):
     db.items(12, 12, reviewer_licensure=["California", "Texas"])
     db.items(14, 7, reviewer_licensure=["Texas"])
-    df = uphold_rates(db.con, "licensure_state", min_cell=1)
+    df = uphold_rates(db.con, "licensure_state")
     assert row(df, licensure_state="Texas").n == 26
     assert row(df, licensure_state="California").n == 12
     assert df.attrs["multi_valued"] == ["licensure_state"]
-    df = uphold_rates(db.con, "licensed_in_california", min_cell=1)
+    df = uphold_rates(db.con, "licensed_in_california")
     assert row(df, licensed_in_california="California").n == 12
     assert row(df, licensed_in_california="elsewhere only").upheld == 7
 
@@ -237,12 +261,12 @@ def test_mtus_chapter_from_citations(db):
     db.citation(a, 1, "reviewer", "MTUS", "Low Back Complaints 2004", 3)  # same chapter twice
     db.citation(a, 2, "reviewer", "ODG", None, 1)
     db.citation(a, 2, "claims_administrator", "MTUS", "Knee Complaints 2004", 1)
-    df = uphold_rates(db.con, "mtus_chapter", min_cell=1)
+    df = uphold_rates(db.con, "mtus_chapter")
     assert row(df, mtus_chapter="Low Back Complaints 2004").n == 1
     assert row(df, mtus_chapter="Chronic Pain Medical Treatment 2016").upheld == 1
     assert row(df, mtus_chapter=None).overturned == 1  # item 2 cited no MTUS chapter
     assert "Knee Complaints 2004" not in set(df.mtus_chapter.dropna())
-    df = uphold_rates(db.con, "ca_mtus_chapter", min_cell=1)
+    df = uphold_rates(db.con, "ca_mtus_chapter")
     assert row(df, ca_mtus_chapter="Knee Complaints 2004").n == 1
 
 

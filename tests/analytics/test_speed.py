@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from imr_analytics.analytics import letter_volumes, uphold_rates
+from imr_analytics.analytics import coverage, letter_volumes, uphold_rates
 
 LETTERS = 100_000
 ITEMS = 200_000
@@ -87,3 +87,14 @@ def test_volumes_are_fast(big):
     df = letter_volumes(big, "month")
     assert time.perf_counter() - start < 5
     assert df.n_letters.sum() == LETTERS
+
+
+def test_coverage_and_letter_unit_are_fast(big):
+    start = time.perf_counter()
+    cov = coverage(big, date_from="2015-01-01")
+    assert time.perf_counter() - start < 5
+    assert cov.n_letters > 0 and cov.n_undated_letters == 0
+    start = time.perf_counter()
+    df = uphold_rates(big, ["reviewer_specialty"], unit="letter")
+    assert time.perf_counter() - start < 5
+    assert df.n.sum() >= LETTERS

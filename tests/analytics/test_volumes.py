@@ -1,9 +1,9 @@
-"""letter_volumes: letters and items per period, letter shape, timeliness, suppression."""
+"""letter_volumes: letters and items per period, letter shape and its interval, timeliness."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
+from statsmodels.stats.proportion import proportion_confint
 
 from imr_analytics.analytics import letter_volumes
 
@@ -30,7 +30,12 @@ def test_per_year_counts_shape_and_days(db):
     assert y15.items_per_letter == pytest.approx(1.5)
     assert y15.share_multi_item == pytest.approx(0.5)
     assert (y15.mean_days, y15.median_days) == (10, 10)
-    assert not df.suppressed.any()
+    # the share's interval is on letters (the unit of the share): Clopper-Pearson on 12 of 24
+    low, high = proportion_confint(12, 24, alpha=0.05, method="beta")
+    assert (y15.share_multi_item_ci_low, y15.share_multi_item_ci_high) == pytest.approx((low, high))
+    assert not y15.share_multi_item_reliable  # 24 letters < 30
+    assert y15.share_multi_item_note.startswith("effective n 24 < 30")
+    assert "suppressed" not in df.columns
 
 
 def test_overall_and_quarter(db):
@@ -46,7 +51,7 @@ def test_overall_and_quarter(db):
 def test_letters_without_items_still_count(db):
     build(db, 2015, singles=12, doubles=0)
     db.letter([], decision_date="2015-05-05")
-    df = letter_volumes(db.con, None, min_cell=1)
+    df = letter_volumes(db.con, None)
     assert (df.n_letters[0], df.n_items[0]) == (13, 12)
 
 
@@ -58,24 +63,15 @@ def test_item_filter_counts_matching_items_only(db):
     assert df.empty
 
 
-def test_small_counts_are_suppressed_with_a_complement(db):
+def test_small_counts_are_shown(db):
     build(db, 2014, singles=30, doubles=20)
-    build(db, 2015, singles=12, doubles=3)  # 3 multi-item letters: small
-    build(db, 2016, singles=4, doubles=2)  # 6 letters: small
-    df = letter_volumes(db.con, "year").set_index("decision_year")
+    build(db, 2016, singles=4, doubles=2)
+    df = letter_volumes(db.con, "year", method="wilson").set_index("decision_year")
     y16 = df.loc[2016]
-    assert y16.suppressed and pd.isna(y16.n_letters) and pd.isna(y16.items_per_letter)
-    assert pd.isna(y16.mean_days) and pd.isna(y16.share_multi_item)
-    assert pd.isna(y16["n_items"])  # 8 items: small
-    # 2015 has 3 multi-item letters (small), and it is the smallest visible year left in the
-    # letters and items columns, each of which would otherwise have one lone hidden cell
-    y15 = df.loc[2015]
-    assert y15.suppressed and pd.isna(y15.multi_item_letters) and pd.isna(y15.share_multi_item)
-    assert pd.isna(y15.n_letters) and pd.isna(y15["n_items"])
+    assert (y16.n_letters, y16["n_items"], y16.multi_item_letters) == (6, 8, 2)
+    assert y16.mean_days == 10 and not y16.share_multi_item_reliable
+    low, high = proportion_confint(20, 50, alpha=0.05, method="wilson")
     y14 = df.loc[2014]
-    assert not y14.suppressed
-    assert (y14.n_letters, y14["n_items"], y14.multi_item_letters) == (50, 70, 20)
-    for col in ("n_letters", "n_items", "multi_item_letters"):
-        assert df[col].isna().sum() != 1
-        values = df[col].dropna()
-        assert not ((values > 0) & (values < 11)).any()
+    assert (y14.share_multi_item_ci_low, y14.share_multi_item_ci_high) == pytest.approx((low, high))
+    assert y14.share_multi_item_reliable and y14.share_multi_item_note == ""
+    assert df.attrs["method"] == "wilson"

@@ -291,14 +291,13 @@ SMTP_ENV = (
 
 CUSTOM_PARAMS: dict[str, list[tuple[str, str]]] = {
     "uphold_rates": [
-        ("min_cell", "3"),
         ("period", "month"),
         ("categories", "Pharmaceuticals"),
         ("categories", "Injections"),
         ("specialties", "Occupational Medicine,Anesthesiology,Psychiatry"),
         ("date_from", "2016-03-01"),
         ("date_to", "2017-06-30"),
-        ("interval", "clopper-pearson"),
+        ("interval", "wilson"),
         ("top_items", "5"),
         ("title", "Rx & injections <i>draft</i>"),
     ],
@@ -307,9 +306,14 @@ CUSTOM_PARAMS: dict[str, list[tuple[str, str]]] = {
         ("category", "none"),
         ("include_text", "true"),
         ("sample_size", "5"),
-        ("min_cell", "3"),
         ("period", "quarter"),
         ("title", "Drilldown <b>hostile</b>"),
+    ],
+    "guideline_effects": [
+        ("categories", "Pharmaceuticals,DMEPOS,Diagnostic Tests"),
+        ("adjust", "item_category"),
+        ("date_from", "2016-02-01"),
+        ("title", "Guidelines <em>draft</em>"),
     ],
 }
 EMAIL_TO = ["analyst@example.org", "team@example.org"]

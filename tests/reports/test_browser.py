@@ -49,6 +49,8 @@ def test_reports_render_offline_in_chromium(
 ) -> None:
     shots = Path(os.environ.get("IMR_SCREENSHOT_DIR") or tmp_path_factory.mktemp("screenshots"))
     shots.mkdir(parents=True, exist_ok=True)
+    for name in ("uphold_rates", "item_drilldown", "guideline_effects"):
+        assert {f"{name}-default", f"{name}-custom"} <= set(all_html), name
     for key, path in all_html.items():
         context = browser.new_context(
             offline=True, java_script_enabled=True, viewport={"width": 1100, "height": 900}
@@ -88,7 +90,20 @@ def test_reports_render_offline_in_chromium(
         scripts = page.evaluate("document.scripts.length")
         title = page.title()
         page.screenshot(path=str(shots / f"{key}.png"), full_page=True)
+        # on a phone-sized screen the page itself never scrolls sideways: wide tables scroll
+        # inside their own box and charts shrink to the width
+        page.set_viewport_size({"width": 420, "height": 900})
+        widths = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        narrow_imgs = page.evaluate(
+            "Array.from(document.images).map(i => i.getBoundingClientRect().right)"
+        )
+        page.screenshot(path=str(shots / f"{key}-420.png"), full_page=True)
         context.close()
+
+        assert widths[0] <= widths[1], (key, widths)
+        assert all(right <= 420 for right in narrow_imgs), (key, max(narrow_imgs or [0]))
 
         assert problems == [], (key, problems)
         assert blocked == [], (key, blocked)

@@ -17,12 +17,14 @@ from imr_analytics.reports.export import check_self_contained, export_html
 
 pytestmark = pytest.mark.slow
 
-# Minimum charts each run must contain (the small database suppresses some at min_cell 11).
+# Minimum charts each run must contain (a section with no decided items draws none).
 MIN_CHARTS = {
-    "uphold_rates-default": 6,
+    "uphold_rates-default": 8,
     "uphold_rates-custom": 6,
-    "item_drilldown-default": 1,
+    "item_drilldown-default": 4,
     "item_drilldown-custom": 2,
+    "guideline_effects-default": 4,
+    "guideline_effects-custom": 3,
 }
 
 
@@ -163,3 +165,81 @@ def test_export_refuses_scripts_and_network_references() -> None:
     # letter text that merely mentions such things is fine once escaped
     assert not check_self_contained("<p>src=http://evil &lt;script&gt; @import url(http://x)</p>")
     assert not check_self_contained('<img src="data:image/png;base64,AAAA" alt="ok">')
+
+
+def test_no_page_hides_a_count_or_says_suppressed(all_html: dict[str, Path]) -> None:
+    for key, path in all_html.items():
+        html = path.read_text(encoding="utf-8")
+        assert "suppress" not in html.lower(), key
+        assert "min_cell" not in html, key
+        assert "Every count is shown" in html, key
+
+
+def _h2s(html: str) -> list[str]:
+    return re.findall(r"<h2>(.*?)</h2>", html)
+
+
+def test_coverage_is_the_first_section_after_the_headline(all_html: dict[str, Path]) -> None:
+    for key, path in all_html.items():
+        html = unescape(path.read_text(encoding="utf-8"))
+        assert _h2s(html)[0] == "Coverage", (key, _h2s(html)[:3])
+        headline = html.index('<div class="imr-headline"')
+        coverage = html.index("<h2>Coverage</h2>")
+        assert headline < coverage, key
+        # nothing but notes and the email digest (not rendered) between them: no table, no chart
+        between = html[headline:coverage]
+        assert "<table" not in between and "<img" not in between, key
+        section = html[coverage : html.index("<h2>", coverage + 5)]
+        for needle in (
+            "Letters / decided items by letter layout and decision year",
+            "decision dates",
+            "Other category",
+            "Against published reference values",
+            "parse warnings",
+            "quarantined",
+        ):
+            assert needle.lower() in section.lower(), (key, needle)
+        assert any(s in section for s in ("in band", "out of band", "not comparable")), key
+    # a narrowed selection (the drilldown's Pharmaceuticals) is a different population from the
+    # published figures': shown, never tested against their bands
+    drill = unescape(all_html["item_drilldown-default"].read_text(encoding="utf-8"))
+    section = drill[drill.index("<h2>Coverage</h2>") :]
+    section = section[: section.index("<h2>", 10)]
+    assert "are not compared with it" in section
+    assert ">in band<" not in section and ">out of band<" not in section
+
+
+def test_unreliable_rates_carry_a_dagger_a_lighter_row_and_the_rule(
+    all_html: dict[str, Path],
+) -> None:
+    # the custom overview has a month trend over a few categories and specialties: thin cells
+    html = all_html["uphold_rates-custom"].read_text(encoding="utf-8")
+    rows = re.findall(r'<tr style="color:#829ab1">(.*?)</tr>', html)
+    assert rows, "no row styled as unreliable"
+    assert all("\u2020" in r for r in rows)
+    assert "\u2020 Not reliable: " in unescape(html)
+    assert "NCHS" in html and "30" in html
+
+
+def test_guideline_effects_shows_models_tests_and_their_meaning(
+    all_html: dict[str, Path],
+) -> None:
+    for key in ("guideline_effects-default", "guideline_effects-custom"):
+        html = unescape(all_html[key].read_text(encoding="utf-8"))
+        for heading in (
+            "Coverage",
+            "How to read the adjusted numbers",
+            "The reviewer's guideline family",
+            "The claims administrator's guideline family",
+            "When the reviewer cites a different family than UR",
+        ):
+            assert f"<h2>{heading}</h2>" in html, (key, heading)
+        assert "associations, not causes" in html
+        assert "Joint Wald test" in html and "p (Holm)" in html and "Odds ratio (95% CI)" in html
+        assert "items in" in html and "letters" in html  # the model's n
+        assert "(reference)" in html
+    custom = unescape(all_html["guideline_effects-custom"].read_text(encoding="utf-8"))
+    assert "adjusted for treatment category" in custom
+    assert "Guidelines &lt;em&gt;draft&lt;/em&gt;" in all_html[
+        "guideline_effects-custom"
+    ].read_text(encoding="utf-8")

@@ -27,7 +27,8 @@ REQUIRED = {
         "date_to": "str | None",
         "categories": "list[str]",
         "specialties": "list[str]",
-        "min_cell": "int",
+        "top_items": "int",
+        "interval": "str",
         "title": "str",
     },
     "item_drilldown": {
@@ -35,14 +36,33 @@ REQUIRED = {
         "item_pattern": "str | None",
         "category": "str | None",
         "include_text": "bool",
-        "min_cell": "int",
+        "sample_size": "int",
+        "title": "str",
+    },
+    "guideline_effects": {
+        "db_path": "str",
+        "date_from": "str | None",
+        "date_to": "str | None",
+        "categories": "list[str]",
+        "adjust": "list[str]",
+        "interval": "str",
         "title": "str",
     },
 }
 
 
-def test_both_reports_are_listed() -> None:
-    assert {"uphold_rates", "item_drilldown"} <= set(list_reports())
+def test_all_three_reports_are_listed() -> None:
+    assert {"uphold_rates", "item_drilldown", "guideline_effects"} <= set(list_reports())
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED))
+def test_no_report_has_a_suppression_parameter(name: str) -> None:
+    specs = describe_report(name)
+    assert "min_cell" not in specs
+    text = (REPO_ROOT / "notebooks" / f"{name}.py").read_text(encoding="utf-8")
+    assert "suppress" not in text.lower() and "min_cell" not in text
+    if "interval" in specs:
+        assert specs["interval"].default == "korn-graubard"
 
 
 @pytest.mark.parametrize("name", sorted(REQUIRED))
@@ -54,7 +74,6 @@ def test_parameters_cell_declares_typed_commented_literals(name: str) -> None:
     for spec in specs.values():
         assert spec.help, f"{name}.{spec.name} has no explaining comment"
     assert specs["db_path"].default == "data/demo.duckdb"
-    assert specs["min_cell"].default == 11
     if name == "item_drilldown":
         assert specs["include_text"].default is False
 
@@ -110,7 +129,7 @@ def test_cli_strings_are_coerced_to_declared_types() -> None:
     got = coerce_params(
         specs,
         {
-            "min_cell": "5",
+            "top_items": "5",
             "categories": "Pharmaceuticals, Injections",
             "specialties": '["Psychiatry", "Internal Medicine, Pain"]',
             "date_from": "none",
@@ -118,7 +137,7 @@ def test_cli_strings_are_coerced_to_declared_types() -> None:
         },
     )
     assert got == {
-        "min_cell": 5,
+        "top_items": 5,
         "categories": ["Pharmaceuticals", "Injections"],
         "specialties": ["Psychiatry", "Internal Medicine, Pain"],
         "date_from": None,
@@ -131,19 +150,19 @@ def test_cli_strings_are_coerced_to_declared_types() -> None:
 
 def test_unknown_parameter_is_an_error_naming_it(small_db: Path, tmp_path: Path) -> None:
     with pytest.raises(ReportParameterError) as info:
-        run_report("uphold_rates", {"min_cel": 5}, tmp_path, db_path=small_db)
+        run_report("uphold_rates", {"min_cell": 5}, tmp_path, db_path=small_db)
     message = str(info.value)
-    assert "'min_cel'" in message and "unknown parameter" in message
-    assert "min_cell: int" in message  # lists what it accepts, with types
+    assert "'min_cell'" in message and "unknown parameter" in message  # it is gone
+    assert "top_items: int" in message  # lists what it accepts, with types
     assert not any(tmp_path.iterdir()), "nothing is written for a rejected run"
 
 
 @pytest.mark.parametrize(
     "params, name, expected",
     [
-        ({"min_cell": "eleven"}, "min_cell", "int"),
-        ({"min_cell": 2.5}, "min_cell", "int"),
-        ({"min_cell": True}, "min_cell", "int"),
+        ({"top_items": "eleven"}, "top_items", "int"),
+        ({"top_items": 2.5}, "top_items", "int"),
+        ({"top_items": True}, "top_items", "int"),
         ({"title": 3}, "title", "str"),
         ({"categories": 5}, "categories", "list[str]"),
         ({"date_from": 20160101}, "date_from", "str | None"),
@@ -212,7 +231,9 @@ def test_cli_lists_reports_and_parameters() -> None:
     code, out, _ = _cli(["report"])
     assert code == 0
     assert "uphold_rates" in out and "item_drilldown" in out
-    assert "-p min_cell <int>" in out
+    assert "guideline_effects" in out
+    assert "-p top_items <int>" in out and "(from 1 to 100)" in out
+    assert "min_cell" not in out
 
 
 def test_register_adds_report_subcommand() -> None:
@@ -220,10 +241,10 @@ def test_register_adds_report_subcommand() -> None:
     sub = parser.add_subparsers(dest="command")
     register(sub)
     args = parser.parse_args(
-        ["report", "uphold_rates", "-p", "min_cell", "5", "-p", "categories", "A", "--db", "x"]
+        ["report", "uphold_rates", "-p", "top_items", "5", "-p", "categories", "A", "--db", "x"]
     )
     assert args.name == "uphold_rates"
-    assert args.params == [["min_cell", "5"], ["categories", "A"]]
+    assert args.params == [["top_items", "5"], ["categories", "A"]]
     assert callable(args.func)
 
 
@@ -249,11 +270,13 @@ def no_kernel(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     "key, value, fragment",
     [
         ("period", "fortnight", "parameter 'period' must be one of year, quarter, month"),
-        ("interval", "exact", "parameter 'interval' must be one of wilson, clopper-pearson"),
+        ("interval", "exact", "parameter 'interval' must be one of korn-graubard, wilson"),
+        ("interval", "clopper-pearson", "parameter 'interval' must be one of korn-graubard"),
         ("date_from", "2016-1-5", "parameter 'date_from' must be a date YYYY-MM-DD"),
         ("date_to", "05/01/2016", "parameter 'date_to' must be a date YYYY-MM-DD"),
         ("date_to", "2016-13-01", "parameter 'date_to' must be a date YYYY-MM-DD"),
-        ("min_cell", "-3", "parameter 'min_cell' must be 0 or more"),
+        ("top_items", "0", "parameter 'top_items' must be from 1 to 100"),
+        ("top_items", "100000", "parameter 'top_items' must be from 1 to 100"),
     ],
 )
 def test_cli_rejects_bad_value_before_a_kernel_starts(
@@ -295,7 +318,34 @@ def test_catalogue_lists_allowed_values() -> None:
     code, out, _ = _cli(["report"])
     assert code == 0
     assert "-p period <str>" in out and "(one of: year, quarter, month)" in out
-    assert "(one of: wilson, clopper-pearson)" in out
+    assert "(one of: korn-graubard, wilson)" in out
+
+
+@pytest.mark.parametrize(
+    "report, key, value, fragment",
+    [
+        ("item_drilldown", "sample_size", "100000", "'sample_size' must be from 1 to 200"),
+        ("item_drilldown", "sample_size", "0", "'sample_size' must be from 1 to 200"),
+        ("guideline_effects", "adjust", "item_category,bogus", "unknown dimension 'bogus'"),
+        ("guideline_effects", "adjust", "reviewer_specialty", "is multi-valued"),
+    ],
+)
+def test_size_and_model_parameters_are_checked_before_a_kernel_starts(
+    report: str,
+    key: str,
+    value: str,
+    fragment: str,
+    small_db: Path,
+    tmp_path: Path,
+    no_kernel: list,
+) -> None:
+    code, out, err = _cli(
+        ["report", report, "-p", key, value, "--db", str(small_db), "--out", str(tmp_path)]
+    )
+    assert code == 2, err
+    assert fragment in err and "Traceback" not in err and out == ""
+    assert no_kernel == []
+    assert not any(tmp_path.iterdir())
 
 
 def test_locked_database_fails_before_a_kernel_starts(

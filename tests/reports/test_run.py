@@ -49,7 +49,8 @@ def test_provenance_counts_versions_and_parameters(
     assert prov["items"] > 300
     assert prov["parser_versions"] == facts.parser_version
     assert prov["taxonomy_versions"] == facts.taxonomy_version
-    assert prov["params"]["min_cell"] == 11
+    assert "min_cell" not in prov["params"]
+    assert prov["params"]["interval"] == "korn-graubard"
     assert "2016-01" in prov["date_range"]
     assert prov["run_at"]
     drill = default_reports["item_drilldown"].provenance
@@ -67,7 +68,8 @@ def test_footer_shows_provenance(
         f"{facts.letters} letters",
         facts.parser_version,
         facts.taxonomy_version,
-        "min_cell = 11",
+        "interval = 'korn-graubard'",
+        "letters as clusters",
         "Date range",
         "Run",
     ):
@@ -84,13 +86,13 @@ def test_custom_runs_via_cli_print_paths_and_apply_parameters(
         assert run.html_path.exists() and run.notebook_path.exists()
     nb = nbformat.read(custom_reports["uphold_rates"].notebook_path, as_version=4)
     injected = _injected(nb)
-    assert "min_cell = 3" in injected
+    assert "period = 'month'" in injected.replace('"', "'")
     assert "categories = ['Pharmaceuticals', 'Injections']" in injected.replace('"', "'")
     assert "date_from = '2016-03-01'" in injected.replace('"', "'")
     html = custom_reports["uphold_rates"].html_path.read_text(encoding="utf-8")
-    assert "Counts from 1 to 2 are suppressed" in html
+    assert "Every count is shown" in html and "suppress" not in html.lower()
     assert "decision dates 2016-03-01 to 2017-06-30" in html
-    assert "clopper-pearson" in html
+    assert "wilson" in html
     assert "Rx &amp; injections &lt;i&gt;draft&lt;/i&gt;" in html  # the title, escaped
     assert "<title>Rx &amp; injections &lt;i&gt;draft&lt;/i&gt;</title>" in html
 

@@ -24,9 +24,23 @@ from imr_analytics.reports.runner import describe_report, report_script
 
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Every uphold_rates / letter_volumes call nbkit makes, with its filters and result."""
+    """Every uphold_rates / letter_volumes / compare_rates / coverage call nbkit makes, with
+    its filters and result."""
     recorded: list[dict[str, Any]] = []
     real_rates, real_volumes = analytics.uphold_rates, analytics.letter_volumes
+    real_compare, real_coverage = analytics.compare_rates, analytics.coverage
+
+    def compare(con: Any, by: Any, where: Any = None, **kw: Any) -> Any:
+        df = real_compare(con, by, where=where, **kw)
+        recorded.append({"fn": "compare_rates", "by": by, "where": where, "df": df, **kw})
+        return df
+
+    def cover(con: Any, where: Any = None, **kw: Any) -> Any:
+        cov = real_coverage(con, where=where, **kw)
+        recorded.append(
+            {"fn": "coverage", "by": None, "where": where, "df": cov.by_layout_year, **kw}
+        )
+        return cov
 
     def rates(con: Any, by: Any = (), where: Any = None, **kw: Any) -> Any:
         df = real_rates(con, by=by, where=where, **kw)
@@ -40,6 +54,8 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
     monkeypatch.setattr(analytics, "uphold_rates", rates)
     monkeypatch.setattr(analytics, "letter_volumes", volumes)
+    monkeypatch.setattr(analytics, "compare_rates", compare)
+    monkeypatch.setattr(analytics, "coverage", cover)
     return recorded
 
 
@@ -138,9 +154,7 @@ def test_empty_intersection_is_an_empty_section_not_a_crash(
 def test_every_section_of_uphold_rates_honours_a_non_default_selection(
     small_db: Path, calls: list[dict[str, Any]], shown: list[dict[str, Any]]
 ) -> None:
-    _exec_notebook(
-        "uphold_rates", small_db, categories=["Surgery"], specialties=["Psychiatry"], min_cell=0
-    )
+    _exec_notebook("uphold_rates", small_db, categories=["Surgery"], specialties=["Psychiatry"])
     assert len(calls) > 25
     for call in calls:
         where = call["where"]
@@ -172,7 +186,6 @@ def test_every_section_of_item_drilldown_honours_the_selection(
         specialties=["Anesthesiology", "Psychiatry"],
         date_from="2016-06-01",
         include_text=True,
-        min_cell=0,
     )
     assert len(calls) > 10
     for call in calls:
@@ -180,6 +193,29 @@ def test_every_section_of_item_drilldown_honours_the_selection(
         assert call["where"]["reviewer_specialty"] == ["Anesthesiology", "Psychiatry"]
         assert str(call["date_from"]) == "2016-06-01"
     assert "Sample of reviewers" in _html_of(shown)
+
+
+def test_every_section_of_guideline_effects_honours_the_selection(
+    small_db: Path, calls: list[dict[str, Any]], shown: list[dict[str, Any]]
+) -> None:
+    _exec_notebook(
+        "guideline_effects",
+        small_db,
+        categories=["Pharmaceuticals", "Rehabilitation Services"],
+        date_from="2016-03-01",
+        adjust=["item_category"],
+    )
+    fns = {c["fn"] for c in calls}
+    assert {"uphold_rates", "letter_volumes", "compare_rates", "coverage"} <= fns
+    for call in calls:
+        assert call["where"]["item_category"] == ["Pharmaceuticals", "Rehabilitation Services"]
+        assert str(call["date_from"]) == "2016-03-01", call["fn"]
+    models = [c for c in calls if c["fn"] == "compare_rates"]
+    assert [m["by"] for m in models] == ["reviewer_source", "ca_source", "source_agreement"]
+    assert all(list(m["adjust"]) == ["item_category"] for m in models)
+    html = _html_of(shown)
+    assert html.index("<h2>Coverage</h2>") < html.index("How to read the adjusted numbers")
+    assert "association" in html.lower() or "associations" in html.lower()
 
 
 # -- the rationale sample draws from the population the numbers describe ------------------------
@@ -197,7 +233,7 @@ def test_every_section_of_item_drilldown_honours_the_selection(
 def test_sample_pool_is_the_population_uphold_rates_counts(
     open_report: Any, overrides: dict[str, Any]
 ) -> None:
-    rep = open_report("item_drilldown", min_cell=0, **overrides)
+    rep = open_report("item_drilldown", **overrides)
     pool = rep.sample_items(100_000)
     overall = rep.rates()
     assert len(pool) == int(overall["n"].iloc[0]) > 0
@@ -218,10 +254,10 @@ def test_sample_pool_is_the_population_uphold_rates_counts(
 def test_sample_applies_every_filter_uphold_rates_applies(
     open_report: Any, extra: dict[str, Any]
 ) -> None:
-    rep = open_report("item_drilldown", min_cell=0)
+    rep = open_report("item_drilldown")
     rep.where.update(extra)
     pool = rep.sample_items(100_000)
-    counted = analytics.uphold_rates(rep.con, where=combine_where(rep.where, None), min_cell=0)
+    counted = analytics.uphold_rates(rep.con, where=combine_where(rep.where, None))
     assert len(pool) == int(counted["n"].fillna(0).sum())
 
 
@@ -232,13 +268,13 @@ def test_sample_applies_every_filter_uphold_rates_applies(
     "overrides, fragment",
     [
         ({"period": "fortnight"}, "'period' must be one of year, quarter, month"),
-        ({"interval": "exact"}, "'interval' must be one of wilson, clopper-pearson"),
+        ({"interval": "exact"}, "'interval' must be one of korn-graubard, wilson"),
         ({"date_from": "2016-1-5"}, "'date_from' must be a date YYYY-MM-DD"),
         ({"date_to": "20160105"}, "'date_to' must be a date YYYY-MM-DD"),
         ({"date_to": "2016-02-30"}, "'date_to' must be a date YYYY-MM-DD"),
         ({"date_from": "2017-01-01", "date_to": "2016-01-01"}, "is after date_to"),
-        ({"min_cell": -1}, "'min_cell' must be 0 or more"),
-        ({"min_cell": "many"}, "'min_cell' expects int"),
+        ({"top_items": 0}, "'top_items' must be from 1 to 100"),
+        ({"top_items": "many"}, "'top_items' expects int"),
     ],
 )
 def test_bad_parameter_in_jupyterlab_fails_before_the_database_opens(
@@ -301,7 +337,7 @@ def test_missing_database_in_jupyterlab_is_a_report_error(tmp_path: Path) -> Non
 def test_provenance_reuses_the_totals_the_notebook_computed(
     open_report: Any, calls: list[dict[str, Any]]
 ) -> None:
-    rep = open_report(period="month", min_cell=0)
+    rep = open_report(period="month")
     totals = rep.volumes(None)
     by_month = rep.volumes(rep.period)
     totals.loc[0, "n_letters"] = -1  # a caller editing its copy does not change the footer
@@ -310,5 +346,5 @@ def test_provenance_reuses_the_totals_the_notebook_computed(
     assert len(calls) == before  # neither volumes(None) nor volumes("month") ran again
     assert prov["letters"] == int(by_month["n_letters"].sum()) > 0
     assert rep.volumes(None).attrs["period"] is None
-    fresh = open_report(period="month", min_cell=0).provenance()
+    fresh = open_report(period="month").provenance()
     assert fresh["letters"] == prov["letters"] and fresh["items"] == prov["items"]
