@@ -392,7 +392,7 @@ class Report:
                 or (not multi and wanted_set & set(_named_key(v).split()))
             ]
             suggestions += sorted(related, key=lambda v: (-counts[v], v))
-        close = difflib.get_close_matches(key, list(by_key), n=5, cutoff=0.5)
+        close = difflib.get_close_matches(key, list(by_key), n=5, cutoff=0.6)
         suggestions += [by_key[k] for k in close]
         suggestions += sorted(
             (v for k, v in by_key.items() if key and key in k), key=lambda v: (-counts[v], v)
