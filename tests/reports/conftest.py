@@ -381,14 +381,18 @@ def all_html(default_reports: dict[str, Any], custom_reports: dict[str, CliRun])
 
 
 def _naming(text: str, category: str) -> tuple:
-    """The item naming columns (ingredients ... quantity_unit) as the loader would fill them."""
+    """The item naming columns (ingredients ... quantity_unit) as the loader would fill them.
+
+    The hostile item keeps its text as its treatment: the reports list treatments, and
+    whatever a database holds there (an analyst's lexicon can name anything) must be escaped.
+    """
     from imr_analytics.parse.naming import name_item
 
     n = name_item(text, category)
     return (
         list(n.ingredients) or None,
         list(n.body_regions) or None,
-        n.treatment,
+        text if text == HOSTILE_ITEM else n.treatment,
         n.strength,
         n.quantity,
         n.quantity_unit,
