@@ -124,7 +124,9 @@ _LEVEL_REGION = {
     "l": "lumbar spine",
     "s": "sacroiliac/pelvis",
 }
-_SPINE_WORD = re.compile(r"\bspin(?:e|al)\b(?!\s+cord)|\bvertebra\w*|\bparaspinal")
+# The spine as a place ("MRI of the spine"); "spinal" qualifies a modality ("spinal
+# manipulation", "spinal cord stimulator") and names no part of the spine.
+_SPINE_WORD = re.compile(r"\bspines?\b|\bvertebra\w*")
 
 # An evaluation asked for on its own, versus a course of treatment that mentions one.
 _EVALUATION = re.compile(

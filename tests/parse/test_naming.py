@@ -204,6 +204,9 @@ def test_context_settles_what_the_disputed_text_leaves_open() -> None:
         guideline_text="MTUS ACOEM Low Back Complaints 2004, Chapter 12",
     )
     assert n.body_regions == ("lumbar spine",)
+    # ... but "spinal" in a modality's name is no place
+    low_back = "MTUS ACOEM Low Back Complaints 2004"
+    assert naming_of("Spinal manipulation 8", "Other", guideline_text=low_back).body_regions == ()
     # a drug with no dose form, judged as an intrathecal pump refill, is an injection
     pump = "Decision based on MTUS Chronic Pain 2009, Section(s): Intrathecal drug delivery systems"
     assert naming_of("Hydromorphone 40mg", RX, guideline_text=pump).treatment == (
