@@ -83,8 +83,11 @@ class _Names:
         self._by_key = {_key(n): v for n, v in names.items()}
         body = _trie_regex([_units(n) for n in names])
         # A trailing plural is allowed; names never end inside a word.
-        # Digits may touch a name ("Norco10/325" in a squeezed extraction); letters may not.
-        self.regex = re.compile(rf"(?<![a-z0-9#])(?:{body})(?:e?s)?(?![a-z])", re.IGNORECASE)
+        # Digits may touch a name ("Norco10/325" in a squeezed extraction); letters may not, and
+        # a name ending in a digit ("Tylenol #3") may not run on into more digits ("#30").
+        self.regex = re.compile(
+            rf"(?<![a-z0-9#])(?:{body})(?:e?s)?(?![a-z])(?!(?<=\d)\d)", re.IGNORECASE
+        )
 
     def find(self, text: str) -> list[object]:
         out = []

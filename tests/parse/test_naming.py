@@ -293,3 +293,8 @@ def test_an_injection_procedure_is_named_by_its_joint_or_its_drug() -> None:
     toradol = naming_of("Toradol 60mg IM injection", "Injections")
     assert (toradol.treatment, toradol.ingredients) == ("ketorolac injection", ())
     assert naming_of("B12 injection", "Injections").treatment == "vitamin b12 injection"
+
+
+def test_a_name_ending_in_a_digit_does_not_run_into_a_strength() -> None:
+    assert naming_of("Tylenol 325mg #60", RX).ingredients == ("acetaminophen",)
+    assert naming_of("Tylenol 3 #60", RX).ingredients == ("acetaminophen", "codeine")
