@@ -534,7 +534,10 @@ def source_heatmap(
             color=alt.Color(
                 "rate:Q",
                 scale=alt.Scale(scheme="blues", domain=[lo, hi]),
-                legend=alt.Legend(format="%", title="Uphold rate", orient="right"),
+                # a colour legend for no coloured cell would only confuse
+                legend=alt.Legend(format="%", title="Uphold rate", orient="right")
+                if rates
+                else None,
             ),
             tooltip=_tooltip([y, x]),
         )

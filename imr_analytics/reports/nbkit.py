@@ -843,9 +843,9 @@ class Report:
             Column("Letters", lambda r: fmt_count(r.get("n_letters"))),
             Column("Decided items", lambda r: fmt_count(r.get("n_items"))),
             Column("Items per letter", lambda r: fmt_num(r.get("items_per_letter"), 2)),
-            Column("Letters with >1 item", lambda r: fmt_count(r.get("multi_item_letters"))),
+            Column("Multi-item letters", lambda r: fmt_count(r.get("multi_item_letters"))),
             Column(
-                "Share with >1 item (95% CI)",
+                "Share multi-item (95% CI)",
                 lambda r: _with_ci(
                     fmt_multi_share(r),
                     fmt_interval(
@@ -853,12 +853,13 @@ class Report:
                     ),
                 ),
             ),
-            Column("Mean days to decision", lambda r: fmt_num(r.get("mean_days"))),
+            Column("Mean days", lambda r: fmt_num(r.get("mean_days"))),
             Column("Median days", lambda r: fmt_num(r.get("median_days"))),
         ]
         note = (
-            f"The share of letters with more than one item is a plain binomial share of letters "
-            f"with its 95% interval; {DAGGER} = not reliable (NCHS 2017). Days need both dates."
+            "Multi-item letters decide more than one item; their share is a plain binomial share "
+            f"of letters with its 95% interval ({DAGGER} = not reliable, NCHS 2017). Days run "
+            "from IMR assignment to decision and need both dates."
         )
         _html(html_table(df, cols, caption=caption, note=note))
 
