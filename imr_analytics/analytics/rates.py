@@ -27,7 +27,9 @@ on the effective n follow. Reliability per the NCHS standard (``intervals.RELIAB
 
 Dimensions (``DIMENSIONS``; ``*`` = multi-valued: an item counts once under each value, so the
 rows add up to more than the total; ``df.attrs["multi_valued"]`` and ``df.attrs["note"]`` say so)
-    item_category, drug_class, item_pattern (top 25 by default), request_type (modified/denied),
+    item_category, drug_class, item_pattern (top 25 by default), treatment (one name per thing
+    requested, top 25), ingredient* (generic, top 25), body_region*, body_regions (the set as one
+    value), request_type (modified/denied),
     reviewer_source (primary = first family cited), reviewer_sources (combination, 'MTUS+ODG'),
     ca_source, ca_sources, source_agreement (same/different primary source), source_cross
     ('ODG -> MTUS'; for the heatmap use ``by=["ca_source", "reviewer_source"]``),
@@ -229,6 +231,44 @@ def _dims() -> dict[str, Dimension]:
             "the 25 most frequent by default.",
             "i.item_pattern",
             default_top=25,
+        ),
+        # --- item naming (issue 8; ../shared/docs/treatment-names.md) ---
+        Dimension(
+            "treatment",
+            "Treatment",
+            "One name per thing requested (items.treatment), whatever the strength, count, side "
+            "or wording: generic ingredients and route for drugs ('acetaminophen / hydrocodone "
+            "· oral'), the modality for everything else ('mri', 'physical therapy'); the 25 most "
+            "frequent by default.",
+            "i.treatment",
+            default_top=25,
+        ),
+        Dimension(
+            "ingredient",
+            "Ingredient",
+            "Generic active ingredient of pharmaceutical items (items.ingredients); a "
+            "combination or compound counts under each of its ingredients (multi-valued); the "
+            "25 most frequent by default.",
+            "i.ingredients",
+            multi_valued=True,
+            default_top=25,
+            single_valued=("treatment",),
+        ),
+        Dimension(
+            "body_region",
+            "Body region",
+            "Body region the item names, from a fixed list (items.body_regions); an item naming "
+            "two counts under each (multi-valued); drugs and general services name none.",
+            "i.body_regions",
+            multi_valued=True,
+            single_valued=("body_regions",),
+        ),
+        Dimension(
+            "body_regions",
+            "Body region set",
+            "The regions an item names as one value, sorted and joined with ' + ' (e.g. "
+            "'cervical spine + lumbar spine'); single-valued.",
+            _set_value("i.body_regions"),
         ),
         Dimension(
             "request_type",

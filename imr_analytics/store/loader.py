@@ -77,10 +77,14 @@ ITEM_TYPES = {
     "modified_request": pa.bool_(),
     "ca_guideline_sources": _LIST,
     "reviewer_guideline_sources": _LIST,
+    "ingredients": _LIST,
+    "body_regions": _LIST,
+    "quantity": pa.float64(),
 }
 CITATION_TYPES = {"item_no": pa.int32(), "citation_no": pa.int32()}
 # Positions in the row tuples built by rows.py, looked up rather than hard-coded.
 _ITEM_CATEGORY = ITEM_COLUMNS.index("item_category")
+_INGREDIENTS = ITEM_COLUMNS.index("ingredients")
 _LETTER_ID = LETTER_COLUMNS.index("letter_id")
 _SOURCE_PATH = LETTER_COLUMNS.index("source_path")
 _CONTENT_SHA = LETTER_COLUMNS.index("content_sha256")
@@ -115,6 +119,7 @@ class LoadSummary:
     letters_corrected: int = 0
     letters_removed: int = 0
     items_other: int = 0
+    items_unknown_drug: int = 0
     documents_read: int = 0
     elapsed_s: float = 0.0
     by_layout: Counter = field(default_factory=Counter)
@@ -166,6 +171,10 @@ class LoadSummary:
         if self.items_loaded:
             share = self.items_other / self.items_loaded
             out.append(f"  taxonomy:    {self.items_other:,} items ({share:.1%}) fell into 'Other'")
+            out.append(
+                f"  drugs:       {self.items_unknown_drug:,} pharmaceutical items name no drug in "
+                "the lexicon (kept under a cleaned name)"
+            )
         if self.by_layout:
             out.append(
                 "  by layout:   " + ", ".join(f"{k} {v:,}" for k, v in self.by_layout.most_common())
@@ -603,6 +612,7 @@ class _Writer:
             s.by_layout[layout] += 1
             s.items_loaded += len(item_rows)
             s.items_other += sum(1 for r in item_rows if r[_ITEM_CATEGORY] == "Other")
+            s.items_unknown_drug += sum(1 for r in item_rows if _unknown_drug(r))
         return winners
 
     def _parse_stored(self, sha: str, path: str) -> tuple | None:
@@ -965,6 +975,21 @@ def _summarise_rebuild(con, summary: LoadSummary) -> None:
     dups = con.execute("SELECT source_path, kept_source_path FROM letter_duplicates").fetchall()
     summary.duplicates = len(dups)
     summary.duplicate_files = [tuple(d) for d in dups]
+    summary.items_unknown_drug = sum(
+        1
+        for (ingredients,) in con.execute(
+            "SELECT ingredients FROM items WHERE item_category = 'Pharmaceuticals' "
+            "AND len(ingredients) > 0"
+        ).fetchall()
+        if vocab.is_unknown_drug(ingredients)
+    )
+
+
+def _unknown_drug(row: tuple) -> bool:
+    """A pharmaceutical item named by an ingredient no drug-lexicon entry gives (its cleaned name)."""
+    if row[_ITEM_CATEGORY] != "Pharmaceuticals" or not row[_INGREDIENTS]:
+        return False
+    return vocab.is_unknown_drug(row[_INGREDIENTS])
 
 
 def _record_run(con, summary: LoadSummary, started_at: datetime) -> None:
@@ -982,6 +1007,7 @@ def _record_run(con, summary: LoadSummary, started_at: datetime) -> None:
         "duplicates": summary.duplicates,
         "letters_corrected": summary.letters_corrected,
         "items_other": summary.items_other,
+        "items_unknown_drug": summary.items_unknown_drug,
         "parser_version": PARSER_VERSION,
         "taxonomy_version": vocab.TAXONOMY_VERSION,
         "vocab_version": vocab.VOCAB_VERSION,
