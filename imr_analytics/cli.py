@@ -31,17 +31,29 @@ def _err(message: str) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    from .extract import Limits
     from .store.database import DatabaseError, WriteFailed
-    from .store.loader import load_paths
+    from .store.loader import WorkerError, load_paths
 
+    limits = Limits(
+        max_pages=args.max_pages,
+        max_chars=args.max_chars,
+        timeout_s=args.timeout,
+        worker_memory=args.worker_memory,
+    )
     try:
         summary = load_paths(
-            args.paths, args.db, workers=args.workers, rescan=args.rescan, copy=args.copy
+            args.paths,
+            args.db,
+            workers=args.workers,
+            rescan=args.rescan,
+            copy=args.copy,
+            limits=limits,
         )
     except WriteFailed as exc:  # opened, then stopped by a full disk or an I/O error
         _err(str(exc))
         return EXIT_FAILED
-    except DatabaseError as exc:
+    except (DatabaseError, WorkerError) as exc:
         _err(str(exc))
         return EXIT_USAGE
     print("\n".join(summary.lines(max_listed=args.list_errors)))
@@ -153,6 +165,55 @@ def _version() -> str:
     return f"imr-analytics {__version__}"
 
 
+def _add_limit_arguments(p: argparse.ArgumentParser) -> None:
+    """The per-document limits of ``load`` (a file past one is quarantined, naming it)."""
+    from .extract.limits import DEFAULT_LIMITS as d
+    from .extract.limits import format_bytes, parse_bytes
+
+    def positive(kind):
+        def convert(text: str):
+            try:
+                value = kind(text)
+            except ValueError as exc:
+                raise argparse.ArgumentTypeError(str(exc)) from None
+            if value <= 0:
+                raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+            return value
+
+        convert.__name__ = kind.__name__
+        return convert
+
+    g = p.add_argument_group("limits per document (raise them for unusual files)")
+    g.add_argument(
+        "--max-pages",
+        type=positive(int),
+        default=d.max_pages,
+        metavar="N",
+        help=f"PDF pages (default {d.max_pages:,})",
+    )
+    g.add_argument(
+        "--max-chars",
+        type=positive(int),
+        default=d.max_chars,
+        metavar="N",
+        help=f"characters of text (default {d.max_chars:,})",
+    )
+    g.add_argument(
+        "--timeout",
+        type=positive(float),
+        default=d.timeout_s,
+        metavar="SECONDS",
+        help=f"wall time to extract and parse one file (default {d.timeout_s:g})",
+    )
+    g.add_argument(
+        "--worker-memory",
+        type=positive(parse_bytes),
+        default=d.worker_memory,
+        metavar="SIZE",
+        help=f"address space of each worker process, e.g. 1G (default {format_bytes(d.worker_memory)})",
+    )
+
+
 def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="imr-analytics",
@@ -188,6 +249,7 @@ def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
         help="read and hash every file, even those unchanged (same size and time) since an earlier load",
     )
     p.add_argument("--copy", action="store_true", help=COPY_HELP)
+    _add_limit_arguments(p)
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser(

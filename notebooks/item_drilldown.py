@@ -17,6 +17,9 @@
 db_path: str = "data/demo.duckdb"  # DuckDB database built by imr-analytics load
 category: str | None = "Pharmaceuticals"  # treatment category to drill into (None: any)
 item_pattern: str | None = None  # disputed item, e.g. "norco": exact, else all containing it
+treatment: str | None = None  # one treatment, e.g. "mri" or "acetaminophen / hydrocodone · oral"
+ingredient: str | None = None  # a generic ingredient, e.g. "tramadol" (pharmaceutical items)
+body_region: str | None = None  # a body region, e.g. "lumbar spine"
 date_from: str | None = None  # first decision date, YYYY-MM-DD (None: first letter)
 date_to: str | None = None  # last decision date, YYYY-MM-DD (None: last letter)
 specialties: list[str] = []  # reviewer specialties to keep (empty: all)
@@ -32,7 +35,9 @@ from imr_analytics.analytics import rate_bars, rate_trend, source_heatmap  # noq
 from imr_analytics.reports.nbkit import Report, fmt_count  # noqa: E402
 
 rep = Report.open("item_drilldown", globals())
-subject = item_pattern or category or "all disputed items"
+# a treatment, ingredient or body region as stored (the parameter matched loosely)
+named = [rep.where[k][0] for k in ("treatment", "ingredient", "body_region") if k in rep.where]
+subject = ", ".join(named) or item_pattern or category or "all disputed items"
 rep.title_block(f"Drilldown: {subject}")
 patterns = rep.where.get("item_pattern")
 if item_pattern and patterns and patterns != [item_pattern.strip().lower()]:
@@ -111,9 +116,17 @@ rep.rate_table(specialty, caption="By reviewer specialty")
 
 # %%
 rep.heading("What was requested", "The disputed items in this selection and how UR acted.")
-rep.rate_table(rep.rates("item_pattern", top=15), caption="Disputed items (15 most frequent)")
+rep.rate_table(
+    rep.rates("treatment", top=15),
+    caption="Treatments (15 most frequent; one name per thing requested)",
+)
+rep.rate_table(rep.rates("body_region"), caption="By body region named (an item may name several)")
 if category == "Pharmaceuticals" or not category:
     rep.rate_table(rep.rates("drug_class"), caption="By drug class (pharmaceutical items)")
+    rep.rate_table(
+        rep.rates("ingredient", top=15),
+        caption="Generic ingredients (15 most frequent; a combination counts under each)",
+    )
 rep.rate_table(rep.rates("request_type"), caption="Modified versus denied by UR")
 
 # %%

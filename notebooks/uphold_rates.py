@@ -127,6 +127,11 @@ rep.heading(
 drugs = rep.rates("drug_class", where={"item_category": ["Pharmaceuticals"]})
 rep.chart(drugs, rate_bars, title="Uphold rate by drug class (pharmaceuticals)")
 rep.rate_table(drugs, caption="Uphold rate by drug class; share of pharmaceutical items")
+rep.rate_table(
+    rep.rates("ingredient", where={"item_category": ["Pharmaceuticals"]}, top=top_items),
+    caption=f"The {top_items} most disputed generic ingredients (brand names mapped; a "
+    "combination such as Norco counts under each of its ingredients)",
+)
 
 # %%
 rep.heading(
@@ -221,11 +226,17 @@ rep.rate_table(rep.rates("claim_age_band"), caption="By claim age in years")
 # %%
 rep.heading(
     "Most disputed items",
-    "Disputed requests with quantities removed, by number of decided items.",
+    "One name per thing requested, whatever the strength, count, side or wording: generic "
+    "ingredients and route for drugs, the modality for everything else; by number of decided "
+    "items.",
 )
 rep.rate_table(
-    rep.rates("item_pattern", top=top_items),
-    caption=f"The {top_items} most frequent disputed items",
+    rep.rates("treatment", top=top_items),
+    caption=f"The {top_items} most frequent treatments",
+)
+rep.rate_table(
+    rep.rates("body_region"),
+    caption="By body region named (an item naming two regions counts under both)",
 )
 
 # %% [markdown]

@@ -56,6 +56,9 @@ ITEM_KEYS = (
     "item_category",
     "drug_class",
 )
+# The naming fields (../shared/docs/treatment-names.md): the synthetic truth ends each item with
+# them; for the real letters they are labelled apart, in labels/expected-treatments.jsonl.
+ITEM_NAMING_KEYS = ("ingredients", "body_regions", "treatment")
 
 
 def expected_letters(shared_dir: Path, *, seeds: bool = True) -> list[tuple[Path, dict]]:

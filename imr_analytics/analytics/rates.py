@@ -223,6 +223,44 @@ def _dims() -> dict[str, Dimension]:
             "i.item_pattern",
             default_top=25,
         ),
+        # --- item naming (issue 8; ../shared/docs/treatment-names.md) ---
+        Dimension(
+            "treatment",
+            "Treatment",
+            "One name per thing requested (items.treatment), whatever the strength, count, side "
+            "or wording: generic ingredients and route for drugs ('acetaminophen / hydrocodone "
+            "· oral'), the modality for everything else ('mri', 'physical therapy'); the 25 most "
+            "frequent by default.",
+            "i.treatment",
+            default_top=25,
+        ),
+        Dimension(
+            "ingredient",
+            "Ingredient",
+            "Generic active ingredient of pharmaceutical items (items.ingredients); a "
+            "combination or compound counts under each of its ingredients (multi-valued); the "
+            "25 most frequent by default.",
+            "i.ingredients",
+            multi_valued=True,
+            default_top=25,
+            single_valued=("treatment",),
+        ),
+        Dimension(
+            "body_region",
+            "Body region",
+            "Body region the item names, from a fixed list (items.body_regions); an item naming "
+            "two counts under each (multi-valued); drugs and general services name none.",
+            "i.body_regions",
+            multi_valued=True,
+            single_valued=("body_regions",),
+        ),
+        Dimension(
+            "body_regions",
+            "Body region set",
+            "The regions an item names as one value, sorted and joined with ' + ' (e.g. "
+            "'cervical spine + lumbar spine'); single-valued.",
+            _set_value("i.body_regions"),
+        ),
         Dimension(
             "request_type",
             "UR action",

@@ -16,6 +16,7 @@ import html
 import os
 import platform
 import random
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -149,6 +150,20 @@ def reliability_footnote() -> str:
     from imr_analytics.analytics import RELIABILITY_RULE
 
     return f"{DAGGER} Not reliable: {RELIABILITY_RULE} Shown in lighter type, never ranked."
+
+
+# Report parameters that select items by one of their naming fields: parameter -> (items
+# column, whether the column is a list). The parameter names are the rates dimensions.
+NAMED_SELECTIONS: dict[str, tuple[str, bool]] = {
+    "treatment": ("treatment", False),
+    "ingredient": ("ingredients", True),
+    "body_region": ("body_regions", True),
+}
+
+
+def _named_key(value: str) -> str:
+    """A naming value compared loosely: lower case, words only (no '·', '/', extra spaces)."""
+    return " ".join(re.sub(r"[·/,]+", " ", value.lower()).split())
 
 
 def _label_value(value: Any) -> str:
@@ -326,7 +341,76 @@ class Report:
             except Exception:
                 rep.close()
                 raise
+        for param in NAMED_SELECTIONS:
+            if params.get(param):
+                try:
+                    rep.where[param] = [rep.match_named(param, str(params[param]))]
+                except Exception:
+                    rep.close()
+                    raise
         return rep
+
+    def match_named(self, param: str, wanted: str) -> str:
+        """The stored value a ``treatment``, ``ingredient`` or ``body_region`` parameter names.
+
+        Matching forgives case, spacing and the separators of a drug's treatment
+        (``naproxen oral`` is ``naproxen · oral``); a value the database does not hold (in the
+        report's categories) is an error naming the nearest values, found by spelling and, for
+        a drug's brand name, by its generic ingredients (``norco`` suggests
+        ``acetaminophen / hydrocodone · oral``).
+        """
+        import difflib
+
+        column, multi = NAMED_SELECTIONS[param]
+        category = self.where.get("item_category")
+        scope, args = "", []
+        if category:
+            scope = f" WHERE item_category IN ({', '.join('?' for _ in category)})"
+            args = list(category)
+        values_sql = (
+            f"SELECT v, count(*) AS n FROM (SELECT unnest({column}) AS v FROM items{scope}) "
+            "WHERE v IS NOT NULL GROUP BY v"
+            if multi
+            else f"SELECT {column} AS v, count(*) AS n FROM items{scope} GROUP BY v "
+            "HAVING v IS NOT NULL"
+        )
+        counts = dict(self.con.execute(values_sql, args).fetchall())
+        key = _named_key(wanted)
+        by_key = {_named_key(v): v for v in counts}
+        if key in by_key:
+            return by_key[key]
+        suggestions: list[str] = []
+        from imr_analytics.parse.naming import name_item
+
+        drug = name_item(wanted, "Pharmaceuticals")
+        if drug.ingredients and not drug.unknown_drug:
+            wanted_set = set(drug.ingredients)
+            related = [
+                v
+                for v in counts
+                if (multi and v in wanted_set)
+                or (not multi and wanted_set & set(_named_key(v).split()))
+            ]
+            suggestions += sorted(related, key=lambda v: (-counts[v], v))
+        close = difflib.get_close_matches(key, list(by_key), n=5, cutoff=0.6)
+        suggestions += [by_key[k] for k in close]
+        suggestions += sorted(
+            (v for k, v in by_key.items() if key and key in k), key=lambda v: (-counts[v], v)
+        )
+        suggestions = list(dict.fromkeys(suggestions))[:5]
+        where = f" in {', '.join(category)}" if category else ""
+        hint = (
+            "nearest: " + ", ".join(repr(v) for v in suggestions)
+            if suggestions
+            else "most frequent: "
+            + ", ".join(repr(v) for v in sorted(counts, key=lambda v: (-counts[v], v))[:5])
+        )
+        raise ReportParameterError(
+            f"no disputed item has {param} {wanted!r}{where}; {hint}"
+            if counts
+            else f"no disputed item has {param} {wanted!r}{where}: the database holds no "
+            f"{param} values (run `imr-analytics reparse` on a database loaded before they existed)"
+        )
 
     def match_patterns(self, wanted: str) -> list[str]:
         """Item patterns for an ``item_pattern`` parameter: the exact pattern, else all containing it.

@@ -6,8 +6,13 @@ The shape of a load, and why:
 - Each batch is hashed in the main process and checked against the database first: a
   file whose content is already stored (or already quarantined) is skipped before any
   extraction or parsing, which makes loads incremental and idempotent.
-- Extraction, parsing and classification run in worker processes (all cores); the main
-  process only writes, through Arrow tables, one transaction per batch.
+- Extraction, parsing and classification run in worker processes (all cores; pool.py)
+  under per-document limits (pages, characters, time, memory): a file past one, or one
+  that kills its worker, costs that file only, and is never read in this process. The
+  main process only writes, through Arrow tables, one transaction per batch.
+- Paths are taken as the OS gives them: stored with bytes that are not UTF-8 escaped
+  (``path_text``), printed with control characters escaped (``printable``); anything
+  that is not a regular file is recorded, never opened.
 - Nothing stops a load: every file that cannot be read, extracted or parsed gets a
   ``load_errors`` row with its stage and a reason, and the load goes on.
 """
@@ -16,14 +21,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import multiprocessing
 import os
+import signal
 import stat
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,12 +38,15 @@ import duckdb
 import pyarrow as pa
 
 from .. import vocab
-from ..extract import EMPTY_FILE
+from ..extract import DEFAULT_LIMITS, EMPTY_FILE, Limits
 from ..parse import PARSER_VERSION
 from . import versions
 from .database import open_for_writing, stopped
+from .pool import WorkerError, WorkerPool
 from .rows import CITATION_COLUMNS, ITEM_COLUMNS, LETTER_COLUMNS
 from .worker import process_file, reparse_task
+
+__all__ = ["LoadSummary", "WorkerError", "load_paths", "reparse_database"]
 
 BATCH_FILES = 1000
 BATCH_BYTES = 64 * 1024 * 1024
@@ -69,10 +77,14 @@ ITEM_TYPES = {
     "modified_request": pa.bool_(),
     "ca_guideline_sources": _LIST,
     "reviewer_guideline_sources": _LIST,
+    "ingredients": _LIST,
+    "body_regions": _LIST,
+    "quantity": pa.float64(),
 }
 CITATION_TYPES = {"item_no": pa.int32(), "citation_no": pa.int32()}
 # Positions in the row tuples built by rows.py, looked up rather than hard-coded.
 _ITEM_CATEGORY = ITEM_COLUMNS.index("item_category")
+_INGREDIENTS = ITEM_COLUMNS.index("ingredients")
 _LETTER_ID = LETTER_COLUMNS.index("letter_id")
 _SOURCE_PATH = LETTER_COLUMNS.index("source_path")
 _CONTENT_SHA = LETTER_COLUMNS.index("content_sha256")
@@ -107,6 +119,7 @@ class LoadSummary:
     letters_corrected: int = 0
     letters_removed: int = 0
     items_other: int = 0
+    items_unknown_drug: int = 0
     documents_read: int = 0
     elapsed_s: float = 0.0
     by_layout: Counter = field(default_factory=Counter)
@@ -158,12 +171,16 @@ class LoadSummary:
         if self.items_loaded:
             share = self.items_other / self.items_loaded
             out.append(f"  taxonomy:    {self.items_other:,} items ({share:.1%}) fell into 'Other'")
+            out.append(
+                f"  drugs:       {self.items_unknown_drug:,} pharmaceutical items name no drug in "
+                "the lexicon (kept under a cleaned name)"
+            )
         if self.by_layout:
             out.append(
                 "  by layout:   " + ", ".join(f"{k} {v:,}" for k, v in self.by_layout.most_common())
             )
         for path, stage, reason in self.quarantined[:max_listed]:
-            out.append(f"  ! {path}: [{stage}] {reason}")
+            out.append(f"  ! {printable(path)}: [{stage}] {printable(reason)}")
         if len(self.quarantined) > max_listed:
             out.append(
                 f"  ! … {len(self.quarantined) - max_listed:,} more in the load_errors table"
@@ -177,7 +194,7 @@ class LoadSummary:
                 out.append(f"  ~ {letter_id}: now from {new} (was {old})")
         for path, kept in self.duplicate_files[:max_listed]:
             out.append(
-                f"  = {path}: same case number as {kept}, which is kept "
+                f"  = {printable(path)}: same case number as {printable(kept)}, which is kept "
                 "(later decision date, then later load)"
             )
         return out
@@ -186,25 +203,128 @@ class LoadSummary:
 # --- file walking -----------------------------------------------------------------------
 
 
+def path_text(path: str | os.PathLike) -> str:
+    """A path as the database stores it: the OS's bytes, decoded as UTF-8 with any byte
+    that is not UTF-8 written as ``\xff``. The same for every valid name, never an
+    error for an invalid one (a str holding surrogates cannot be stored or printed)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+# C0 and C1 controls, DEL, and the Unicode controls that reorder or hide text on a
+# terminal: a file name must not move the cursor, clear the screen or fake a line.
+_UNPRINTABLE = {
+    c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+    for c in [*range(0x20), *range(0x7F, 0xA0), 0x200E, 0x200F, *range(0x202A, 0x202F)]
+    + [*range(0x2066, 0x206A)]
+}
+_UNPRINTABLE.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
+
+
+def printable(text: str) -> str:
+    """Text safe to print on a terminal or in a log: controls written as escapes, and
+    any lone surrogate (an undecodable byte) as ``\\udcxx`` rather than an error."""
+    text = text.translate(_UNPRINTABLE)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     """Every file under the given files and folders, recursively, in a stable order.
 
-    Hidden files and folders (``.DS_Store``, ``.git``) are not letters and are passed over.
-    A path that does not exist is yielded as is, so that the loader reports it.
+    Hidden files and folders (``.DS_Store``, ``.git``) are not letters and are passed
+    over; symbolic links to folders are not followed (no loops). Anything that is not a
+    folder is yielded without being opened (FIFOs, sockets, devices included), and so is
+    a folder that cannot be listed, so that the loader records why it was not read. A
+    path that does not exist is yielded as is, so that the loader reports it.
     """
     for p in paths:
         path = Path(p)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if not name.startswith("."):
-                        yield Path(root) / name
-        else:
+        try:
+            is_dir = stat.S_ISDIR(path.stat().st_mode)
+        except OSError:
+            is_dir = False
+        if not is_dir:
             yield path
+            continue
+        stack = [path]
+        while stack:
+            folder = stack.pop()
+            try:
+                with os.scandir(folder) as it:
+                    entries = sorted(it, key=lambda e: os.fsencode(e.name))
+            except OSError:
+                yield folder  # unreadable: the loader says so
+                continue
+            subdirs = []
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    is_subdir = entry.is_dir(follow_symlinks=False)
+                    is_link = entry.is_symlink()
+                except OSError:
+                    is_subdir = is_link = False
+                if is_subdir:
+                    subdirs.append(Path(entry.path))
+                elif is_link and _is_dir(entry.path):
+                    continue  # a link to a folder: not followed, as os.walk does
+                else:
+                    yield Path(entry.path)
+            stack.extend(reversed(subdirs))
 
 
-# (path, bytes, sha256, read error, size in bytes, mtime in ns)
+def _is_dir(path: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+# What a path that is not a regular file is, for its load_errors row.
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _not_a_file(path: Path, mode: int) -> str:
+    """The reason a path that is not a regular file is not read (it is never opened)."""
+    if stat.S_ISDIR(mode):
+        try:
+            os.scandir(path).close()
+        except OSError as exc:
+            return f"a folder that cannot be read: {exc.strerror or exc}"
+        return "a folder that could not be read while the load walked it"
+    for test, kind in _KINDS:
+        if test(mode):
+            return f"{kind}, not a regular file; not opened"
+    return "not a regular file; not opened"
+
+
+def _read_regular(path: Path, size: int) -> bytes:
+    """The bytes of a regular file, opened so that a file swapped for a FIFO or device
+    since it was stat-ed can neither block nor be read (non-blocking open, then fstat)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(0, _not_a_file(path, st.st_mode))
+        limit = min(max(size, st.st_size), MAX_FILE_BYTES) + 1
+        chunks, got = [], 0
+        while got < limit:
+            chunk = os.read(fd, limit - got)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+# (path as stored, bytes, sha256, read error, size in bytes, mtime in ns)
 FileRecord = tuple[str, bytes | None, str | None, str | None, int | None, int | None]
 
 
@@ -215,46 +335,58 @@ def _batches(
 
     Each group of files is stat-ed first and ``unchanged`` names those whose path, size
     and modification time match a file already handled by an earlier load: they are not
-    read at all, which keeps an incremental run over a large corpus cheap.
+    read at all, which keeps an incremental run over a large corpus cheap. Only regular
+    files are ever opened; anything else gets a record with the reason.
     """
     for chunk in _chunked(files, BATCH_FILES):
         records: list[FileRecord] = []
         stats: list[tuple[str, int, int]] = []
+        real: dict[str, Path] = {}
         for path in chunk:
+            name = path_text(path)
             try:
                 st = path.stat()
             except FileNotFoundError:
-                records.append((str(path), None, None, "no such file or directory", None, None))
+                records.append((name, None, None, "no such file or directory", None, None))
                 continue
             except OSError as exc:
                 records.append(
-                    (str(path), None, None, f"cannot be read: {exc.strerror or exc}", None, None)
+                    (name, None, None, f"cannot be read: {exc.strerror or exc}", None, None)
                 )
                 continue
-            if stat.S_ISREG(st.st_mode):
-                stats.append((str(path), st.st_size, st.st_mtime_ns))
+            if not stat.S_ISREG(st.st_mode):
+                records.append((name, None, None, _not_a_file(path, st.st_mode), None, None))
+                continue
+            stats.append((name, st.st_size, st.st_mtime_ns))
+            real[name] = path
         same = unchanged(stats)
         skipped = 0
         batch_bytes = 0
-        for path, size, mtime in stats:
-            if path in same:
+        for name, size, mtime in stats:
+            if name in same:
                 skipped += 1
                 continue
             if size > MAX_FILE_BYTES:
                 reason = f"{size / 2**20:,.0f} MiB, larger than any IMR letter ({MAX_FILE_BYTES // 2**20} MiB at most); not read"
-                records.append((path, None, None, reason, size, mtime))
+                records.append((name, None, None, reason, size, mtime))
                 continue
             try:
-                data = Path(path).read_bytes()
+                data = _read_regular(real[name], size)
             except OSError as exc:
                 records.append(
-                    (path, None, None, f"cannot be read: {exc.strerror or exc}", None, None)
+                    (name, None, None, f"cannot be read: {exc.strerror or exc}", None, None)
                 )
                 continue
             except MemoryError:
-                records.append((path, None, None, "too large to read into memory", None, None))
+                records.append((name, None, None, "too large to read into memory", None, None))
                 continue
-            records.append((path, data, hashlib.sha256(data).hexdigest(), None, size, mtime))
+            if len(data) > MAX_FILE_BYTES:  # it grew since it was stat-ed
+                reason = (
+                    f"larger than any IMR letter ({MAX_FILE_BYTES // 2**20} MiB at most); not read"
+                )
+                records.append((name, None, None, reason, size, mtime))
+                continue
+            records.append((name, data, hashlib.sha256(data).hexdigest(), None, size, mtime))
             batch_bytes += len(data)
             if batch_bytes >= BATCH_BYTES:
                 yield records, skipped
@@ -480,6 +612,7 @@ class _Writer:
             s.by_layout[layout] += 1
             s.items_loaded += len(item_rows)
             s.items_other += sum(1 for r in item_rows if r[_ITEM_CATEGORY] == "Other")
+            s.items_unknown_drug += sum(1 for r in item_rows if _unknown_drug(r))
         return winners
 
     def _parse_stored(self, sha: str, path: str) -> tuple | None:
@@ -519,6 +652,15 @@ class _Writer:
             self.con.unregister("_imr_batch")
 
 
+def _logged_read_errors(con, errors: list[tuple]) -> set[tuple[str, str]]:
+    rows = con.execute(
+        "SELECT source_path, reason FROM load_errors WHERE stage = 'read' "
+        "AND source_path IN (SELECT UNNEST($1::VARCHAR[]))",
+        [[e[0] for e in errors]],
+    ).fetchall()
+    return set(rows)
+
+
 def _known_hashes(con, shas: list[str]) -> set[str]:
     if not shas:
         return set()
@@ -533,14 +675,12 @@ def _known_hashes(con, shas: list[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _pool(workers: int | None) -> ProcessPoolExecutor | None:
+def _pool(workers: int | None, limits: Limits = DEFAULT_LIMITS) -> WorkerPool:
+    """Worker processes for extraction and parsing: one per core by default, and at least
+    one, since a file is never extracted in the loader's own process (a hostile file
+    would take the load down with it)."""
     n = workers if workers is not None else (os.cpu_count() or 1)
-    if n <= 1:
-        return None
-    # forkserver: workers start from a clean process, not a copy of one holding an
-    # open DuckDB connection and its threads.
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context(method))
+    return WorkerPool(max(1, n), limits)
 
 
 class _Progress:
@@ -574,6 +714,14 @@ class _Progress:
             self.bar.close()
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: the batch in progress is rolled back, the rest kept."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
+
+
 def load_paths(
     paths: Iterable[str | Path],
     db_path: str | Path,
@@ -582,19 +730,24 @@ def load_paths(
     log: Callable[[str], None] | None = None,
     rescan: bool = False,
     copy: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> LoadSummary:
     """Load every file under ``paths`` into the database at ``db_path``.
 
     A file whose path, size and modification time are unchanged since an earlier load is
     skipped unread (``rescan=True`` reads and hashes every file again); a file whose
-    content is already stored is skipped before parsing, whatever its path.
+    content is already stored is skipped before parsing, whatever its path. Every file is
+    extracted and parsed in a worker process under ``limits``.
 
     ``copy=True`` loads into a copy that replaces the database at the end even when no
     reader has it open, so that readers can open it during the load (a load does so by
     itself when readers hold it open).
 
-    Raises ``DatabaseError`` only when the database cannot be opened; every problem with
-    a file is recorded in ``load_errors`` and the summary instead.
+    Raises ``DatabaseError`` only when the database cannot be opened, ``WorkerError``
+    when no worker process can start and ``WriteFailed`` when a write fails (a full disk);
+    every problem with a file is recorded in ``load_errors`` and the summary instead. Ctrl-C and SIGTERM stop the load between
+    two batches' writes: what was written is kept, a line says how much, and
+    ``KeyboardInterrupt`` (``Terminated`` for SIGTERM) goes on to the caller.
     """
     log = log or (lambda line: print(line, file=sys.stderr))
     paths = list(paths)
@@ -604,11 +757,15 @@ def load_paths(
     total = sum(1 for _ in iter_files(paths)) if sys.stderr.isatty() else None
     session = open_for_writing(db_path, log=log, always_copy=copy)
     con = session.con
-    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+    previous_term = None
+    if threading.current_thread() is threading.main_thread():
+        previous_term = signal.signal(signal.SIGTERM, _raise_terminated)
     pool = None
-    progress = _Progress(log, "load", total)
+    progress = None
     keep = False  # whether a copy written beside open readers replaces the database
     try:
+        con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+        progress = _Progress(log, "load", total)
         writer = _Writer(con, summary)
         seen_this_run: set[str] = set()
         # One batch in flight: the workers parse batch k+1 while this process writes
@@ -623,6 +780,12 @@ def load_paths(
             summary.files_seen += len(batch) + n_unchanged
             summary.files_skipped += n_unchanged
             errors = [(path, None, "read", reason) for path, _, _, reason, _, _ in batch if reason]
+            # A file that could not be read for the same reason last time is not a new
+            # error: a second run over the same folder adds nothing.
+            if errors:
+                logged = _logged_read_errors(con, errors)
+                summary.files_skipped += sum(1 for e in errors if (e[0], e[3]) in logged)
+                errors = [e for e in errors if (e[0], e[3]) not in logged]
             # Files handled this batch, remembered so that the next load need not read them.
             seen = {
                 path: (path, size, mtime, sha)
@@ -644,63 +807,65 @@ def load_paths(
                     continue
                 seen_this_run.add(sha)
                 tasks.append((path, data, sha))
-            if pool is None and len(tasks) >= POOL_THRESHOLD:
-                pool = _pool(workers)
-            try:
-                results: Iterable[tuple] | None = _submit(pool, process_file, tasks)
-            except BrokenProcessPool:
-                results = None
+            if pool is None and tasks:
+                pool = _pool(workers, limits)
+            results: Iterable[tuple] | None = _submit(pool, process_file, tasks)
+            n_files = len(batch)
+            del batch, readable  # the workers have their own copy; keep memory flat
             if in_flight is not None:
                 pool = _drain(writer, progress, in_flight, pool, log)
-            in_flight = (results, errors, len(batch), tasks, list(seen.values()))
+            in_flight = (results, errors, n_files, tasks, list(seen.values()))
         if in_flight is not None:
             pool = _drain(writer, progress, in_flight, pool, log)
         _record_run(con, summary, started_at)
         keep = True
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         keep = True  # batches already committed are kept, as when writing in place
+        how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
+        log(
+            f"load stopped by {how}: kept what was written before it "
+            f"({summary.letters_loaded:,} letters, {summary.files_quarantined:,} files "
+            "quarantined); the batch in progress was rolled back. Run the same command "
+            "again to go on: files already stored are skipped."
+        )
         raise
     except (OSError, duckdb.Error) as exc:  # a full disk, an I/O error: one sentence
         raise stopped(exc, session, "load") from None
     finally:
-        progress.close()
         if pool is not None:
             pool.shutdown()
+        if progress is not None:
+            progress.close()
         session.finish(keep=keep)
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
     summary.elapsed_s = time.perf_counter() - started
     return summary
 
 
 def _submit(
-    pool: ProcessPoolExecutor | None, fn: Callable[[tuple], tuple], tasks: list[tuple]
+    pool: WorkerPool | None, fn: Callable[[tuple], tuple], tasks: list[tuple]
 ) -> Iterable[tuple]:
-    """Hand a batch to the workers (results arrive lazily), or run it here. A pool that
-    is already broken raises here; ``_drain`` then redoes the batch in this process."""
+    """Hand a batch to the workers (results arrive while this process writes the
+    previous batch), or, with no pool (a small reparse of stored text), run it here."""
     if pool is None:
         return [fn(t) for t in tasks]
-    return pool.map(fn, tasks, chunksize=max(1, len(tasks) // 32))
+    return pool.map(fn, tasks)
 
 
 def _drain(
     writer: _Writer,
     progress: _Progress,
     in_flight: tuple[Iterable[tuple] | None, list, int, list[tuple], list[tuple]],
-    pool: ProcessPoolExecutor | None,
+    pool: WorkerPool | None,
     log: Callable[[str], None],
     fn: Callable[[tuple], tuple] = process_file,
-) -> ProcessPoolExecutor | None:
-    """Write a batch's results. A worker pool that dies (killed by the OS, or unable to
-    start from the calling program) costs speed, not the load: the batch is redone in
-    this process and the load goes on without workers."""
+) -> WorkerPool | None:
+    """Write a batch's results. A worker that dies or breaks a limit has already cost
+    exactly the file it held (the pool records it with the reason); nothing is redone
+    in this process. ``WorkerError`` (no worker can run at all) goes to the caller."""
     results, errors, n_files, tasks, seen = in_flight
-    try:
-        done = list(results) if results is not None else [fn(t) for t in tasks]
-    except BrokenProcessPool:
-        log("worker processes stopped unexpectedly; going on in this process (slower)")
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
-        pool = None
-        done = [fn(t) for t in tasks]
+    done = list(results) if results is not None else [fn(t) for t in tasks]
     writer.write(done, errors, seen)
     progress.update(n_files)
     return pool
@@ -810,6 +975,21 @@ def _summarise_rebuild(con, summary: LoadSummary) -> None:
     dups = con.execute("SELECT source_path, kept_source_path FROM letter_duplicates").fetchall()
     summary.duplicates = len(dups)
     summary.duplicate_files = [tuple(d) for d in dups]
+    summary.items_unknown_drug = sum(
+        1
+        for (ingredients,) in con.execute(
+            "SELECT ingredients FROM items WHERE item_category = 'Pharmaceuticals' "
+            "AND len(ingredients) > 0"
+        ).fetchall()
+        if vocab.is_unknown_drug(ingredients)
+    )
+
+
+def _unknown_drug(row: tuple) -> bool:
+    """A pharmaceutical item named by an ingredient no drug-lexicon entry gives (its cleaned name)."""
+    if row[_ITEM_CATEGORY] != "Pharmaceuticals" or not row[_INGREDIENTS]:
+        return False
+    return vocab.is_unknown_drug(row[_INGREDIENTS])
 
 
 def _record_run(con, summary: LoadSummary, started_at: datetime) -> None:
@@ -827,6 +1007,7 @@ def _record_run(con, summary: LoadSummary, started_at: datetime) -> None:
         "duplicates": summary.duplicates,
         "letters_corrected": summary.letters_corrected,
         "items_other": summary.items_other,
+        "items_unknown_drug": summary.items_unknown_drug,
         "parser_version": PARSER_VERSION,
         "taxonomy_version": vocab.TAXONOMY_VERSION,
         "vocab_version": vocab.VOCAB_VERSION,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .. import vocab
 from ..parse import PARSER_VERSION, Letter
+from ..parse.naming import name_item
 
 LETTER_COLUMNS = (
     "letter_id",
@@ -51,6 +52,12 @@ ITEM_COLUMNS = (
     "rationale",
     "item_pattern",
     "taxonomy_version",
+    "ingredients",
+    "body_regions",
+    "treatment",
+    "strength",
+    "quantity",
+    "quantity_unit",
 )
 CITATION_COLUMNS = (
     "letter_id",
@@ -105,6 +112,13 @@ def letter_rows(
     citations: list[tuple] = []
     for item in letter.items:
         category, drug_class = vocab.classify_item(item.disputed_text)
+        naming = name_item(
+            item.disputed_text,
+            category,
+            item_text=item.item_text,
+            guideline_text=item.reviewer_guideline_text,
+            rationale=item.rationale,
+        )
         items.append(
             (
                 letter_id,
@@ -123,6 +137,12 @@ def letter_rows(
                 item.rationale,
                 vocab.item_pattern(item.disputed_text) or None,
                 vocab.TAXONOMY_VERSION,
+                list(naming.ingredients) or None,
+                list(naming.body_regions) or None,
+                naming.treatment,
+                naming.strength,
+                naming.quantity,
+                naming.quantity_unit,
             )
         )
         for party, cits in (

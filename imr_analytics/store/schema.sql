@@ -63,6 +63,12 @@ CREATE TABLE IF NOT EXISTS items (
     rationale VARCHAR,
     item_pattern VARCHAR,                 -- disputed text without quantities, lower case
     taxonomy_version VARCHAR,
+    ingredients VARCHAR[],                -- generic active ingredients (pharmaceuticals only)
+    body_regions VARCHAR[],               -- fixed list of docs/treatment-names.md
+    treatment VARCHAR,                    -- one name per thing requested
+    strength VARCHAR,                     -- as written, e.g. '10/325mg'
+    quantity DOUBLE,                      -- tablets, sessions, visits, units, grams
+    quantity_unit VARCHAR,
     PRIMARY KEY (letter_id, item_no)
 );
 
@@ -114,6 +120,7 @@ CREATE TABLE IF NOT EXISTS load_runs (
     files_quarantined BIGINT,
     duplicates BIGINT,
     items_other BIGINT,
+    items_unknown_drug BIGINT,            -- pharmaceutical items no drug lexicon entry names
     parser_version VARCHAR,
     taxonomy_version VARCHAR,
     vocab_version VARCHAR                 -- specialties and states vocabulary
@@ -146,3 +153,13 @@ LEFT JOIN letters l ON l.letter_id = v.letter_id AND l.content_sha256 = v.conten
 -- migrations: databases made by an earlier schema gain the newer columns --------------
 ALTER TABLE load_runs ADD COLUMN IF NOT EXISTS vocab_version VARCHAR;
 ALTER TABLE load_runs ADD COLUMN IF NOT EXISTS letters_corrected BIGINT;  -- schema 3
+
+-- migration (issue 8): item naming fields; databases made before them gain the columns (empty
+-- until `imr-analytics reparse` fills them) ----------------------------------------------
+ALTER TABLE items ADD COLUMN IF NOT EXISTS ingredients VARCHAR[];
+ALTER TABLE items ADD COLUMN IF NOT EXISTS body_regions VARCHAR[];
+ALTER TABLE items ADD COLUMN IF NOT EXISTS treatment VARCHAR;
+ALTER TABLE items ADD COLUMN IF NOT EXISTS strength VARCHAR;
+ALTER TABLE items ADD COLUMN IF NOT EXISTS quantity DOUBLE;
+ALTER TABLE items ADD COLUMN IF NOT EXISTS quantity_unit VARCHAR;
+ALTER TABLE load_runs ADD COLUMN IF NOT EXISTS items_unknown_drug BIGINT;

@@ -4,11 +4,23 @@ Kept apart from the loader so that a worker imports only the parser, the extract
 the vocabularies, not pyarrow or DuckDB: on a 2-core machine with a 1 GiB budget every
 worker's resident size counts. Functions here never raise; a broken file becomes a
 result that the loader records in ``load_errors``.
+
+Run as ``python -m imr_analytics.store.worker PARENT_PID MEMORY_BYTES`` it is one worker
+of the loader's pool (``pool.py``): it limits its own address space, dies with its
+parent, and answers framed, pickled task chunks on stdin with one frame per task on the
+original stdout (anything a library prints goes to stderr instead).
 """
 
 from __future__ import annotations
 
-from ..extract import ExtractionError, extract_document
+import contextlib
+import os
+import pickle
+import struct
+import sys
+
+from ..extract import DEFAULT_LIMITS, ExtractionError, Limits, extract_document
+from ..extract.limits import too_much_memory
 from ..parse import ParseFailure, parse_letter
 from .rows import letter_rows
 
@@ -16,14 +28,19 @@ from .rows import letter_rows
 # could not read": they are reported at the detect stage.
 DETECT_REASONS = {"empty_text", "not_an_imr_letter", "unknown_layout"}
 
+FRAME = struct.Struct("!Q")
+READY = b"ready"
 
-def process_file(task: tuple[str, bytes, str]) -> tuple:
+
+def process_file(task: tuple[str, bytes, str], limits: Limits = DEFAULT_LIMITS) -> tuple:
     """Extract, parse and classify one file. Runs in a worker; never raises."""
     path, data, sha = task
     try:
-        extracted = extract_document(path, data)
+        extracted = extract_document(path, data, limits)
     except ExtractionError as exc:
         return ("error", path, sha, "extract", str(exc))
+    except MemoryError:
+        return ("error", path, sha, "extract", too_much_memory(limits))
     except Exception as exc:  # noqa: BLE001 - a broken file must not stop the load
         return ("error", path, sha, "extract", f"extractor failed: {type(exc).__name__}: {exc}")
     text = extracted.text.replace("\x00", "")
@@ -36,7 +53,10 @@ def process_file(task: tuple[str, bytes, str]) -> tuple:
         extracted.page_count,
         text,
     )
-    return parse_document(path, sha, text, doc)
+    try:
+        return parse_document(path, sha, text, doc)
+    except MemoryError:
+        return ("error", path, sha, "parse", too_much_memory(limits))
 
 
 def parse_document(path: str, sha: str, text: str, doc: tuple | None) -> tuple:
@@ -58,6 +78,99 @@ def parse_document(path: str, sha: str, text: str, doc: tuple | None) -> tuple:
     return ("ok", doc, path, sha, result.layout, rows)
 
 
-def reparse_task(task: tuple[str, str, str]) -> tuple:
+def reparse_task(task: tuple[str, str, str], limits: Limits = DEFAULT_LIMITS) -> tuple:
     sha, path, text = task
     return parse_document(path, sha, text, None)
+
+
+# The functions a worker runs, by name (the pool sends names, not pickled functions).
+TASKS = {"process_file": process_file, "reparse_task": reparse_task}
+
+
+def failed_task(fn_name: str, task: tuple, reason: str) -> tuple:
+    """The result recorded for a task whose worker died or was stopped on it."""
+    if fn_name == "reparse_task":
+        sha, path, _ = task
+        return ("error", path, sha, "parse", reason)
+    path, _, sha = task
+    return ("error", path, sha, "extract", reason)
+
+
+# --- the worker process -------------------------------------------------------------------
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when the loader dies, however it dies (kill -9
+    included); elsewhere a closed stdin ends the worker between tasks."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(0)
+
+
+def _limit_memory(limit: int) -> None:
+    import resource
+
+    if limit <= 0:
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft == resource.RLIM_INFINITY or limit < soft:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _read_exactly(fd: int, n: int) -> bytes | None:
+    chunks, got = [], 0
+    while got < n:
+        chunk = os.read(fd, min(n - got, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _write_frame(fd: int, payload: bytes) -> None:
+    view = memoryview(FRAME.pack(len(payload)) + payload)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    parent, memory = int(argv[0]), int(argv[1])
+    _die_with_parent(parent)
+    _limit_memory(memory)
+    # The protocol owns the original stdout; print() and C libraries get stderr.
+    out = os.dup(1)
+    os.dup2(2, 1)
+    _write_frame(out, READY)
+    while True:
+        header = _read_exactly(0, FRAME.size)
+        if header is None:
+            return  # the loader closed the pipe: the load is over
+        frame = _read_exactly(0, FRAME.unpack(header)[0])
+        if frame is None:
+            return
+        fn_name, limits, tasks = pickle.loads(frame)
+        fn = TASKS[fn_name]
+        for task in tasks:
+            try:
+                result = fn(task, limits)
+            except MemoryError:
+                result = failed_task(fn_name, task, too_much_memory(limits))
+            _write_frame(out, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+            del result
+
+
+if __name__ == "__main__":  # pragma: no cover - run by the pool
+    with contextlib.suppress(KeyboardInterrupt, BrokenPipeError):
+        main()

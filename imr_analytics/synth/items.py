@@ -91,6 +91,12 @@ class Draft:
     mod2: str | None = None  # what the CA authorised when the whole request stays disputed
     drug: str | None = None  # drug name, for drug-information citations
     ancillary: bool = False
+    # The naming truth (treatment-names.md), by construction; None where not stated.
+    ingredients: tuple[str, ...] | None = None
+    regions: tuple[str, ...] | None = None  # the regions the item's own text names
+    treatment: str | None = None
+    mod1_regions: tuple[str, ...] = ()  # a modified request's remainder inherits these
+    mod1_treatment: str | None = None  # the remainder's treatment, when not the item's
 
 
 def word(n: int) -> str:
@@ -267,6 +273,183 @@ _PUMP_OPIOIDS: tuple[str, ...] = (
     "Hydromorphone 40mg for intrathecal pump refill",
 )
 
+# What each drug name is, by construction: (generic ingredients, route family).
+_ORAL = "oral"
+_TOPICAL = "topical"
+_INJECTION = "injection"
+_GENERIC: dict[str, tuple[tuple[str, ...], str]] = {
+    "Norco": (("acetaminophen", "hydrocodone"), _ORAL),
+    "Hydrocodone/APAP": (("acetaminophen", "hydrocodone"), _ORAL),
+    "Hydrocodone bitartrate/acetaminophen": (("acetaminophen", "hydrocodone"), _ORAL),
+    "Percocet": (("acetaminophen", "oxycodone"), _ORAL),
+    "Oxycodone HCL": (("oxycodone",), _ORAL),
+    "Oxycodone HCL ER": (("oxycodone",), _ORAL),
+    "OxyContin": (("oxycodone",), _ORAL),
+    "Tramadol": (("tramadol",), _ORAL),
+    "Tramadol ER": (("tramadol",), _ORAL),
+    "Tramadol/APAP": (("acetaminophen", "tramadol"), _ORAL),
+    "Ultram": (("tramadol",), _ORAL),
+    "Nucynta": (("tapentadol",), _ORAL),
+    "Nucynta ER": (("tapentadol",), _ORAL),
+    "Butrans patch": (("buprenorphine",), _TOPICAL),
+    "Fentanyl patch": (("fentanyl",), _TOPICAL),
+    "Hydromorphone": (("hydromorphone",), _ORAL),
+    "MS Contin": (("morphine",), _ORAL),
+    "Methadone": (("methadone",), _ORAL),
+    "Cyclobenzaprine": (("cyclobenzaprine",), _ORAL),
+    "Flexeril": (("cyclobenzaprine",), _ORAL),
+    "Fexmid": (("cyclobenzaprine",), _ORAL),
+    "Baclofen": (("baclofen",), _ORAL),
+    "Tizanidine": (("tizanidine",), _ORAL),
+    "Zanaflex": (("tizanidine",), _ORAL),
+    "Soma": (("carisoprodol",), _ORAL),
+    "Carisoprodol": (("carisoprodol",), _ORAL),
+    "Methocarbamol": (("methocarbamol",), _ORAL),
+    "Robaxin": (("methocarbamol",), _ORAL),
+    "Metaxalone": (("metaxalone",), _ORAL),
+    "Orphenadrine ER": (("orphenadrine",), _ORAL),
+    "Naproxen": (("naproxen",), _ORAL),
+    "Naproxen sodium": (("naproxen",), _ORAL),
+    "Anaprox DS": (("naproxen",), _ORAL),
+    "Ibuprofen": (("ibuprofen",), _ORAL),
+    "Motrin": (("ibuprofen",), _ORAL),
+    "Meloxicam": (("meloxicam",), _ORAL),
+    "Meloxicam (Mobic)": (("meloxicam",), _ORAL),
+    "Celecoxib": (("celecoxib",), _ORAL),
+    "Celebrex": (("celecoxib",), _ORAL),
+    "Diclofenac sodium ER": (("diclofenac",), _ORAL),
+    "Diclofenac ER": (("diclofenac",), _ORAL),
+    "Voltaren": (("diclofenac",), _ORAL),
+    "Voltaren XR": (("diclofenac",), _ORAL),
+    "Etodolac": (("etodolac",), _ORAL),
+    "Nabumetone": (("nabumetone",), _ORAL),
+    "Relafen": (("nabumetone",), _ORAL),
+    "Gabapentin": (("gabapentin",), _ORAL),
+    "Neurontin": (("gabapentin",), _ORAL),
+    "Lyrica": (("pregabalin",), _ORAL),
+    "Pregabalin": (("pregabalin",), _ORAL),
+    "Topiramate": (("topiramate",), _ORAL),
+    "Topamax": (("topiramate",), _ORAL),
+    "Cymbalta": (("duloxetine",), _ORAL),
+    "Duloxetine": (("duloxetine",), _ORAL),
+    "Amitriptyline": (("amitriptyline",), _ORAL),
+    "Nortriptyline HCL": (("nortriptyline",), _ORAL),
+    "Pamelor": (("nortriptyline",), _ORAL),
+    "Wellbutrin": (("bupropion",), _ORAL),
+    "Trazodone": (("trazodone",), _ORAL),
+    "Effexor XR": (("venlafaxine",), _ORAL),
+    "Ambien": (("zolpidem",), _ORAL),
+    "Zolpidem": (("zolpidem",), _ORAL),
+    "Ambien CR": (("zolpidem",), _ORAL),
+    "Lunesta": (("eszopiclone",), _ORAL),
+    "Eszopiclone": (("eszopiclone",), _ORAL),
+    "Sonata": (("zaleplon",), _ORAL),
+    "Belsomra": (("suvorexant",), _ORAL),
+    "Omeprazole": (("omeprazole",), _ORAL),
+    "Prilosec": (("omeprazole",), _ORAL),
+    "Pantoprazole": (("pantoprazole",), _ORAL),
+    "Protonix": (("pantoprazole",), _ORAL),
+    "Esomeprazole": (("esomeprazole",), _ORAL),
+    "Nexium": (("esomeprazole",), _ORAL),
+    "Lansoprazole": (("lansoprazole",), _ORAL),
+    "Dexilant": (("dexlansoprazole",), _ORAL),
+    "Viagra": (("sildenafil",), _ORAL),
+    "Sildenafil": (("sildenafil",), _ORAL),
+    "Xanax": (("alprazolam",), _ORAL),
+    "Alprazolam": (("alprazolam",), _ORAL),
+    "Ativan": (("lorazepam",), _ORAL),
+    "Lorazepam": (("lorazepam",), _ORAL),
+    "Valium": (("diazepam",), _ORAL),
+    "Diazepam": (("diazepam",), _ORAL),
+    "Clonazepam": (("clonazepam",), _ORAL),
+    "Famotidine": (("famotidine",), _ORAL),
+    "Pepcid": (("famotidine",), _ORAL),
+    "Ranitidine": (("ranitidine",), _ORAL),
+    "Colace": (("docusate",), _ORAL),
+    "Docusate sodium": (("docusate",), _ORAL),
+    "Senna": (("sennosides",), _ORAL),
+    "Ondansetron": (("ondansetron",), _ORAL),
+    "Zofran ODT": (("ondansetron",), _ORAL),
+    "Medrol dose pak": (("methylprednisolone",), _ORAL),
+    "Theramine": (("theramine",), _ORAL),
+    "Sentra PM": (("sentra pm",), _ORAL),
+    "Hydroxyzine": (("hydroxyzine",), _ORAL),
+}
+
+# Misspellings seen in letters (and some no list has), spelt so the taxonomy still knows the
+# drug: the parser must map them to the generic all the same.
+_MISSPELT: dict[str, str] = {
+    "Tramadol": "Tramadal",
+    "Naproxen": "Naproxyn",
+    "Ibuprofen": "Ibuprofin",
+    "Gabapentin": "Gabapentine",
+    "Celecoxib": "Celecoxcib",
+    "Cyclobenzaprine": "Cyclobenzaprin",
+    "Oxycodone HCL": "Oxycodonne HCL",
+    "Motrin": "Ibuprofan",
+}
+
+_TOPICAL_INGREDIENTS: dict[str, tuple[str, ...]] = {
+    "Lidoderm 5% patch": ("lidocaine",),
+    "Lidocaine 5% patches": ("lidocaine",),
+    "Flector patch 1.3%": ("diclofenac",),
+    "Flector patch": ("diclofenac",),
+    "Voltaren gel 1%": ("diclofenac",),
+    "Voltaren® Gel 1%": ("diclofenac",),
+    "Pennsaid 2% solution": ("diclofenac",),
+    "Terocin patch": ("lidocaine", "menthol"),
+    "Terocin lotion": ("capsaicin", "lidocaine", "menthol", "methyl salicylate"),
+    "Lidopro cream": ("capsaicin", "lidocaine", "menthol", "methyl salicylate"),
+    "Salonpas patches": ("menthol", "methyl salicylate"),
+    "Capsaicin 0.075% cream": ("capsaicin",),
+    "Menthoderm gel": ("menthol", "methyl salicylate"),
+    "Lidocaine ointment 5%": ("lidocaine",),
+    "Diclofenac sodium 1.5% solution": ("diclofenac",),
+}
+
+_COMPOUND_NAMES: dict[str, tuple[tuple[str, ...], str]] = {
+    _COMPOUNDS[0]: (("flurbiprofen", "lidocaine"), _TOPICAL),
+    _COMPOUNDS[1]: (("flurbiprofen", "lidocaine"), _TOPICAL),
+    _COMPOUNDS[2]: (("dextromethorphan", "flurbiprofen", "lidocaine"), _TOPICAL),
+    _COMPOUNDS[3]: (("amitriptyline", "capsaicin", "dextromethorphan", "lidocaine"), _TOPICAL),
+    _COMPOUNDS[4]: (("cyclobenzaprine", "ketoprofen", "lidocaine"), _TOPICAL),
+    _COMPOUNDS[5]: (("amitriptyline", "bupivacaine", "gabapentin"), _TOPICAL),
+    _COMPOUNDS[6]: (("camphor", "capsaicin", "flurbiprofen", "gabapentin", "menthol"), _TOPICAL),
+    _COMPOUNDS[7]: (("baclofen", "flurbiprofen", "lidocaine"), _TOPICAL),
+    _COMPOUNDS[8]: (("gabapentin",), _ORAL),  # Fanatrex: an oral kit, named by its drug
+    _COMPOUNDS[9]: (("tramadol",), _ORAL),  # Synapryn
+    _COMPOUNDS[10]: (("cyclobenzaprine",), _ORAL),  # Tabradol
+    _COMPOUNDS[11]: (("diphenhydramine",), _ORAL),  # Dicopanol
+    _COMPOUNDS[12]: (("ranitidine",), _ORAL),  # Deprizine
+    _COMPOUNDS[13]: (("ketoprofen",), _TOPICAL),  # Ketophene
+    _COMPOUNDS[14]: (("camphor", "gabapentin", "menthol", "tramadol"), _TOPICAL),
+}
+
+# Drugs dispensed for an implanted pump are injected, whatever the text says of a form.
+_PUMP_INGREDIENTS: dict[str, tuple[str, ...]] = {
+    _ANESTHETICS[0]: ("bupivacaine",),
+    _ANESTHETICS[1]: ("bupivacaine",),
+    _ANESTHETICS[2]: ("bupivacaine",),
+    _ANESTHETICS[3]: ("ropivacaine",),
+    _PUMP_OPIOIDS[0]: ("hydromorphone",),
+    _PUMP_OPIOIDS[1]: ("fentanyl",),
+    _PUMP_OPIOIDS[2]: ("morphine",),
+    _PUMP_OPIOIDS[3]: ("hydromorphone",),
+}
+
+
+def drug_treatment(ingredients: tuple[str, ...], route: str) -> str:
+    """The `treatment` of a drug item: its ingredients, then its route family."""
+    return " / ".join(sorted(ingredients)) + " · " + route
+
+
+def _named_drug(d: Draft, ingredients: tuple[str, ...], route: str) -> Draft:
+    d.ingredients = tuple(sorted(ingredients))
+    d.regions = ()
+    d.treatment = drug_treatment(ingredients, route)
+    return d
+
+
 _FREQ = (
     "one tablet twice a day",
     "one by mouth, twice a day",
@@ -281,17 +464,26 @@ def pharmaceutical(rng: random.Random, ctx: dict) -> Draft:
     if r < 0.09:
         return _topical(rng)
     if r < 0.16:
-        text = rng.choice(_COMPOUNDS)
+        text = base = rng.choice(_COMPOUNDS)
         if rng.random() < 0.15:
             text = f"Retrospective {text[:1].lower() + text[1:]} (DOS: {_short_date(rng, ctx)})"
-        return Draft(text, PHARMA, "compound", "compound", "general", mod2="a one-month supply")
+        ingredients, route = _COMPOUND_NAMES[base]
+        d = Draft(text, PHARMA, "compound", "compound", "general", mod2="a one-month supply")
+        return _named_drug(d, ingredients, route)
     if r < 0.175:
-        return Draft(rng.choice(_ANESTHETICS), PHARMA, "anesthetic", "anesthetic", "low_back")
+        text = rng.choice(_ANESTHETICS)
+        d = Draft(text, PHARMA, "anesthetic", "anesthetic", "low_back")
+        return _named_drug(d, _PUMP_INGREDIENTS[text], _INJECTION)
     if r < 0.185:
-        return Draft(rng.choice(_PUMP_OPIOIDS), PHARMA, "opioid", "anesthetic", "low_back")
+        text = rng.choice(_PUMP_OPIOIDS)
+        d = Draft(text, PHARMA, "opioid", "anesthetic", "low_back")
+        return _named_drug(d, _PUMP_INGREDIENTS[text], _INJECTION)
     name, klass, doses, qtys, profile = rng.choice(_DRUGS)
     dose = rng.choice(doses)
     q = rng.choice(qtys)
+    ingredients, route = _GENERIC[name]
+    if name in _MISSPELT and rng.random() < 0.08:
+        name = _MISSPELT[name]
     nd = f"{name} {dose}".strip()
     drug_name = name.split()[0].split("/")[0].strip("()")
     form = rng.random()
@@ -329,7 +521,7 @@ def pharmaceutical(rng: random.Random, ctx: dict) -> Draft:
         text = f"{nd} QTY: {q}"
     else:
         text = f"1 prescription of {nd} #{q}"
-    return Draft(
+    d = Draft(
         text,
         PHARMA,
         klass,
@@ -341,6 +533,7 @@ def pharmaceutical(rng: random.Random, ctx: dict) -> Draft:
         ),
         drug=drug_name,
     )
+    return _named_drug(d, ingredients, route)
 
 
 def _authorised_part(rng: random.Random, q: int) -> int | None:
@@ -354,7 +547,8 @@ def _topical(rng: random.Random) -> Draft:
     name, sizes = rng.choice(_TOPICALS)
     size = rng.choice(sizes)
     text = f"{name} {size}".strip()
-    return Draft(text, PHARMA, "topical analgesic", "topical", "general", mod2="one tube")
+    d = Draft(text, PHARMA, "topical analgesic", "topical", "general", mod2="one tube")
+    return _named_drug(d, _TOPICAL_INGREDIENTS[name], _TOPICAL)
 
 
 # ---------------------------------------------------------------------------------------
@@ -371,6 +565,30 @@ _THERAPY_REGIONS = {
     "hip": ("right hip", "left hip"),
     "ankle": ("left ankle", "right foot and ankle"),
 }
+
+
+# The body region (treatment-names.md) each region key of the generator stands for.
+REGION_OF_KEY: dict[str, str] = {
+    "low_back": "lumbar spine",
+    "neck": "cervical spine",
+    "thoracic": "thoracic spine",
+    "shoulder": "shoulder",
+    "knee": "knee",
+    "hand": "wrist/hand",
+    "elbow": "elbow",
+    "hip": "hip",
+    "ankle": "ankle/foot",
+    "head": "head",
+}
+
+
+def _named(d: Draft, treatment: str, regions: tuple[str, ...] | str = ()) -> Draft:
+    """Set an item's naming truth: its treatment and the regions its text names (a region key
+    such as ``"knee"`` or a tuple of region names)."""
+    d.treatment = treatment
+    d.ingredients = ()
+    d.regions = (REGION_OF_KEY[regions],) if isinstance(regions, str) else tuple(sorted(regions))
+    return d
 
 
 def _region(rng: random.Random, keys: tuple[str, ...] | None = None) -> tuple[str, str]:
@@ -410,38 +628,58 @@ def rehabilitation(rng: random.Random, ctx: dict) -> Draft:
                 (f"{n - k} sessions of physical therapy", f"Physical therapy for {n - k} sessions")
             ),
         )
-        return Draft(text, REHAB, None, "pt", key, mod1=mod1, mod2=f"{k} sessions")
+        return _named(
+            Draft(text, REHAB, None, "pt", key, mod1=mod1, mod2=f"{k} sessions"),
+            "physical therapy",
+            key,
+        )
     if r < 0.50:
-        text = rng.choice(
+        text, treatment, regions = rng.choice(
             (
-                f"Physical therapy evaluation, {where}",
-                f"Physical therapy evaluation and treatment for {the}",
-                "Physical therapy re-evaluation",
+                (f"Physical therapy evaluation, {where}", "physical therapy evaluation", key),
+                (f"Physical therapy evaluation and treatment for {the}", "physical therapy", key),
+                ("Physical therapy re-evaluation", "physical therapy evaluation", ()),
             )
         )
-        return Draft(text, REHAB, None, "pt", key)
+        return _named(Draft(text, REHAB, None, "pt", key), treatment, regions)
     if r < 0.58:
         n = rng.choice((8, 12, 6))
-        text = rng.choice(
+        text, regions = rng.choice(
             (
-                f"Post-operative physical therapy 2 times a week for {n // 2} weeks for {the}",
-                f"Post-op physical therapy x {n}",
-                f"Post operative physical therapy for {the} {n} sessions",
+                (
+                    f"Post-operative physical therapy 2 times a week for {n // 2} weeks for {the}",
+                    key,
+                ),
+                (f"Post-op physical therapy x {n}", ()),
+                (f"Post operative physical therapy for {the} {n} sessions", key),
             )
         )
-        return Draft(text, REHAB, None, "postop_pt", key, mod2=f"{n // 2} sessions")
+        d = Draft(text, REHAB, None, "postop_pt", key, mod2=f"{n // 2} sessions")
+        return _named(d, "physical therapy", regions)
     if r < 0.72:
         n = rng.choice((6, 8, 12))
         k = n // 2
-        text = rng.choice(
+        text, treatment, regions = rng.choice(
             (
-                f"Chiropractic manipulation {n} sessions",
-                f"Chiropractic treatment for {the}, {n} visits",
-                f"Chiropractic care for {the}; {word(n)} sessions",
-                f"Chiro with modalities 2 times a week for {n // 2} weeks for {where}",
-                f"Additional chiropractic three times a week for two weeks for {the}",
-                f"Referral to chiropractor for evaluation of {where} pain",
-                "Chiropractic re-evaluation",
+                (f"Chiropractic manipulation {n} sessions", "chiropractic", ()),
+                (f"Chiropractic treatment for {the}, {n} visits", "chiropractic", key),
+                (f"Chiropractic care for {the}; {word(n)} sessions", "chiropractic", key),
+                (
+                    f"Chiro with modalities 2 times a week for {n // 2} weeks for {where}",
+                    "chiropractic",
+                    key,
+                ),
+                (
+                    f"Additional chiropractic three times a week for two weeks for {the}",
+                    "chiropractic",
+                    key,
+                ),
+                (
+                    f"Referral to chiropractor for evaluation of {where} pain",
+                    "chiropractic evaluation",
+                    key,
+                ),
+                ("Chiropractic re-evaluation", "chiropractic evaluation", ()),
             )
         )
         mod1 = (
@@ -449,17 +687,20 @@ def rehabilitation(rng: random.Random, ctx: dict) -> Draft:
             f"Chiropractic treatment {k} visits",
             f"Chiropractic treatment {n - k} visits",
         )
-        return Draft(text, REHAB, None, "chiro", key, mod1=mod1)
+        d = _named(Draft(text, REHAB, None, "chiro", key, mod1=mod1), treatment, regions)
+        d.mod1_regions = (REGION_OF_KEY[key],)  # the original request names the region
+        d.mod1_treatment = "chiropractic"  # the remainder is treatment visits
+        return d
     if r < 0.84:
         n = rng.choice((6, 8, 12))
         k = rng.choice((6, 4)) if n > 6 else 3
-        text = rng.choice(
+        text, regions = rng.choice(
             (
-                f"Acupuncture x {n}",
-                f"Acupuncture for {n} sessions",
-                f"Acupuncture 2 times a week for {n // 2} weeks, {where}",
-                f"Initial acupuncture, 1 to 2 times per week for 4 weeks, for {the}",
-                f"Acupuncture therapy sessions {where} #{n}",
+                (f"Acupuncture x {n}", ()),
+                (f"Acupuncture for {n} sessions", ()),
+                (f"Acupuncture 2 times a week for {n // 2} weeks, {where}", key),
+                (f"Initial acupuncture, 1 to 2 times per week for 4 weeks, for {the}", key),
+                (f"Acupuncture therapy sessions {where} #{n}", key),
             )
         )
         mod1 = (
@@ -467,20 +708,26 @@ def rehabilitation(rng: random.Random, ctx: dict) -> Draft:
             f"Acupuncture for {k} sessions",
             f"Acupuncture for {n - k} sessions",
         )
-        return Draft(text, REHAB, None, "acupuncture", key, mod1=mod1)
+        return _named(
+            Draft(text, REHAB, None, "acupuncture", key, mod1=mod1), "acupuncture", regions
+        )
     if r < 0.92:
-        text = rng.choice(
+        text, treatment, regions = rng.choice(
             (
-                "Aquatic therapy x 6",
-                f"Massage therapy 6 sessions for {the}",
-                f"Extracorporeal shockwave therapy x 3 sessions for {the}",
-                "In-office electrical stimulation 1 times 8",
-                "Ultrasound 1 times 8",
-                "Gym membership x 6 months",
-                f"Home exercise kit for {the}",
+                ("Aquatic therapy x 6", "aquatic therapy", ()),
+                (f"Massage therapy 6 sessions for {the}", "massage therapy", key),
+                (
+                    f"Extracorporeal shockwave therapy x 3 sessions for {the}",
+                    "shockwave therapy",
+                    key,
+                ),
+                ("In-office electrical stimulation 1 times 8", "electrical stimulation", ()),
+                ("Ultrasound 1 times 8", "therapeutic ultrasound", ()),
+                ("Gym membership x 6 months", "gym membership", ()),
+                (f"Home exercise kit for {the}", "home exercise program", key),
             )
         )
-        return Draft(text, REHAB, None, "massage", key)
+        return _named(Draft(text, REHAB, None, "massage", key), treatment, regions)
     text = rng.choice(
         (
             "Work hardening program 10 sessions",
@@ -488,7 +735,7 @@ def rehabilitation(rng: random.Random, ctx: dict) -> Draft:
             "Work hardening 2 times a week for 6 weeks",
         )
     )
-    return Draft(text, REHAB, None, "work_hardening", key)
+    return _named(Draft(text, REHAB, None, "work_hardening", key), "work hardening")
 
 
 # ---------------------------------------------------------------------------------------
@@ -527,26 +774,28 @@ def diagnostic(rng: random.Random, ctx: dict) -> Draft:
                 f"MRI of the {part} with and without contrast, #1",
             )
         )
+        treatment = "mri"
         if key == "shoulder" and rng.random() < 0.15:
-            text = f"MR Arthrogram of the {part}"
+            text, treatment = f"MR Arthrogram of the {part}", "mr arthrogram"
         if key == "low_back" and rng.random() < 0.05:
             text = "MRI of the lumbosacral spine without contrast, 1.5 Tesla or higher only"
-        return Draft(text, DIAG, None, "imaging", key)
+        return _named(Draft(text, DIAG, None, "imaging", key), treatment, key)
     if r < 0.60:
-        text = rng.choice(
+        text, treatment = rng.choice(
             (
-                f"CT scan of the {part}",
-                f"X-rays of the {part}",
-                f"{_cap(part)} x-rays",
-                f"X-Ray of the {part}, 3 views",
-                f"Bone scan of the {part}",
-                f"Diagnostic ultrasound of the {part}",
-                f"Retrospective CT scan of the {part} (DOS {_short_date(rng, ctx)})",
+                (f"CT scan of the {part}", "ct"),
+                (f"X-rays of the {part}", "x-ray"),
+                (f"{_cap(part)} x-rays", "x-ray"),
+                (f"X-Ray of the {part}, 3 views", "x-ray"),
+                (f"Bone scan of the {part}", "bone scan"),
+                (f"Diagnostic ultrasound of the {part}", "ultrasound"),
+                (f"Retrospective CT scan of the {part} (DOS {_short_date(rng, ctx)})", "ct"),
             )
         )
         if rng.random() < 0.06:
             text, key = rng.choice(("CT scan of head", "CT scan of the head")), "head"
-        return Draft(text, DIAG, None, "ct_xray", key)
+            treatment = "ct"
+        return _named(Draft(text, DIAG, None, "ct_xray", key), treatment, key)
     if r < 0.76:
         limbs = rng.choice(
             (
@@ -568,7 +817,8 @@ def diagnostic(rng: random.Random, ctx: dict) -> Draft:
                 f"NCV of the {limbs}, 2",
             )
         )
-        return Draft(text, DIAG, None, "emg", lk)
+        limb = "lower extremity" if "lower" in limbs else "upper extremity"
+        return _named(Draft(text, DIAG, None, "emg", lk), "emg/ncs", (limb,))
     if r < 0.88:
         text = rng.choice(
             (
@@ -579,21 +829,21 @@ def diagnostic(rng: random.Random, ctx: dict) -> Draft:
                 "Random urine drug screen x 4 per year",
             )
         )
-        return Draft(text, DIAG, None, "udt", "general")
-    text = rng.choice(
+        return _named(Draft(text, DIAG, None, "udt", "general"), "urine drug screen")
+    text, treatment = rng.choice(
         (
-            "Labs to include: CBC, CMP",
-            "Labs to include: EKG",
-            "Pre-op labs: CBC, BMP, PT/PTT",
-            "Sleep study",
-            "Functional capacity evaluation",
-            "Computerized range of motion testing",
-            "Grip strength testing",
-            "Hepatic function panel",
-            "Comprehensive metabolic panel",
+            ("Labs to include: CBC, CMP", "laboratory tests"),
+            ("Labs to include: EKG", "ekg"),
+            ("Pre-op labs: CBC, BMP, PT/PTT", "laboratory tests"),
+            ("Sleep study", "sleep study"),
+            ("Functional capacity evaluation", "functional capacity evaluation"),
+            ("Computerized range of motion testing", "range of motion testing"),
+            ("Grip strength testing", "grip strength testing"),
+            ("Hepatic function panel", "laboratory tests"),
+            ("Comprehensive metabolic panel", "laboratory tests"),
         )
     )
-    return Draft(text, DIAG, None, "labs", "general")
+    return _named(Draft(text, DIAG, None, "labs", "general"), treatment)
 
 
 # ---------------------------------------------------------------------------------------
@@ -604,55 +854,67 @@ def diagnostic(rng: random.Random, ctx: dict) -> Draft:
 def dmepos(rng: random.Random, ctx: dict) -> Draft:
     r = rng.random()
     if r < 0.35:
-        text = rng.choice(
+        text, treatment, regions = rng.choice(
             (
-                "TENS unit",
-                "TENS unit, daily trial, cervical and thoracic spine, #30",
-                "30 day rental of IF unit",
-                "Interferential unit purchase",
-                "H-wave unit 30 day trial",
-                "TENS unit supplies (electrodes and batteries) x 3 months",
-                "Purchase of TENS unit",
-                "30-day rental of an interferential unit",
+                ("TENS unit", "tens unit", ()),
+                (
+                    "TENS unit, daily trial, cervical and thoracic spine, #30",
+                    "tens unit",
+                    ("cervical spine", "thoracic spine"),
+                ),
+                ("30 day rental of IF unit", "interferential unit", ()),
+                ("Interferential unit purchase", "interferential unit", ()),
+                ("H-wave unit 30 day trial", "h-wave unit", ()),
+                ("TENS unit supplies (electrodes and batteries) x 3 months", "tens supplies", ()),
+                ("Purchase of TENS unit", "tens unit", ()),
+                ("30-day rental of an interferential unit", "interferential unit", ()),
             )
         )
-        return Draft(text, DME, None, "tens", "low_back", mod2="a 30-day rental")
+        d = Draft(text, DME, None, "tens", "low_back", mod2="a 30-day rental")
+        return _named(d, treatment, regions)
     if r < 0.42:
-        text = rng.choice(("Pump kit and Analy pump", "Purchase of Pain pump", "Pump refill kit"))
-        return Draft(text, DME, None, "pump", "low_back")
+        text, treatment = rng.choice(
+            (
+                ("Pump kit and Analy pump", "pump refill kit"),
+                ("Purchase of Pain pump", "pain pump"),
+                ("Pump refill kit", "pump refill kit"),
+            )
+        )
+        return _named(Draft(text, DME, None, "pump", "low_back"), treatment)
+    # (text, region key for the citations, treatment, whether the text names the region)
     choices = (
-        ("Lumbar support", "low_back"),
-        ("Lumbosacral orthosis (LSO) brace", "low_back"),
-        ("Back brace", "low_back"),
-        ("Knee brace", "knee"),
-        ("Hinged knee brace, left", "knee"),
-        ("Wrist braces #2", "hand"),
-        ("Elbow braces #2", "elbow"),
-        ("Cervical pillow", "neck"),
-        ("Wedge pillow", "neck"),
-        ("Soft cervical collar", "neck"),
-        ("Hot/cold therapy unit", "shoulder"),
-        ("Cold therapy unit 7 day rental", "shoulder"),
-        ("Cold compression therapy 30 day rental", "knee"),
-        ("Front-wheeled walker", "hip"),
-        ("Shower chair", "hip"),
-        ("Commode", "hip"),
-        ("Hospital bed", "low_back"),
-        ("Single point cane", "knee"),
-        ("Custom orthotics", "ankle"),
-        ("Sit-stand workstation", "low_back"),
-        ("Pneumatic compression device", "knee"),
-        ("Thumb spica splint", "hand"),
+        ("Lumbar support", "low_back", "brace", True),
+        ("Lumbosacral orthosis (LSO) brace", "low_back", "brace", True),
+        ("Back brace", "low_back", "brace", True),
+        ("Knee brace", "knee", "brace", True),
+        ("Hinged knee brace, left", "knee", "brace", True),
+        ("Wrist braces #2", "hand", "brace", True),
+        ("Elbow braces #2", "elbow", "brace", True),
+        ("Cervical pillow", "neck", "cervical pillow", True),
+        ("Wedge pillow", "neck", "wedge pillow", False),
+        ("Soft cervical collar", "neck", "brace", True),
+        ("Hot/cold therapy unit", "shoulder", "cold therapy unit", False),
+        ("Cold therapy unit 7 day rental", "shoulder", "cold therapy unit", False),
+        ("Cold compression therapy 30 day rental", "knee", "cold therapy unit", False),
+        ("Front-wheeled walker", "hip", "walker", False),
+        ("Shower chair", "hip", "shower chair", False),
+        ("Commode", "hip", "commode", False),
+        ("Hospital bed", "low_back", "hospital bed", False),
+        ("Single point cane", "knee", "cane", False),
+        ("Custom orthotics", "ankle", "orthotics", False),
+        ("Sit-stand workstation", "low_back", "sit-stand workstation", False),
+        ("Pneumatic compression device", "knee", "compression device", False),
+        ("Thumb spica splint", "hand", "brace", True),
     )
-    text, key = rng.choice(choices)
-    return Draft(text, DME, None, "dme", key)
+    text, key, treatment, named = rng.choice(choices)
+    return _named(Draft(text, DME, None, "dme", key), treatment, key if named else ())
 
 
 # ---------------------------------------------------------------------------------------
 # Surgery
 # ---------------------------------------------------------------------------------------
 
-_SURGERIES: tuple[tuple[str, str], ...] = (
+_SURGERIES: tuple[tuple[str, str], ...] = (  # (text, region key)
     ("Right shoulder arthroscopy RCR (rotator cuff repair) and decompression", "shoulder"),
     (
         "Right shoulder arthroscopy with rotator cuff repair and subacromial decompression",
@@ -687,12 +949,43 @@ _SURGERIES: tuple[tuple[str, str], ...] = (
 )
 
 
+# What each surgery is (its established name) and whether its text names its region.
+_SURGERY_NAMES: dict[str, tuple[str, bool]] = {
+    _SURGERIES[0][0]: ("shoulder arthroscopy", True),
+    _SURGERIES[1][0]: ("shoulder arthroscopy", True),
+    _SURGERIES[2][0]: ("shoulder arthroscopy", True),
+    _SURGERIES[3][0]: ("shoulder arthroscopy", True),
+    _SURGERIES[4][0]: ("lumbar fusion", True),
+    _SURGERIES[5][0]: ("lumbar decompression", True),
+    _SURGERIES[6][0]: ("lumbar fusion", True),
+    _SURGERIES[7][0]: ("cervical fusion", True),
+    _SURGERIES[8][0]: ("cervical fusion", True),
+    _SURGERIES[9][0]: ("carpal tunnel release", True),
+    _SURGERIES[10][0]: ("carpal tunnel release", True),
+    _SURGERIES[11][0]: ("trigger finger release", True),
+    _SURGERIES[12][0]: ("cubital tunnel release", True),
+    _SURGERIES[13][0]: ("lateral epicondyle release", True),
+    _SURGERIES[14][0]: ("knee arthroscopy", True),
+    _SURGERIES[15][0]: ("knee arthroscopy", True),
+    _SURGERIES[16][0]: ("knee arthroscopy", True),
+    _SURGERIES[17][0]: ("total knee arthroplasty", True),
+    _SURGERIES[18][0]: ("hip arthroscopy", True),
+    _SURGERIES[19][0]: ("ankle arthroscopy", True),
+    _SURGERIES[20][0]: ("intrathecal pump implantation", False),
+    _SURGERIES[21][0]: ("pain pump", True),
+    _SURGERIES[22][0]: ("spinal cord stimulator implantation", False),
+    _SURGERIES[23][0]: ("pump replacement", False),
+}
+
+
 def surgery(rng: random.Random, ctx: dict) -> Draft:
     text, key = rng.choice(_SURGERIES)
+    treatment, named = _SURGERY_NAMES[text]
     profile = "pump" if ("PUMP" in text.upper() or "stimulator" in text) else "surgery"
     if rng.random() < 0.04:
         text, profile = rng.choice(("PA assist", "Assistant surgeon")), "surgery"
-    return Draft(text, SURGERY, None, profile, key)
+        treatment, named = "surgical assistant", False
+    return _named(Draft(text, SURGERY, None, profile, key), treatment, key if named else ())
 
 
 # ---------------------------------------------------------------------------------------
@@ -716,48 +1009,62 @@ def injection(rng: random.Random, ctx: dict) -> Draft:
             )
         )
         key = "neck" if "Cervical" in text else "low_back"
-        return Draft(text, INJECTIONS, None, "esi", key)
+        regions = () if text.startswith("Caudal") else key  # "caudal" names no region
+        return _named(
+            Draft(text, INJECTIONS, None, "esi", key), "epidural steroid injection", regions
+        )
     if r < 0.55:
-        text = rng.choice(
+        text, treatment = rng.choice(
             (
-                "Facet joint injections L4-5, L5-S1",
-                "Bilateral L4-L5 medial branch blocks",
-                "Radiofrequency ablation bilateral L3-L5",
-                "Cervical facet injections C4-C6, bilateral",
-                "Sacroiliac joint injection, right",
-                "Neuroplasty, lumbar spine",
-                "Injection of neurolytic substance, lumbar spine",
+                ("Facet joint injections L4-5, L5-S1", "facet joint injection"),
+                ("Bilateral L4-L5 medial branch blocks", "medial branch block"),
+                ("Radiofrequency ablation bilateral L3-L5", "radiofrequency ablation"),
+                ("Cervical facet injections C4-C6, bilateral", "facet joint injection"),
+                ("Sacroiliac joint injection, right", "sacroiliac joint injection"),
+                ("Neuroplasty, lumbar spine", "epidural adhesiolysis"),
+                ("Injection of neurolytic substance, lumbar spine", "neurolytic injection"),
             )
         )
         key = "neck" if "Cervical" in text else "low_back"
-        return Draft(text, INJECTIONS, None, "facet", key)
+        regions = ("sacroiliac/pelvis",) if text.startswith("Sacroiliac") else key
+        return _named(Draft(text, INJECTIONS, None, "facet", key), treatment, regions)
     if r < 0.70:
-        text = rng.choice(
+        text, treatment, regions = rng.choice(
             (
-                "Trigger point injections x 4",
-                "Trigger point injections to the trapezius, #4",
-                "Botox injections 200 units",
-                "Occipital nerve block",
-                "Stellate ganglion block x 3",
+                ("Trigger point injections x 4", "trigger point injection", ()),
+                ("Trigger point injections to the trapezius, #4", "trigger point injection", ()),
+                ("Botox injections 200 units", "botox injection", ()),
+                ("Occipital nerve block", "occipital nerve block", ("head",)),
+                ("Stellate ganglion block x 3", "sympathetic nerve block", ()),
             )
         )
-        return Draft(text, INJECTIONS, None, "tpi", "neck")
+        return _named(Draft(text, INJECTIONS, None, "tpi", "neck"), treatment, regions)
     if r < 0.90:
         key, where = _region(rng, ("knee", "shoulder", "hip", "hand", "elbow"))
-        text = rng.choice(
+        text, treatment = rng.choice(
             (
-                f"Cortisone injection to the {where}",
-                f"One platelet-rich plasma injection to the {where}",
-                f"Synvisc-One injection to the {where}",
-                f"Injection 5cc of lidocaine and 1cc of dexamethasone to the {where}",
-                f"Ultrasound guided corticosteroid injection, {where}",
+                (f"Cortisone injection to the {where}", "joint injection"),
+                (
+                    f"One platelet-rich plasma injection to the {where}",
+                    "platelet-rich plasma injection",
+                ),
+                (f"Synvisc-One injection to the {where}", "viscosupplementation"),
+                (
+                    f"Injection 5cc of lidocaine and 1cc of dexamethasone to the {where}",
+                    "joint injection",
+                ),
+                (f"Ultrasound guided corticosteroid injection, {where}", "joint injection"),
             )
         )
-        return Draft(text, INJECTIONS, None, "joint_injection", key)
-    text = rng.choice(
-        ("IT Pain Pump Trial", "Spinal cord stimulator trial", "Intrathecal pump trial")
+        return _named(Draft(text, INJECTIONS, None, "joint_injection", key), treatment, key)
+    text, treatment = rng.choice(
+        (
+            ("IT Pain Pump Trial", "intrathecal pump trial"),
+            ("Spinal cord stimulator trial", "spinal cord stimulator trial"),
+            ("Intrathecal pump trial", "intrathecal pump trial"),
+        )
     )
-    return Draft(text, INJECTIONS, None, "pump_trial", "low_back")
+    return _named(Draft(text, INJECTIONS, None, "pump_trial", "low_back"), treatment)
 
 
 # ---------------------------------------------------------------------------------------
@@ -766,38 +1073,38 @@ def injection(rng: random.Random, ctx: dict) -> Draft:
 
 
 def evaluation(rng: random.Random, ctx: dict) -> Draft:
-    text = rng.choice(
+    text, treatment = rng.choice(
         (
-            "Follow-up visit in 6 weeks",
-            "Follow-up visit with pain management",
-            "Referral to pain management",
-            "Referral to orthopedic surgeon",
-            "Consultation with a spine surgeon",
-            "Neurology consultation",
-            "Medical Clearance",
-            "Internal medicine consultation",
-            "Dental consultation",
-            "Office visit with the primary treating physician",
-            "Initial exam",
-            "Orthopedic follow-up visits x 4",
-            "Pain management consultation and treatment",
+            ("Follow-up visit in 6 weeks", "office visit"),
+            ("Follow-up visit with pain management", "office visit"),
+            ("Referral to pain management", "pain management consultation"),
+            ("Referral to orthopedic surgeon", "orthopedic consultation"),
+            ("Consultation with a spine surgeon", "orthopedic consultation"),
+            ("Neurology consultation", "neurology consultation"),
+            ("Medical Clearance", "medical clearance"),
+            ("Internal medicine consultation", "internal medicine consultation"),
+            ("Dental consultation", "dental treatment"),
+            ("Office visit with the primary treating physician", "office visit"),
+            ("Initial exam", "office visit"),
+            ("Orthopedic follow-up visits x 4", "office visit"),
+            ("Pain management consultation and treatment", "pain management consultation"),
         )
     )
-    return Draft(text, EM, None, "visit", "general", mod2="one visit")
+    return _named(Draft(text, EM, None, "visit", "general", mod2="one visit"), treatment)
 
 
 def behavioral(rng: random.Random, ctx: dict) -> Draft:
     n = rng.choice((4, 6, 8, 12))
-    text = rng.choice(
+    text, treatment = rng.choice(
         (
-            f"Cognitive behavioral therapy {n} sessions",
-            "Psychological evaluation",
-            f"Psychotherapy 1 time a week for {n} weeks",
-            f"Biofeedback {n} sessions",
-            "Psychiatric evaluation",
-            "Psychological evaluation and testing",
-            "Partial Hospitalization day treatment",
-            f"Group psychotherapy x {n} sessions",
+            (f"Cognitive behavioral therapy {n} sessions", "psychotherapy"),
+            ("Psychological evaluation", "psychological evaluation"),
+            (f"Psychotherapy 1 time a week for {n} weeks", "psychotherapy"),
+            (f"Biofeedback {n} sessions", "biofeedback"),
+            ("Psychiatric evaluation", "psychiatric evaluation"),
+            ("Psychological evaluation and testing", "psychological evaluation"),
+            ("Partial Hospitalization day treatment", "partial hospitalization program"),
+            (f"Group psychotherapy x {n} sessions", "psychotherapy"),
         )
     )
     mod1 = (
@@ -805,7 +1112,7 @@ def behavioral(rng: random.Random, ctx: dict) -> Draft:
         f"Cognitive behavioral therapy {n // 2} sessions",
         f"Cognitive behavioral therapy {n - n // 2} sessions",
     )
-    return Draft(
+    d = Draft(
         text,
         PSYCH,
         None,
@@ -814,41 +1121,46 @@ def behavioral(rng: random.Random, ctx: dict) -> Draft:
         mod1=mod1 if text.startswith("Cognitive") else None,
         mod2=f"an Evaluation only for a {text}",
     )
+    return _named(d, treatment)
 
 
 def program(rng: random.Random, ctx: dict) -> Draft:
-    text = rng.choice(
+    text, treatment, regions = rng.choice(
         (
-            "28 day functional restoration program",
-            "Functional restoration program 80 hours",
-            "Functional restoration program x 160 hours",
-            "HELP program x 4 weeks",
-            "Chronic pain management program, 10 days",
-            "Weight loss program",
-            "Detox program",
-            "Brain injury program, 30 days",
+            ("28 day functional restoration program", "functional restoration program", ()),
+            ("Functional restoration program 80 hours", "functional restoration program", ()),
+            ("Functional restoration program x 160 hours", "functional restoration program", ()),
+            ("HELP program x 4 weeks", "functional restoration program", ()),
+            ("Chronic pain management program, 10 days", "chronic pain program", ()),
+            ("Weight loss program", "weight loss program", ()),
+            ("Detox program", "detoxification program", ()),
+            ("Brain injury program, 30 days", "brain injury program", ("head",)),
         )
     )
-    return Draft(text, PROGRAMS, None, "program", "general", mod2="an initial 2-week trial")
+    d = Draft(text, PROGRAMS, None, "program", "general", mod2="an initial 2-week trial")
+    return _named(d, treatment, regions)
 
 
 def home_health(rng: random.Random, ctx: dict) -> Draft:
-    text = rng.choice(
+    text, treatment = rng.choice(
         (
-            "Home health care 4 hours a day, 5 days a week for 4 weeks",
-            "Home health aide 12 hours per day, 5 times a week for 4 weeks to assist with mobility, "
-            "transfer, ADL's and safety in the home",
-            "Skilled nursing facility stay x 7 days",
-            "Inpatient rehabilitation facility x 14 days",
-            "Transportation to and from appointments",
-            "Home health nursing visits x 6",
+            ("Home health care 4 hours a day, 5 days a week for 4 weeks", "home health care"),
+            (
+                "Home health aide 12 hours per day, 5 times a week for 4 weeks to assist with "
+                "mobility, transfer, ADL's and safety in the home",
+                "home health care",
+            ),
+            ("Skilled nursing facility stay x 7 days", "skilled nursing facility"),
+            ("Inpatient rehabilitation facility x 14 days", "inpatient rehabilitation"),
+            ("Transportation to and from appointments", "transportation"),
+            ("Home health nursing visits x 6", "home health care"),
         )
     )
     mod1 = None
     if text.startswith("Home health aide"):
         rest = "per day, 5 times a week for 4 weeks to assist with mobility, transfer, ADL's and safety in the home"
         mod1 = (text, f"Home health aide 6 hours {rest}", f"Home health aide 6 hours {rest}")
-    return Draft(text, HOME, None, "home_health", "knee", mod1=mod1)
+    return _named(Draft(text, HOME, None, "home_health", "knee", mod1=mod1), treatment)
 
 
 GENERATORS = {
@@ -887,6 +1199,32 @@ _ANCILLARIES: tuple[tuple[str, str, str, bool], ...] = (
     ("Post operative physical therapy 2 times a week for 6 weeks", REHAB, "postop_pt", False),
     ("Pre-operative EKG", DIAG, "labs", False),
 )
+# What each ancillary is: (treatment, regions its text names).
+_ANCILLARY_NAMES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Shoulder sling with abduction pillow": ("sling", ("shoulder",)),
+    "Cold therapy unit 7 day rental": ("cold therapy unit", ()),
+    "Shoulder Brace": ("brace", ("shoulder",)),
+    "Cryotherapy unit, seven day use": ("cold therapy unit", ()),
+    "Knee brace": ("brace", ("knee",)),
+    "Front wheeled walker": ("walker", ()),
+    "Continuous passive motion (CPM) machine 21 day rental": (
+        "continuous passive motion device",
+        (),
+    ),
+    "Physical Therapy sessions, 12": ("physical therapy", ()),
+    "Post-operative physical therapy x 12": ("physical therapy", ()),
+    "Pre-op labs: CBC, BMP": ("laboratory tests", ()),
+    "EKG": ("ekg", ()),
+    "Chest x-ray": ("x-ray", ("chest",)),
+    "Medical clearance": ("medical clearance", ()),
+    "Assistant surgeon": ("surgical assistant", ()),
+    "Home health nursing visits x 4": ("home health care", ()),
+    "Preoperative Medical Clearance": ("medical clearance", ()),
+    "Pre-op Clearance": ("medical clearance", ()),
+    "PA assist": ("surgical assistant", ()),
+    "Post operative physical therapy 2 times a week for 6 weeks": ("physical therapy", ()),
+    "Pre-operative EKG": ("ekg", ()),
+}
 
 
 def ancillary(rng: random.Random, region: str, used: set[str]) -> Draft:
@@ -896,9 +1234,10 @@ def ancillary(rng: random.Random, region: str, used: set[str]) -> Draft:
         if text not in used:
             break
     used.add(text)
+    treatment, regions = _ANCILLARY_NAMES[text]
     if prefixed:
         text = f"Associated surgical service: {text}"
-    return Draft(text, cat, None, profile, region, ancillary=True)
+    return _named(Draft(text, cat, None, profile, region, ancillary=True), treatment, regions)
 
 
 def draw_category(rng: random.Random) -> str:

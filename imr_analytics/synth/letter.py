@@ -150,6 +150,26 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
+def naming_truth(it) -> dict:
+    """The naming fields of an item (treatment-names.md), as the generator built it.
+
+    A modified request's remainder ("Chiropractic treatment 6 visits") names what the original
+    request named, regions included, unless it says otherwise.
+    """
+    d = it.draft
+    remainder = it.modified and it.disputed != d.text
+    regions = d.regions
+    treatment = d.treatment
+    if remainder and d.mod1 is not None and it.disputed == d.mod1[2]:
+        regions = d.mod1_regions  # the remainder names no region of its own
+        treatment = d.mod1_treatment or treatment
+    return {
+        "ingredients": list(d.ingredients) if d.ingredients is not None else None,
+        "body_regions": list(regions) if regions is not None else None,
+        "treatment": treatment,
+    }
+
+
 def make_truth(spec: Spec, style: str, header_shown: bool, file: str) -> dict:
     """The expected.jsonl-shaped record for a spec rendered in ``style``."""
     d_layout = spec.layout == LAYOUT_D
@@ -200,6 +220,7 @@ def make_truth(spec: Spec, style: str, header_shown: bool, file: str) -> dict:
                 "reviewer_guideline_pages": "; ".join(it.reviewer.pages) or None,
                 "item_category": it.draft.category,
                 "drug_class": it.draft.drug_class,
+                **naming_truth(it),
             }
         )
     return {

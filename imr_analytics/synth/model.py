@@ -295,6 +295,11 @@ def conclusion(rng: random.Random, decision: str, disputed: str, layout: str) ->
     return f"Based on the above, the request for {disputed} is {neg}medically necessary."
 
 
+# What a rationale calls the request, where the kind of request matters to the reader: a drug
+# dispensed for an implanted pump says so (real letters do), or its route is unknowable.
+_REQUEST_NOUN = {"anesthetic": "intrathecal pump refill"}
+
+
 def _rationale(rng: random.Random, spec_layout: str, era: str, item: ItemSpec) -> str:
     d = item.draft
     if item.reviewer.primary == "none":  # always upheld
@@ -309,7 +314,7 @@ def _rationale(rng: random.Random, spec_layout: str, era: str, item: ItemSpec) -
             "documentation, the associated service is not supported."
             if d.ancillary
             else "The submitted records do not provide sufficient information to establish the "
-            "need for this request."
+            f"need for this {_REQUEST_NOUN.get(d.profile, 'request')}."
         )
         return lead + " " + conclusion(rng, "upheld", item.disputed, spec_layout)
     profile = D.PROFILES[d.profile]

@@ -147,7 +147,7 @@ def test_a_full_disk_during_a_report_leaves_the_previous_report_intact(
             "--out",
             out,
             "-p",
-            "min_cell",
+            "top_items",
             "5",
             cwd=tmp_path / "w",
         )

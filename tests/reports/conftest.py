@@ -26,6 +26,7 @@ import duckdb
 import pytest
 
 from imr_analytics.store import create_schema
+from imr_analytics.store.rows import ITEM_COLUMNS
 
 HOSTILE_ITEM = "<script>alert(1)</script>"
 HOSTILE_RATIONALE = (
@@ -165,6 +166,7 @@ def build_small_db(path: Path, *, seed: int = 7, letters: int = 220) -> Path:
                     rationale,
                     pattern,
                     TAXONOMY_VERSION,
+                    *_naming(pattern, category),
                 )
             )
             for c_no, src in enumerate(rv_src or ["none"], start=1):
@@ -205,7 +207,8 @@ def build_small_db(path: Path, *, seed: int = 7, letters: int = 220) -> Path:
         letter_rows,
     )
     con.executemany(
-        "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", item_rows
+        f"INSERT INTO items ({', '.join(ITEM_COLUMNS)}) VALUES ({', '.join('?' * len(ITEM_COLUMNS))})",
+        item_rows,
     )
     con.executemany("INSERT INTO citations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", cite_rows)
     con.close()
@@ -375,6 +378,25 @@ def all_html(default_reports: dict[str, Any], custom_reports: dict[str, CliRun])
     pages = {f"{name}-default": r.html_path for name, r in default_reports.items()}
     pages.update({f"{name}-custom": r.html_path for name, r in custom_reports.items()})
     return pages
+
+
+def _naming(text: str, category: str) -> tuple:
+    """The item naming columns (ingredients ... quantity_unit) as the loader would fill them.
+
+    The hostile item keeps its text as its treatment: the reports list treatments, and
+    whatever a database holds there (an analyst's lexicon can name anything) must be escaped.
+    """
+    from imr_analytics.parse.naming import name_item
+
+    n = name_item(text, category)
+    return (
+        list(n.ingredients) or None,
+        list(n.body_regions) or None,
+        text if text == HOSTILE_ITEM else n.treatment,
+        n.strength,
+        n.quantity,
+        n.quantity_unit,
+    )
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,9 @@ REQUIRED = {
     "item_drilldown": {
         "db_path": "str",
         "item_pattern": "str | None",
+        "treatment": "str | None",
+        "ingredient": "str | None",
+        "body_region": "str | None",
         "category": "str | None",
         "include_text": "bool",
         "sample_size": "int",

@@ -306,35 +306,25 @@ def test_oversized_file_is_refused_unread_once(
     assert (second.files_quarantined, second.files_skipped) == (0, 1)
 
 
-class _DyingPool:
-    """Stands in for a process pool whose workers were killed."""
+def test_a_file_that_kills_its_worker_costs_that_file_not_the_load(tmp_path: Path) -> None:
+    from hostile_files import stream_bomb
 
-    def map(self, fn, tasks, chunksize=1):
-        from concurrent.futures.process import BrokenProcessPool
-
-        def results():
-            raise BrokenProcessPool("a worker was killed")
-            yield  # pragma: no cover
-
-        return results()
-
-    def shutdown(self, wait=True, cancel_futures=False):
-        pass
-
-
-def test_a_dying_worker_pool_costs_speed_not_the_load(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from imr_analytics.store import loader
+    from imr_analytics.extract import Limits
 
     truth = generate_corpus(tmp_path / "c", 12, seed=4)
     truth.rename(tmp_path / "truth.jsonl")
-    monkeypatch.setattr(loader, "POOL_THRESHOLD", 1)
-    monkeypatch.setattr(loader, "_pool", lambda workers: _DyingPool())
-    said: list[str] = []
-    summary = load_paths([tmp_path / "c"], tmp_path / "p.duckdb", log=said.append)
-    assert summary.letters_loaded == 12 and summary.files_quarantined == 0
-    assert any("worker processes stopped" in line for line in said)
+    (tmp_path / "c" / "bomb.pdf").write_bytes(stream_bomb(64))
+    limits = Limits(worker_memory=384 * 2**20)
+    db = tmp_path / "p.duckdb"
+    summary = load_paths([tmp_path / "c"], db, workers=1, log=lambda _: None, limits=limits)
+    assert summary.letters_loaded == 12 and summary.files_quarantined == 1
+    (path, stage, reason) = summary.quarantined[0]
+    assert path.endswith("bomb.pdf") and stage == "extract"
+    assert reason.startswith("worker exceeded the 384 MiB memory limit")
+    again = load_paths(
+        [tmp_path / "c"], db, workers=1, log=lambda _: None, limits=limits, rescan=True
+    )
+    assert (again.letters_loaded, again.files_quarantined, again.files_skipped) == (0, 0, 13)
 
 
 def test_summary_counts_items_left_in_other(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from expected_letters import ITEM_KEYS, LETTER_KEYS
+from expected_letters import ITEM_KEYS, ITEM_NAMING_KEYS, LETTER_KEYS
 
 from imr_analytics.parse.records import LAYOUT_B1, LAYOUT_B4, SOURCE_FAMILIES
 from imr_analytics.synth import LAYOUTS, STYLES, SyntheticLetter, generate_letter, letter_from_seed
@@ -150,8 +150,13 @@ def test_truth_keys_and_types(many: list[SyntheticLetter]) -> None:
         assert not any(" and " in s or s.endswith("a") for s in t["reviewer_specialties"])
         assert 1 <= len(t["items"]) <= 21
         for n, it in enumerate(t["items"], 1):
-            assert list(it) == list(ITEM_KEYS)
+            assert list(it) == [*ITEM_KEYS, *ITEM_NAMING_KEYS]
             assert it["item_no"] == n
+            assert it["treatment"] and it["body_regions"] is not None
+            if it["item_category"] == "Pharmaceuticals":
+                assert it["ingredients"] and it["body_regions"] == []
+            else:
+                assert it["ingredients"] == []
             assert it["decision"] in ("upheld", "overturned")
             assert it["item_category"] in CATEGORIES
             if it["item_category"] == "Pharmaceuticals":
@@ -182,7 +187,7 @@ def test_truth_keys_match_expected_jsonl(shared_dir, sample: list[SyntheticLette
     assert list(real["items"][0]) == list(ITEM_KEYS)
     for x in sample:
         assert set(x.truth) - {"layout", "style", "synthetic"} == set(real)
-        assert set(x.truth["items"][0]) == set(real["items"][0])
+        assert set(x.truth["items"][0]) == set(real["items"][0]) | set(ITEM_NAMING_KEYS)
 
 
 def test_values_are_in_the_text(many: list[SyntheticLetter]) -> None:
