@@ -51,7 +51,20 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--out", default="reports", metavar="DIR", help="output directory (default: reports/)"
     )
     parser.add_argument(
-        "--db", metavar="FILE", help="DuckDB database; wins over -p db_path when both are given"
+        "--db",
+        metavar="FILE",
+        help="DuckDB database; wins over -p db_path, which wins over $IMR_DB (one is required)",
+    )
+    parser.add_argument(
+        "--output-name",
+        metavar="TEMPLATE",
+        help="file name of NAME.html/.ipynb without extension; placeholders {name}, {date}, "
+        "{time}, {datetime}, e.g. uphold_rates-{date} (default: the report name)",
+    )
+    parser.add_argument(
+        "--path",
+        action="store_true",
+        help="print the path of the report's notebook (for plain papermill) and exit",
     )
     parser.add_argument("--kernel", metavar="NAME", help="Jupyter kernel (default: python3)")
     mail = parser.add_argument_group(
@@ -91,10 +104,10 @@ def _collect_params(pairs: list[list[str]]) -> dict[str, Any]:
 
 def _print_catalogue(out: Any) -> None:
     from imr_analytics.reports.params import allowed_values, size_limits
-    from imr_analytics.reports.runner import describe_report, list_reports
+    from imr_analytics.reports.runner import describe_report, list_reports, report_script
 
     for name in list_reports():
-        print(name, file=out)
+        print(f"{name}  ({report_script(name)})", file=out)
         for spec in describe_report(name).values():
             default = repr(spec.default)
             choices = allowed_values(spec.name)
@@ -118,9 +131,25 @@ def handle_report(args: argparse.Namespace) -> int:
             print(f"imr-analytics: {exc}", file=sys.stderr)
             return EXIT_FAILED
         return 0
+    if args.path:
+        from imr_analytics.reports.runner import report_script
+
+        try:
+            print(report_script(args.name))
+        except ReportError as exc:
+            print(f"imr-analytics: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        return 0
     try:
         params = _collect_params(args.params)
-        result = run_report(args.name, params, args.out, db_path=args.db, kernel_name=args.kernel)
+        result = run_report(
+            args.name,
+            params,
+            args.out,
+            db_path=args.db,
+            kernel_name=args.kernel,
+            stem=args.output_name,
+        )
     except ReportParameterError as exc:
         print(f"imr-analytics: {exc}", file=sys.stderr)
         return EXIT_USAGE

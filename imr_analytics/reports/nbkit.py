@@ -280,18 +280,40 @@ class Report:
 
     @classmethod
     def open(cls, name: str, namespace: Mapping[str, Any]) -> Report:
-        """Collect the report's parameters from the notebook's globals, check them, open the db.
+        """Check the running notebook's parameters, open the database, check the selection.
 
-        The names and types come from the notebook's own ``parameters`` cell (via the runner's
-        parser), so a value edited by hand in JupyterLab is checked exactly like a CLI value.
-        Every parameter is checked before the database is opened (read-only), so a bad value
-        never leaves the file open.
+        The names and types come from the notebook's own parameters cell as the kernel executed
+        it (``__annotations__`` of the notebook's globals), so a value edited in JupyterLab and
+        a value papermill injected are checked alike, against this notebook and not a file on
+        disk. A name papermill injected that the parameters cell does not declare (a typo such
+        as ``-p db_pth x``) is an error, so the run fails instead of quietly using a default.
+        Coerced values are written back into the namespace (``-p top_items 5`` may arrive as
+        text). Selection values must occur in the database, and the selection must match at
+        least one decided item.
         """
-        from imr_analytics.reports.params import check_relations, coerce_value
-        from imr_analytics.reports.runner import describe_report, resolve_db_path
+        from imr_analytics.reports.params import ParamSpec as _Spec
+        from imr_analytics.reports.params import (
+            check_relations,
+            coerce_value,
+            injected_names,
+            type_from_annotation,
+        )
+        from imr_analytics.reports.runner import resolve_db_path
+        from imr_analytics.reports.selection import check_selection, selection_where
         from imr_analytics.store.database import DatabaseError, open_database
 
-        specs = describe_report(name)
+        annotations = dict(namespace.get("__annotations__") or {})
+        if not annotations:
+            raise ReportParameterError(
+                f"report {name!r}: run the parameters cell (the first cell) before this one"
+            )
+        specs = {k: _Spec(k, type_from_annotation(t), None) for k, t in annotations.items()}
+        unknown = [k for k in injected_names(list(namespace.get("In") or [])) if k not in specs]
+        if unknown:
+            raise ReportParameterError(
+                f"report {name!r}: unknown parameter {', '.join(map(repr, unknown))}; it "
+                f"accepts: {', '.join(specs)} (see papermill --help-notebook)"
+            )
         missing = [k for k in specs if k not in namespace]
         if missing:
             raise ReportParameterError(
@@ -299,10 +321,18 @@ class Report:
             )
         params = {k: coerce_value(spec, namespace[k]) for k, spec in specs.items()}
         check_relations(params)
+        if isinstance(namespace, dict):
+            namespace.update(params)
         try:
-            db_path = resolve_db_path(params["db_path"])
+            db_path = resolve_db_path(params.get("db_path"))
         except FileNotFoundError as exc:
-            raise ReportError(f"report {name!r}: {exc}") from None
+            hint = ""
+            if "In" in namespace and not injected_names(list(namespace.get("In") or [])):
+                hint = (
+                    " (in JupyterLab: set db_path in the parameters cell, e.g. "
+                    'db_path = "/path/to/imr.duckdb", or start JupyterLab with IMR_DB set)'
+                )
+            raise ReportError(f"report {name!r}: {exc}{hint}") from None
         rep = cls(name=name, params=params, db_path=db_path, con=None)
         if params.get("date_from"):
             rep.date_from = date.fromisoformat(params["date_from"])
@@ -310,22 +340,20 @@ class Report:
             rep.date_to = date.fromisoformat(params["date_to"])
         rep.method = str(params.get("interval", "korn-graubard"))
         rep.period = str(params.get("period", "quarter"))
-        if params.get("categories"):
-            rep.where["item_category"] = list(params["categories"])
-        if params.get("category"):
-            rep.where["item_category"] = [params["category"]]
-        if params.get("specialties"):
-            rep.where["reviewer_specialty"] = list(params["specialties"])
+        rep.where.update(selection_where(params))
         try:
             rep.con = open_database(db_path, read_only=True)
         except DatabaseError as exc:
             raise ReportError(f"report {name!r}: {exc}") from None
-        if params.get("item_pattern"):
-            try:
+        try:
+            check_selection(
+                rep.con, params, report=name, date_from=rep.date_from, date_to=rep.date_to
+            )
+            if params.get("item_pattern"):
                 rep.where["item_pattern"] = rep.match_patterns(str(params["item_pattern"]))
-            except Exception:
-                rep.close()
-                raise
+        except Exception:
+            rep.close()
+            raise
         return rep
 
     def match_patterns(self, wanted: str) -> list[str]:
@@ -474,11 +502,29 @@ class Report:
             if subtitle
             else ""
         )
+        banner = ""
+        cov = self.coverage()
+        if cov.is_synthetic:
+            share = (
+                "every letter"
+                if cov.n_synthetic_letters >= self._database_letters()
+                else f"{fmt_count(cov.n_synthetic_letters)} letters"
+            )
+            banner = (
+                f'<p class="imr-synthetic" style="{_WARN};font-weight:700">Synthetic demo data: '
+                f"{share} in this database was made by the imr-analytics generator, not "
+                "published by DWC. These numbers describe no real review.</p>"
+            )
         _html(
-            f'<h1 style="margin:0 0 4px">{esc(title)}</h1>{sub}'
+            f"{banner}"
+            f'<h1 style="margin:0 0 4px;overflow-wrap:anywhere">{esc(title)}</h1>{sub}'
             '<p style="margin:0;color:#52606d;font-size:13px">'
             f"Selection: {esc(self.filter_text())}. {esc(rule)}</p>"
         )
+
+    def _database_letters(self) -> int:
+        row = self.con.execute("SELECT count(*) FROM letters").fetchone()
+        return int(row[0]) if row else 0
 
     def heading(self, text: str, intro: str = "", level: int = 2) -> None:
         """A section heading with an optional one-paragraph explanation."""
@@ -1171,6 +1217,8 @@ class Report:
         quoted in the digest: it reads "not reliable (see the report)" instead.
         """
         title = self.params.get("title") or self.name
+        if self.coverage().is_synthetic:
+            subject = f"[synthetic demo data] {subject}"
         quoted = [
             (k, f"{NOT_RELIABLE} (see the report)" if DAGGER in v else v) for k, v in headline
         ]
@@ -1220,6 +1268,7 @@ class Report:
             **versions,
             "params": {k: v for k, v in self.params.items()},
             "interval": self.method,
+            "synthetic": bool(self.coverage().is_synthetic),
             "run_at": datetime.now().astimezone().isoformat(timespec="seconds"),
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "package_version": __version__,
