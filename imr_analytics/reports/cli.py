@@ -12,7 +12,7 @@ from typing import Any
 
 from imr_analytics.reports.errors import ReportParameterError
 
-__all__ = ["handle_report", "register"]
+__all__ = ["handle_report", "handle_values", "register"]
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -170,4 +170,34 @@ def handle_report(args: argparse.Namespace) -> int:
             print(f"imr-analytics: report written but not mailed: {exc}", file=sys.stderr)
             return EXIT_FAILED
         print(f"mailed to {', '.join(args.email_to)}", file=sys.stderr)
+    return 0
+
+
+def handle_values(args: argparse.Namespace) -> int:
+    """``imr-analytics values DIMENSION --db FILE``: a table of values, items and letters."""
+    from imr_analytics.reports.runner import ReportError, resolve_db_path
+    from imr_analytics.reports.selection import dimension_values
+    from imr_analytics.store.database import DatabaseError, open_database
+
+    try:
+        path = resolve_db_path(args.db)
+        con = open_database(path, read_only=True)
+    except (FileNotFoundError, DatabaseError) as exc:
+        print(f"imr-analytics: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        df = dimension_values(con, args.dimension)
+    except ReportParameterError as exc:
+        print(f"imr-analytics: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ReportError as exc:  # pragma: no cover - defensive
+        print(f"imr-analytics: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        con.close()
+    shown = ["(not stated)" if v is None or v != v else str(v) for v in df["value"]]
+    width = max([len(args.dimension), *map(len, shown)])
+    print(f"{args.dimension:<{width}}  {'items':>9}  {'letters':>9}")
+    for value, items, letters in zip(shown, df["n_items"], df["n_letters"], strict=True):
+        print(f"{value:<{width}}  {int(items):>9,}  {int(letters):>9,}")
     return 0
