@@ -52,7 +52,7 @@ GREY = "#9a9a9a"
 MISSING_LABEL = "(not stated)"
 
 
-@alt.theme.register(THEME, enable=True)
+@alt.theme.register(THEME, enable=False)
 def house_theme() -> alt.theme.ThemeConfig:
     """The one look for every report chart: plain background, readable sizes, local fonts."""
     return {

@@ -218,11 +218,7 @@ def type_from_annotation(annotation: Any) -> ParamType:
             return ParamType(inner.base, inner.item, optional=True)
     if isinstance(annotation, type) and annotation.__name__ in _SCALARS and origin is None:
         return ParamType(annotation.__name__)
-    if (
-        origin in (list, typing.List)
-        and len(args) == 1
-        and getattr(args[0], "__name__", "") in _SCALARS
-    ):  # noqa: UP006
+    if origin is list and len(args) == 1 and getattr(args[0], "__name__", "") in _SCALARS:  # noqa: UP006
         return ParamType("list", args[0].__name__)
     raise ReportParameterError(
         f"unsupported parameter annotation {annotation!r}: use str, int, float, bool or "
