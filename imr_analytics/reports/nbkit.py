@@ -275,6 +275,7 @@ class Report:
     _chart_count: int = 0
     _volumes: dict[tuple[Any, ...], pd.DataFrame] = field(default_factory=dict, repr=False)
     _coverage: Any = field(default=None, repr=False)
+    _synthetic: int | None = field(default=None, repr=False)
 
     # -- opening --------------------------------------------------------------------------------
 
@@ -503,12 +504,12 @@ class Report:
             else ""
         )
         banner = ""
-        cov = self.coverage()
-        if cov.is_synthetic:
+        n_synthetic = self.synthetic_letters()
+        if n_synthetic:
             share = (
                 "every letter"
-                if cov.n_synthetic_letters >= self._database_letters()
-                else f"{fmt_count(cov.n_synthetic_letters)} letters"
+                if n_synthetic >= self._database_letters()
+                else f"{fmt_count(n_synthetic)} letters"
             )
             banner = (
                 f'<p class="imr-synthetic" style="{_WARN};font-weight:700">Synthetic demo data: '
@@ -521,6 +522,16 @@ class Report:
             '<p style="margin:0;color:#52606d;font-size:13px">'
             f"Selection: {esc(self.filter_text())}. {esc(rule)}</p>"
         )
+
+    def synthetic_letters(self) -> int:
+        """Letters of the database made by the synthetic generator (0 for DWC's letters)."""
+        if self.con is None:  # a Report built without a database (tests of the formatting)
+            return 0
+        if self._synthetic is None:
+            from imr_analytics.analytics.coverage import synthetic_letters
+
+            self._synthetic = synthetic_letters(self.con)
+        return self._synthetic
 
     def _database_letters(self) -> int:
         row = self.con.execute("SELECT count(*) FROM letters").fetchone()
@@ -1217,7 +1228,7 @@ class Report:
         quoted in the digest: it reads "not reliable (see the report)" instead.
         """
         title = self.params.get("title") or self.name
-        if self.coverage().is_synthetic:
+        if self.synthetic_letters():
             subject = f"[synthetic demo data] {subject}"
         quoted = [
             (k, f"{NOT_RELIABLE} (see the report)" if DAGGER in v else v) for k, v in headline
@@ -1268,7 +1279,7 @@ class Report:
             **versions,
             "params": {k: v for k, v in self.params.items()},
             "interval": self.method,
-            "synthetic": bool(self.coverage().is_synthetic),
+            "synthetic": self.synthetic_letters() > 0,
             "run_at": datetime.now().astimezone().isoformat(timespec="seconds"),
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "package_version": __version__,

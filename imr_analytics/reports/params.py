@@ -209,6 +209,13 @@ def type_from_annotation(annotation: Any) -> ParamType:
     import types
     import typing
 
+    if isinstance(annotation, str):  # postponed annotations (from __future__ import annotations)
+        try:
+            node = ast.parse(annotation, mode="eval").body
+        except SyntaxError:
+            node = None
+        if node is not None:
+            return _parse_annotation(node, annotation)
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin in (typing.Union, types.UnionType) and type(None) in args:
@@ -218,7 +225,7 @@ def type_from_annotation(annotation: Any) -> ParamType:
             return ParamType(inner.base, inner.item, optional=True)
     if isinstance(annotation, type) and annotation.__name__ in _SCALARS and origin is None:
         return ParamType(annotation.__name__)
-    if origin is list and len(args) == 1 and getattr(args[0], "__name__", "") in _SCALARS:  # noqa: UP006
+    if origin is list and len(args) == 1 and getattr(args[0], "__name__", "") in _SCALARS:
         return ParamType("list", args[0].__name__)
     raise ReportParameterError(
         f"unsupported parameter annotation {annotation!r}: use str, int, float, bool or "
@@ -409,6 +416,8 @@ def coerce_value(spec: ParamSpec, value: Any) -> Any:
     The result is also checked with :func:`check_meaning`, so ``-p period fortnight`` fails
     here, before a kernel starts, naming the values allowed.
     """
+    if spec.name in _DATES and isinstance(value, str) and value.strip().lower() in _NONE:
+        value = ""  # a date left open: "", none or null (papermill-friendly str parameters)
     try:
         if isinstance(value, str) and (spec.type.base != "str" or spec.type.optional):
             coerced = _from_string(spec.type, value)
