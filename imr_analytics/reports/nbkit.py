@@ -553,8 +553,9 @@ class Report:
         instead of running off the side.
         """
         cells = "".join(
-            '<div style="display:inline-block;padding:6px 28px 6px 0;vertical-align:top">'
-            f'<div style="font-size:24px;font-weight:700;color:#102a43;white-space:nowrap">'
+            '<div style="display:inline-block;padding:6px 28px 6px 0;vertical-align:top;'
+            'max-width:100%">'
+            f'<div style="font-size:24px;font-weight:700;color:#102a43;overflow-wrap:anywhere">'
             f"{esc(v)}</div>"
             f'<div style="font-size:12px;color:#52606d">{esc(k)}</div></div>'
             for k, v in items
@@ -892,13 +893,20 @@ class Report:
             }
             for _, r in df.iterrows()
         ]
+        from imr_analytics.analytics.charts import ordinal_axis
+
+        data = [d for d in data if d["period"] != NOT_STATED]  # undated: no place in time
+        if not data:
+            self.note("No chart: no dated letters in this selection.")
+            return
         slanted = len(data) > 6
+        step = 44 if not slanted else 26
         base = alt.Chart(alt.Data(values=data)).encode(
             x=alt.X(
                 "period:O",
                 title=None,
                 sort=[d["period"] for d in data],
-                axis=alt.Axis(labelAngle=-45 if slanted else 0, labelOverlap=False),
+                axis=ordinal_axis([d["period"] for d in data], step * len(data)),
             )
         )
         if measure in {"n_letters", "n_items"}:
@@ -915,7 +923,7 @@ class Report:
             else []
         )
         chart = mark.properties(
-            width=alt.Step(44 if not slanted else 26),
+            width=alt.Step(step),
             height=200,
             title=alt.Title(title, subtitle=subtitle),
         )
