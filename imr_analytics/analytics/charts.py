@@ -265,7 +265,9 @@ def _order_rows(records: list[dict[str, Any]], dim: str, sort: str) -> list[str]
 
 
 def _rate_axis(title: str = "Uphold rate") -> alt.Axis:
-    return alt.Axis(format="%", title=title)
+    """Percent axis; Vega drops labels that would overlap ("greedy"), e.g. 90% and 100% on a
+    short axis, and keeps the end labels inside the plot."""
+    return alt.Axis(format="%", title=title, labelOverlap="greedy", labelFlush=True)
 
 
 def _y_floor(records: Sequence[dict[str, Any]]) -> float:
@@ -412,7 +414,7 @@ def ordinal_axis(labels: Sequence[str], width: float, *, title: str | None = Non
         labelAngle=0 if level else -45,
         labelAlign="center" if level else "right",
         labelBaseline="top",
-        labelOverlap="parity" if slot < 15 else False,
+        labelOverlap="parity" if slot < 18 else False,
         labelPadding=4,
         labelLimit=160,
     )
