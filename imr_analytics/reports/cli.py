@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "report",
         help="run a report notebook and export self-contained HTML",
         description=(
-            "Execute a report notebook from notebooks/ with papermill and write NAME.html "
+            "Execute a report notebook (imr_analytics/notebooks/) with papermill and write NAME.html "
             "(self-contained, no scripts) and the executed NAME.ipynb. "
             f"Reports: {available}. Run without NAME to list them with their parameters."
         ),

@@ -1,10 +1,12 @@
 """Run a report notebook: validate parameters, execute with papermill, export self-contained HTML.
 
-Reports live in ``notebooks/`` as jupytext percent scripts so they diff and review like code; the
-``.ipynb`` only ever exists as a run artefact. A run converts the script in a temp directory,
-executes it with papermill (so the executed notebook keeps the injected parameters and every
-output for audit), and exports HTML through the package's own template, which has no scripts and
-no network references so the report opens in a mail client, an air-gapped laptop or an archive.
+Reports are notebooks shipped as package data (``imr_analytics/notebooks/*.ipynb``, outputs
+stripped), so the file ``imr-analytics report`` runs is the file plain papermill and JupyterLab
+run. A run executes it with papermill (so the executed notebook keeps the injected parameters and
+every output for audit), and exports HTML through the package's own template, which has no
+scripts and no network references so the report opens in a mail client, an air-gapped laptop or
+an archive. A folder of one's own reports (``IMR_NOTEBOOKS_DIR``) may also hold jupytext
+percent scripts.
 """
 
 from __future__ import annotations
