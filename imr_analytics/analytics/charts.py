@@ -634,6 +634,20 @@ def small_multiples(
     if temporal:
         order = sorted({r["label"] for r in records}, key=lambda lab: _period_start(lab, x) or "")
         layers = _trend_layers(base, x, floor, None, order, panel_width)
+        if len(order) > 1:
+            # a panel with one period has no band: draw its interval as a rule
+            x_enc = layers[0].encoding.x
+            layers.insert(
+                0,
+                base.mark_rule(color=BAR, strokeWidth=2)
+                .encode(
+                    x=x_enc,
+                    y=alt.Y("lo:Q", scale=alt.Scale(domain=[floor, 1], nice=False, zero=False)),
+                    y2="hi:Q",
+                )
+                .transform_joinaggregate(periods="distinct(label)", groupby=[facet])
+                .transform_filter("datum.periods == 1"),
+            )
     else:
         y_scale = alt.Scale(domain=[floor, 1], nice=False, zero=False)
         solid = alt.datum.reliable
