@@ -44,9 +44,14 @@ __all__ = [
 ]
 
 THEME = "imr"
-# Liberation Sans ships inside vl-convert (metric-compatible with Arial), so PNG/SVG output
-# never depends on a web font; browsers fall back to whatever sans-serif they have.
-FONT = "Liberation Sans, DejaVu Sans, Arial, Helvetica, sans-serif"
+# vl-convert measures every label with the first font of this list it has, and places the
+# labels by that measure; the SVG's text is then drawn by the reader's browser or mail client
+# with the first font *it* has. Measuring with a wide font (DejaVu Sans, as wide as Verdana)
+# and naming only fonts of that width or narrower means a label can never be wider on screen
+# than the room made for it (with Liberation Sans first, Debian's Chromium drew the labels in
+# DejaVu Sans and cut them off at the left edge). Liberation Sans (bundled with vl-convert,
+# Arial's metrics) is the fallback where DejaVu Sans is not installed.
+FONT = "DejaVu Sans, Verdana, Liberation Sans, Arial, Helvetica, sans-serif"
 BAR = "#2f5d8a"
 INK = "#333333"
 GREY = "#9a9a9a"

@@ -65,15 +65,19 @@ OVERLAPS_JS = """() => {
 # bar labels must not run into each other. Rotated labels are thinned by the chart builder
 # (their axis-aligned boxes overlap by construction, so they are not compared here).
 SVG_OVERLAPS_JS = """() => {
-  const boxes = [];
+  const boxes = [], clipped = [];
+  const frame = document.querySelector('svg').getBoundingClientRect();
   document.querySelectorAll('svg text').forEach((el, id) => {
     const tr = el.getAttribute('transform') || '';
-    if (/rotate\\((?!0\\))/.test(tr) || !el.textContent.trim()) return;
+    if (!el.textContent.trim()) return;
     if (getComputedStyle(el).opacity === '0' || el.closest('[opacity="0"]')) return;
     const r = el.getBoundingClientRect();
-    if (r.width >= 1 && r.height >= 1)
-      boxes.push({id, t: el.textContent.trim().slice(0, 40), x: r.left, y: r.top, w: r.width,
-                  h: r.height});
+    if (r.width < 1 || r.height < 1) return;
+    const t = el.textContent.trim().slice(0, 40);
+    // drawn in this browser's fonts: no label may run past the chart's edge
+    if (r.left < frame.left - 1 || r.right > frame.right + 1) clipped.push(t);
+    if (/rotate\\((?!0\\))/.test(tr)) return;
+    boxes.push({id, t, x: r.left, y: r.top, w: r.width, h: r.height});
   });
   const hits = [];
   for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
@@ -82,7 +86,7 @@ SVG_OVERLAPS_JS = """() => {
     const oy = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
     if (ox > 1 && oy > 1) hits.push([a.t, b.t, Math.round(ox), Math.round(oy)]);
   }
-  return [boxes.length, hits.slice(0, 10)];
+  return [boxes.length, hits.slice(0, 10), clipped.slice(0, 10)];
 }"""
 
 
@@ -169,22 +173,25 @@ def test_reports_render_offline_in_chromium(
             "Array.from(document.querySelectorAll('figure.imr-chart img'))"
             ".map(i => i.getBoundingClientRect().width / i.naturalWidth)"
         )
-        svg_overlaps = []
+        svg_overlaps: list[Any] = []
+        svg_clipped: list[str] = []
         for uri in page.evaluate(
             "Array.from(document.querySelectorAll('figure.imr-chart img')).map(i => i.src)"
         ):
             chart_page = context.new_page()
             chart_page.goto(uri)
-            count, hits = chart_page.evaluate(SVG_OVERLAPS_JS)
+            count, hits, clipped = chart_page.evaluate(SVG_OVERLAPS_JS)
             chart_page.close()
             assert count > 0, (key, "a chart without text")
             svg_overlaps += hits
+            svg_clipped += clipped
         context.close()
 
         assert n_wide > 50 and n_narrow > 50, (key, n_wide, n_narrow)
         assert overlaps_wide == [], (key, 1280, overlaps_wide)
         assert overlaps_narrow == [], (key, 420, overlaps_narrow)
         assert svg_overlaps == [], (key, svg_overlaps)
+        assert svg_clipped == [], (key, svg_clipped)
         assert all(scale >= 0.74 for scale in scales), (key, scales)
 
         assert widths[0] <= widths[1], (key, widths)
