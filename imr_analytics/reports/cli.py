@@ -180,7 +180,7 @@ def handle_values(args: argparse.Namespace) -> int:
     from imr_analytics.store.database import DatabaseError, open_database
 
     try:
-        path = resolve_db_path(args.db)
+        path = resolve_db_path(args.db, what="--db")
         con = open_database(path, read_only=True)
     except (FileNotFoundError, DatabaseError) as exc:
         print(f"imr-analytics: {exc}", file=sys.stderr)

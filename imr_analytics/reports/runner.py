@@ -187,7 +187,7 @@ def describe_report(name: str) -> dict[str, ParamSpec]:
 DB_ENV = "IMR_DB"
 
 
-def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
+def resolve_db_path(path: str | os.PathLike[str] | None = None, *, what: str = "db_path") -> Path:
     """The database a report or notebook runs on: ``path`` if given, else ``$IMR_DB``.
 
     No search and no default file: a scheduled report with a mistyped or missing path must fail
@@ -196,7 +196,7 @@ def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
     Raises FileNotFoundError with that sentence.
     """
     given = str(path).strip() if path is not None else ""
-    source = "db_path"
+    source = what
     if not given:
         given = os.environ.get(DB_ENV, "").strip()
         source = DB_ENV
@@ -425,7 +425,7 @@ def run_report(
     if "db_path" in specs:
         raw_db = coerced.get("db_path", specs["db_path"].default)
         try:
-            resolved_db = resolve_db_path(raw_db)
+            resolved_db = resolve_db_path(raw_db, what="--db" if db_path is not None else "db_path")
         except FileNotFoundError as exc:
             raise ReportError(f"report {name!r}: {exc}") from None
         coerced["db_path"] = str(resolved_db)

@@ -196,8 +196,10 @@ def test_bool_parameter_rejects_unclear_text(small_db: Path, tmp_path: Path) -> 
 
 
 def test_missing_database_and_unknown_report_are_clear(tmp_path: Path) -> None:
-    with pytest.raises(ReportError, match="database 'nope.duckdb' from db_path does not exist"):
+    with pytest.raises(ReportError, match="database 'nope.duckdb' from --db does not exist"):
         run_report("uphold_rates", {}, tmp_path, db_path="nope.duckdb")
+    with pytest.raises(ReportError, match="database 'nope.duckdb' from db_path does not exist"):
+        run_report("uphold_rates", {"db_path": "nope.duckdb"}, tmp_path)
     with pytest.raises(ReportError, match="no report named 'nope'.*uphold_rates"):
         run_report("nope", {}, tmp_path)
 
