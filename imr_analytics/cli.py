@@ -322,6 +322,25 @@ def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
 
     _add_export(sub)
 
+    p = sub.add_parser(
+        "values",
+        help="list the values of a dimension with their counts (for -p categories etc.)",
+        description="List every value of DIMENSION (any uphold_rates dimension, e.g. "
+        "item_category, reviewer_specialty, drug_class, reviewer_source) with its decided "
+        "items and letters, most items first. An unknown DIMENSION lists the dimensions.",
+    )
+    p.add_argument("dimension", metavar="DIMENSION", help="e.g. item_category")
+    p.add_argument(
+        "--db", metavar="FILE", help="database (default: $IMR_DB; one of the two is required)"
+    )
+
+    def _values(args: argparse.Namespace) -> int:
+        from .reports.cli import handle_values
+
+        return handle_values(args)
+
+    p.set_defaults(func=_values)
+
     if with_reports:
         try:
             from .reports import register

@@ -24,3 +24,5 @@ def test_demo_renders_all_three_reports(tmp_path: Path, capsys: pytest.CaptureFi
         assert f"report: {page}" in out
         html = page.read_text(encoding="utf-8")
         assert "<h2>Coverage</h2>" in html and "suppress" not in html.lower()
+        # the demo database is synthetic, and the page says so above its title (issue 9)
+        assert html.index("Synthetic demo data") < html.index("<h1")

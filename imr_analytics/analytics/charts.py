@@ -32,6 +32,7 @@ __all__ = [
     "OTHERS_LABEL",
     "THEME",
     "is_ordinal",
+    "ordinal_axis",
     "odds_ratio_chart",
     "rate_bars",
     "rate_trend",
@@ -43,16 +44,21 @@ __all__ = [
 ]
 
 THEME = "imr"
-# Liberation Sans ships inside vl-convert (metric-compatible with Arial), so PNG/SVG output
-# never depends on a web font; browsers fall back to whatever sans-serif they have.
-FONT = "Liberation Sans, DejaVu Sans, Arial, Helvetica, sans-serif"
+# vl-convert measures every label with the first font of this list it has, and places the
+# labels by that measure; the SVG's text is then drawn by the reader's browser or mail client
+# with the first font *it* has. Measuring with a wide font (DejaVu Sans, as wide as Verdana)
+# and naming only fonts of that width or narrower means a label can never be wider on screen
+# than the room made for it (with Liberation Sans first, Debian's Chromium drew the labels in
+# DejaVu Sans and cut them off at the left edge). Liberation Sans (bundled with vl-convert,
+# Arial's metrics) is the fallback where DejaVu Sans is not installed.
+FONT = "DejaVu Sans, Verdana, Liberation Sans, Arial, Helvetica, sans-serif"
 BAR = "#2f5d8a"
 INK = "#333333"
 GREY = "#9a9a9a"
 MISSING_LABEL = "(not stated)"
 
 
-@alt.theme.register(THEME, enable=True)
+@alt.theme.register(THEME, enable=False)
 def house_theme() -> alt.theme.ThemeConfig:
     """The one look for every report chart: plain background, readable sizes, local fonts."""
     return {
@@ -264,7 +270,9 @@ def _order_rows(records: list[dict[str, Any]], dim: str, sort: str) -> list[str]
 
 
 def _rate_axis(title: str = "Uphold rate") -> alt.Axis:
-    return alt.Axis(format="%", title=title)
+    """Percent axis; Vega drops labels that would overlap ("greedy"), e.g. 90% and 100% on a
+    short axis, and keeps the end labels inside the plot."""
+    return alt.Axis(format="%", title=title, labelOverlap="greedy", labelFlush=True)
 
 
 def _y_floor(records: Sequence[dict[str, Any]]) -> float:
@@ -398,49 +406,67 @@ def _temporal_dim(df: pd.DataFrame, period: str | None) -> str:
     raise ValueError("no period dimension (decision_year/quarter/month) in the DataFrame")
 
 
-_TIME_FORMAT = {"year": "%Y", "quarter": "%Y Q%q", "month": "%b %Y"}
-# Ticks on period starts only, so a yearly axis never repeats "2014" at mid-year ticks.
-_TICKS: dict[str, Any] = {
-    "year": {"interval": "year", "step": 1},
-    "quarter": {"interval": "month", "step": 3},
-    "month": {"interval": "month", "step": 3},
-}
+def ordinal_axis(labels: Sequence[str], width: float, *, title: str | None = None) -> alt.Axis:
+    """An axis for period or category labels that never overlap: level when they fit, slanted
+    when they do not, and thinned (every other label, Vega's "parity") when even slanted ones
+    would touch. Only the periods present are on an ordinal axis, so there are no gaps."""
+    n = max(len(labels), 1)
+    longest = max((len(str(t)) for t in labels), default=1)
+    slot = width / n  # px available per label
+    level = longest * 7.2 + 6 <= slot  # 12 px Liberation Sans: about 7 px per character
+    return alt.Axis(
+        title=title,
+        labelAngle=0 if level else -45,
+        labelAlign="center" if level else "right",
+        labelBaseline="top",
+        labelOverlap="parity" if slot < 18 else False,
+        labelPadding=4,
+        labelLimit=160,
+    )
 
 
 def _trend_layers(
-    base: alt.Chart, period: str, y_floor: float, color: str | None
+    base: alt.Chart,
+    period: str,
+    y_floor: float,
+    color: str | None,
+    order: Sequence[str],
+    width: float,
 ) -> list[alt.Chart]:
-    """Band + line through every period; filled points where the rate is reliable, hollow
-    (white fill, lighter) where it is not, so a thin period is seen, not hidden or bridged."""
-    kind = DIMENSIONS[period].temporal if period in DIMENSIONS else "year"
+    """Band + line through every period present; filled points where the rate is reliable,
+    hollow (white fill, lighter) where it is not, so a thin period is seen, not hidden or
+    bridged. The axis is ordinal (only the periods present, in time order). A single period
+    has no band to draw: it is a point with its interval as a rule."""
     x = alt.X(
-        "t:T",
-        title=_label(period),
-        axis=alt.Axis(
-            format=_TIME_FORMAT.get(kind or "year", "%Y"),
-            tickCount=_TICKS.get(kind or "year"),
-            labelAngle=0,
-        ),
+        "label:O",
+        sort=list(order),
+        scale=alt.Scale(type="point", padding=0.5),
+        axis=ordinal_axis(order, width, title=_label(period)),
     )
     y_scale = alt.Scale(domain=[y_floor, 1], nice=False, zero=False)
     series = {"color": alt.Color(f"{color}:N", title=_label(color))} if color else {}
     fixed = {} if color else {"color": BAR}
-    band = base.mark_area(opacity=0.18, invalid="break-paths-filter-domains", **fixed).encode(
-        x=x, y=alt.Y("lo:Q", scale=y_scale, axis=_rate_axis()), y2="hi:Q", **series
-    )
-    line = base.mark_line(invalid="break-paths-filter-domains", strokeWidth=1.5, **fixed).encode(
-        x=x, y=alt.Y("rate:Q", scale=y_scale), **series
-    )
     tips = _tooltip(["label"] + ([color] if color else []))
     solid = (
         base.mark_point(filled=True, size=36, **fixed)
-        .encode(x=x, y=alt.Y("rate:Q", scale=y_scale), tooltip=tips, **series)
+        .encode(x=x, y=alt.Y("rate:Q", scale=y_scale, axis=_rate_axis()), tooltip=tips, **series)
         .transform_filter(alt.datum.reliable)
     )
     hollow = (
         base.mark_point(filled=False, fill="white", size=46, strokeWidth=1.5, opacity=0.7, **fixed)
         .encode(x=x, y=alt.Y("rate:Q", scale=y_scale), tooltip=tips, **series)
         .transform_filter(~alt.datum.reliable)
+    )
+    if len(order) == 1:
+        rule = base.mark_rule(strokeWidth=2, **fixed).encode(
+            x=x, y=alt.Y("lo:Q", scale=y_scale, axis=_rate_axis()), y2="hi:Q", **series
+        )
+        return [rule, solid, hollow]
+    band = base.mark_area(opacity=0.18, invalid="break-paths-filter-domains", **fixed).encode(
+        x=x, y=alt.Y("lo:Q", scale=y_scale, axis=_rate_axis()), y2="hi:Q", **series
+    )
+    line = base.mark_line(invalid="break-paths-filter-domains", strokeWidth=1.5, **fixed).encode(
+        x=x, y=alt.Y("rate:Q", scale=y_scale), **series
     )
     return [band, line, solid, hollow]
 
@@ -472,7 +498,8 @@ def rate_trend(
     records = _trend_records(df, dims, period)
     floor = _y_floor(records)
     base = alt.Chart(alt.Data(values=records))
-    layers = _trend_layers(base, period, floor, color)
+    order = sorted({r["label"] for r in records}, key=lambda lab: _period_start(lab, period) or "")
+    layers = _trend_layers(base, period, floor, color, order, width)
     chart = alt.layer(*layers).properties(width=width, height=height)
     return chart.properties(
         title=_title(title or f"Uphold rate by {_label(period).lower()}", subtitle, df, records)
@@ -610,12 +637,27 @@ def small_multiples(
     facet_order = _axis_order(records, facet)
     base = alt.Chart()
     if temporal:
-        layers = _trend_layers(base, x, floor, None)
+        order = sorted({r["label"] for r in records}, key=lambda lab: _period_start(lab, x) or "")
+        layers = _trend_layers(base, x, floor, None, order, panel_width)
+        if len(order) > 1:
+            # a panel with one period has no band: draw its interval as a rule
+            x_enc = layers[0].encoding.x
+            layers.insert(
+                0,
+                base.mark_rule(color=BAR, strokeWidth=2)
+                .encode(
+                    x=x_enc,
+                    y=alt.Y("lo:Q", scale=alt.Scale(domain=[floor, 1], nice=False, zero=False)),
+                    y2="hi:Q",
+                )
+                .transform_joinaggregate(periods="distinct(label)", groupby=[facet])
+                .transform_filter("datum.periods == 1"),
+            )
     else:
         y_scale = alt.Scale(domain=[floor, 1], nice=False, zero=False)
         solid = alt.datum.reliable
         x_order = list(dict.fromkeys(r[x] for r in records))  # frame order: bands stay in order
-        xe = alt.X(f"{x}:N", sort=x_order, title=_label(x), axis=alt.Axis(labelAngle=-40))
+        xe = alt.X(f"{x}:N", sort=x_order, axis=ordinal_axis(x_order, panel_width, title=_label(x)))
         tips = _tooltip(["label"])
         layers = [
             base.mark_rule().encode(

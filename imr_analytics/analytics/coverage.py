@@ -92,8 +92,10 @@ class Coverage:
     n_other: int
     reference_checks: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
-    # The database does not mark synthetic letters in a column yet (issue 9): None = unknown.
+    # Whether the database holds letters made by the synthetic generator (see
+    # ``synthetic_letters``): True when any letter is synthetic, whatever the selection.
     is_synthetic: bool | None = None
+    n_synthetic_letters: int = 0
 
     @property
     def months_spanned(self) -> int:
@@ -218,9 +220,28 @@ def coverage(
         n_other=int(t["oth"]),
         reference_checks=pd.DataFrame(),
     )
+    cov.n_synthetic_letters = synthetic_letters(con)
+    cov.is_synthetic = cov.n_synthetic_letters > 0
     cov.reference_checks = _reference_checks(t, cov)
     cov.warnings = _warnings(cov)
     return cov
+
+
+def synthetic_letters(con: duckdb.DuckDBPyConnection) -> int:
+    """How many letters of the database the synthetic generator wrote.
+
+    Derived from the stored text, not a flag set at load time, so it holds for every database
+    ever built (and after a reparse): each synthetic letter's extracted text opens with the
+    generator's marker line (``parse.normalize.SYNTHETIC_MARKER``), which no DWC letter has.
+    """
+    from imr_analytics.parse.normalize import SYNTHETIC_MARKER
+
+    row = con.execute(
+        "SELECT count(*) FROM letters AS l JOIN documents AS d USING (content_sha256) "
+        "WHERE starts_with(ltrim(d.text), ?)",
+        [SYNTHETIC_MARKER],
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _reference_checks(t: pd.Series, cov: Coverage) -> pd.DataFrame:

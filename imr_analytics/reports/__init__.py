@@ -1,6 +1,6 @@
 """Parameterised report notebooks: run with papermill, export self-contained HTML, email.
 
-The notebooks themselves live in ``notebooks/`` (jupytext percent scripts); this package runs
+The notebooks themselves are package data in ``imr_analytics/notebooks/`` (.ipynb); this package runs
 them (:func:`run_report`), validates their parameters against their ``parameters`` cell,
 exports static HTML, mails a digest (:mod:`~imr_analytics.reports.mailer`) and registers the
 ``report`` CLI subcommand (:func:`register`). ``nbkit`` is what the notebooks import.

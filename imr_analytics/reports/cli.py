@@ -12,7 +12,7 @@ from typing import Any
 
 from imr_analytics.reports.errors import ReportParameterError
 
-__all__ = ["handle_report", "register"]
+__all__ = ["handle_report", "handle_values", "register"]
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "report",
         help="run a report notebook and export self-contained HTML",
         description=(
-            "Execute a report notebook from notebooks/ with papermill and write NAME.html "
+            "Execute a report notebook (imr_analytics/notebooks/) with papermill and write NAME.html "
             "(self-contained, no scripts) and the executed NAME.ipynb. "
             f"Reports: {available}. Run without NAME to list them with their parameters."
         ),
@@ -51,7 +51,20 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--out", default="reports", metavar="DIR", help="output directory (default: reports/)"
     )
     parser.add_argument(
-        "--db", metavar="FILE", help="DuckDB database; wins over -p db_path when both are given"
+        "--db",
+        metavar="FILE",
+        help="DuckDB database; wins over -p db_path, which wins over $IMR_DB (one is required)",
+    )
+    parser.add_argument(
+        "--output-name",
+        metavar="TEMPLATE",
+        help="file name of NAME.html/.ipynb without extension; placeholders {name}, {date}, "
+        "{time}, {datetime}, e.g. uphold_rates-{date} (default: the report name)",
+    )
+    parser.add_argument(
+        "--path",
+        action="store_true",
+        help="print the path of the report's notebook (for plain papermill) and exit",
     )
     parser.add_argument("--kernel", metavar="NAME", help="Jupyter kernel (default: python3)")
     mail = parser.add_argument_group(
@@ -91,10 +104,10 @@ def _collect_params(pairs: list[list[str]]) -> dict[str, Any]:
 
 def _print_catalogue(out: Any) -> None:
     from imr_analytics.reports.params import allowed_values, size_limits
-    from imr_analytics.reports.runner import describe_report, list_reports
+    from imr_analytics.reports.runner import describe_report, list_reports, report_script
 
     for name in list_reports():
-        print(name, file=out)
+        print(f"{name}  ({report_script(name)})", file=out)
         for spec in describe_report(name).values():
             default = repr(spec.default)
             choices = allowed_values(spec.name)
@@ -118,9 +131,25 @@ def handle_report(args: argparse.Namespace) -> int:
             print(f"imr-analytics: {exc}", file=sys.stderr)
             return EXIT_FAILED
         return 0
+    if args.path:
+        from imr_analytics.reports.runner import report_script
+
+        try:
+            print(report_script(args.name))
+        except ReportError as exc:
+            print(f"imr-analytics: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        return 0
     try:
         params = _collect_params(args.params)
-        result = run_report(args.name, params, args.out, db_path=args.db, kernel_name=args.kernel)
+        result = run_report(
+            args.name,
+            params,
+            args.out,
+            db_path=args.db,
+            kernel_name=args.kernel,
+            stem=args.output_name,
+        )
     except ReportParameterError as exc:
         print(f"imr-analytics: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -141,4 +170,34 @@ def handle_report(args: argparse.Namespace) -> int:
             print(f"imr-analytics: report written but not mailed: {exc}", file=sys.stderr)
             return EXIT_FAILED
         print(f"mailed to {', '.join(args.email_to)}", file=sys.stderr)
+    return 0
+
+
+def handle_values(args: argparse.Namespace) -> int:
+    """``imr-analytics values DIMENSION --db FILE``: a table of values, items and letters."""
+    from imr_analytics.reports.runner import ReportError, resolve_db_path
+    from imr_analytics.reports.selection import dimension_values
+    from imr_analytics.store.database import DatabaseError, open_database
+
+    try:
+        path = resolve_db_path(args.db, what="--db")
+        con = open_database(path, read_only=True)
+    except (FileNotFoundError, DatabaseError) as exc:
+        print(f"imr-analytics: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        df = dimension_values(con, args.dimension)
+    except ReportParameterError as exc:
+        print(f"imr-analytics: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ReportError as exc:  # pragma: no cover - defensive
+        print(f"imr-analytics: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        con.close()
+    shown = ["(not stated)" if v is None or v != v else str(v) for v in df["value"]]
+    width = max([len(args.dimension), *map(len, shown)])
+    print(f"{args.dimension:<{width}}  {'items':>9}  {'letters':>9}")
+    for value, items, letters in zip(shown, df["n_items"], df["n_letters"], strict=True):
+        print(f"{value:<{width}}  {int(items):>9,}  {int(letters):>9,}")
     return 0

@@ -87,9 +87,17 @@ def extract_report_data(nb: nbformat.NotebookNode) -> ReportData:
     return data
 
 
+# Smallest scale a chart is shown at (12 px axis labels stay at least 9 px on a phone).
+MIN_CHART_SCALE = 0.75
+
+
 def _img_html(mime: str, payload_b64: str, title: str, width: str = "", height: str = "") -> str:
     """A chart as a data-URI image: decodes without scripts and isolates SVG ids per chart."""
     size = f' width="{width}" height="{height}"' if width and height else ""
+    if width:
+        # shrink with the page, but never below MIN_CHART_SCALE of the drawn size: past that
+        # the chart scrolls sideways inside its own figure, and its text stays readable
+        size += f' style="min-width:{round(float(width) * MIN_CHART_SCALE)}px"'
     alt = html.escape(title or "chart", quote=True)
     return (
         f'<figure class="imr-chart"><img src="data:{mime};base64,{payload_b64}" alt="{alt}"'

@@ -139,6 +139,9 @@ def build_message(
     title = str(summary.get("title") or result.params.get("title") or result.name)
     headline = list(summary.get("headline") or [])
     subject = subject or str(summary.get("subject") or f"IMR report: {title}")
+    if result.provenance.get("synthetic") and "synthetic" not in subject.lower():
+        # a report on the generator's letters must never pass for one on DWC's
+        subject = f"[synthetic demo data] {subject}"
     if problem := email_problem(to, subject, sender):
         raise EmailError(problem)
 

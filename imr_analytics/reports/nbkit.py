@@ -290,23 +290,46 @@ class Report:
     _chart_count: int = 0
     _volumes: dict[tuple[Any, ...], pd.DataFrame] = field(default_factory=dict, repr=False)
     _coverage: Any = field(default=None, repr=False)
+    _synthetic: int | None = field(default=None, repr=False)
 
     # -- opening --------------------------------------------------------------------------------
 
     @classmethod
     def open(cls, name: str, namespace: Mapping[str, Any]) -> Report:
-        """Collect the report's parameters from the notebook's globals, check them, open the db.
+        """Check the running notebook's parameters, open the database, check the selection.
 
-        The names and types come from the notebook's own ``parameters`` cell (via the runner's
-        parser), so a value edited by hand in JupyterLab is checked exactly like a CLI value.
-        Every parameter is checked before the database is opened (read-only), so a bad value
-        never leaves the file open.
+        The names and types come from the notebook's own parameters cell as the kernel executed
+        it (``__annotations__`` of the notebook's globals), so a value edited in JupyterLab and
+        a value papermill injected are checked alike, against this notebook and not a file on
+        disk. A name papermill injected that the parameters cell does not declare (a typo such
+        as ``-p db_pth x``) is an error, so the run fails instead of quietly using a default.
+        Coerced values are written back into the namespace (``-p top_items 5`` may arrive as
+        text). Selection values must occur in the database, and the selection must match at
+        least one decided item.
         """
-        from imr_analytics.reports.params import check_relations, coerce_value
-        from imr_analytics.reports.runner import describe_report, resolve_db_path
+        from imr_analytics.reports.params import ParamSpec as _Spec
+        from imr_analytics.reports.params import (
+            check_relations,
+            coerce_value,
+            injected_names,
+            type_from_annotation,
+        )
+        from imr_analytics.reports.runner import resolve_db_path
+        from imr_analytics.reports.selection import check_selection, selection_where
         from imr_analytics.store.database import DatabaseError, open_database
 
-        specs = describe_report(name)
+        annotations = dict(namespace.get("__annotations__") or {})
+        if not annotations:
+            raise ReportParameterError(
+                f"report {name!r}: run the parameters cell (the first cell) before this one"
+            )
+        specs = {k: _Spec(k, type_from_annotation(t), None) for k, t in annotations.items()}
+        unknown = [k for k in injected_names(list(namespace.get("In") or [])) if k not in specs]
+        if unknown:
+            raise ReportParameterError(
+                f"report {name!r}: unknown parameter {', '.join(map(repr, unknown))}; it "
+                f"accepts: {', '.join(specs)} (see papermill --help-notebook)"
+            )
         missing = [k for k in specs if k not in namespace]
         if missing:
             raise ReportParameterError(
@@ -314,10 +337,18 @@ class Report:
             )
         params = {k: coerce_value(spec, namespace[k]) for k, spec in specs.items()}
         check_relations(params)
+        if isinstance(namespace, dict):
+            namespace.update(params)
         try:
-            db_path = resolve_db_path(params["db_path"])
+            db_path = resolve_db_path(params.get("db_path"))
         except FileNotFoundError as exc:
-            raise ReportError(f"report {name!r}: {exc}") from None
+            hint = ""
+            if "In" in namespace and not injected_names(list(namespace.get("In") or [])):
+                hint = (
+                    " (in JupyterLab: set db_path in the parameters cell, e.g. "
+                    'db_path = "/path/to/imr.duckdb", or start JupyterLab with IMR_DB set)'
+                )
+            raise ReportError(f"report {name!r}: {exc}{hint}") from None
         rep = cls(name=name, params=params, db_path=db_path, con=None)
         if params.get("date_from"):
             rep.date_from = date.fromisoformat(params["date_from"])
@@ -325,29 +356,23 @@ class Report:
             rep.date_to = date.fromisoformat(params["date_to"])
         rep.method = str(params.get("interval", "korn-graubard"))
         rep.period = str(params.get("period", "quarter"))
-        if params.get("categories"):
-            rep.where["item_category"] = list(params["categories"])
-        if params.get("category"):
-            rep.where["item_category"] = [params["category"]]
-        if params.get("specialties"):
-            rep.where["reviewer_specialty"] = list(params["specialties"])
+        rep.where.update(selection_where(params))
         try:
             rep.con = open_database(db_path, read_only=True)
         except DatabaseError as exc:
             raise ReportError(f"report {name!r}: {exc}") from None
-        if params.get("item_pattern"):
-            try:
+        try:
+            check_selection(
+                rep.con, params, report=name, date_from=rep.date_from, date_to=rep.date_to
+            )
+            if params.get("item_pattern"):
                 rep.where["item_pattern"] = rep.match_patterns(str(params["item_pattern"]))
-            except Exception:
-                rep.close()
-                raise
-        for param in NAMED_SELECTIONS:
-            if params.get(param):
-                try:
+            for param in NAMED_SELECTIONS:
+                if params.get(param):
                     rep.where[param] = [rep.match_named(param, str(params[param]))]
-                except Exception:
-                    rep.close()
-                    raise
+        except Exception:
+            rep.close()
+            raise
         return rep
 
     def match_named(self, param: str, wanted: str) -> str:
@@ -558,11 +583,39 @@ class Report:
             if subtitle
             else ""
         )
+        banner = ""
+        n_synthetic = self.synthetic_letters()
+        if n_synthetic:
+            share = (
+                "every letter"
+                if n_synthetic >= self._database_letters()
+                else f"{fmt_count(n_synthetic)} letters"
+            )
+            banner = (
+                f'<p class="imr-synthetic" style="{_WARN};font-weight:700">Synthetic demo data: '
+                f"{share} in this database was made by the imr-analytics generator, not "
+                "published by DWC. These numbers describe no real review.</p>"
+            )
         _html(
-            f'<h1 style="margin:0 0 4px">{esc(title)}</h1>{sub}'
+            f"{banner}"
+            f'<h1 style="margin:0 0 4px;overflow-wrap:anywhere">{esc(title)}</h1>{sub}'
             '<p style="margin:0;color:#52606d;font-size:13px">'
             f"Selection: {esc(self.filter_text())}. {esc(rule)}</p>"
         )
+
+    def synthetic_letters(self) -> int:
+        """Letters of the database made by the synthetic generator (0 for DWC's letters)."""
+        if self.con is None:  # a Report built without a database (tests of the formatting)
+            return 0
+        if self._synthetic is None:
+            from imr_analytics.analytics.coverage import synthetic_letters
+
+            self._synthetic = synthetic_letters(self.con)
+        return self._synthetic
+
+    def _database_letters(self) -> int:
+        row = self.con.execute("SELECT count(*) FROM letters").fetchone()
+        return int(row[0]) if row else 0
 
     def heading(self, text: str, intro: str = "", level: int = 2) -> None:
         """A section heading with an optional one-paragraph explanation."""
@@ -580,8 +633,9 @@ class Report:
         instead of running off the side.
         """
         cells = "".join(
-            '<div style="display:inline-block;padding:6px 28px 6px 0;vertical-align:top">'
-            f'<div style="font-size:24px;font-weight:700;color:#102a43;white-space:nowrap">'
+            '<div style="display:inline-block;padding:6px 28px 6px 0;vertical-align:top;'
+            'max-width:100%">'
+            f'<div style="font-size:24px;font-weight:700;color:#102a43;overflow-wrap:anywhere">'
             f"{esc(v)}</div>"
             f'<div style="font-size:12px;color:#52606d">{esc(k)}</div></div>'
             for k, v in items
@@ -919,13 +973,20 @@ class Report:
             }
             for _, r in df.iterrows()
         ]
+        from imr_analytics.analytics.charts import ordinal_axis
+
+        data = [d for d in data if d["period"] != NOT_STATED]  # undated: no place in time
+        if not data:
+            self.note("No chart: no dated letters in this selection.")
+            return
         slanted = len(data) > 6
+        step = 44 if not slanted else 26
         base = alt.Chart(alt.Data(values=data)).encode(
             x=alt.X(
                 "period:O",
                 title=None,
                 sort=[d["period"] for d in data],
-                axis=alt.Axis(labelAngle=-45 if slanted else 0, labelOverlap=False),
+                axis=ordinal_axis([d["period"] for d in data], step * len(data)),
             )
         )
         if measure in {"n_letters", "n_items"}:
@@ -942,7 +1003,7 @@ class Report:
             else []
         )
         chart = mark.properties(
-            width=alt.Step(44 if not slanted else 26),
+            width=alt.Step(step),
             height=200,
             title=alt.Title(title, subtitle=subtitle),
         )
@@ -1255,6 +1316,8 @@ class Report:
         quoted in the digest: it reads "not reliable (see the report)" instead.
         """
         title = self.params.get("title") or self.name
+        if self.synthetic_letters():
+            subject = f"[synthetic demo data] {subject}"
         quoted = [
             (k, f"{NOT_RELIABLE} (see the report)" if DAGGER in v else v) for k, v in headline
         ]
@@ -1304,6 +1367,7 @@ class Report:
             **versions,
             "params": {k: v for k, v in self.params.items()},
             "interval": self.method,
+            "synthetic": self.synthetic_letters() > 0,
             "run_at": datetime.now().astimezone().isoformat(timespec="seconds"),
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "package_version": __version__,

@@ -18,6 +18,7 @@ import io
 import json
 import re
 import tokenize
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -38,7 +39,9 @@ __all__ = [
     "check_meaning",
     "check_relations",
     "coerce_params",
+    "injected_names",
     "parse_parameters_cell",
+    "type_from_annotation",
 ]
 
 _SCALARS = {"str": str, "int": int, "float": float, "bool": bool}
@@ -197,6 +200,64 @@ def parse_parameters_cell(source: str, *, where: str = "parameters cell") -> dic
     return specs
 
 
+def type_from_annotation(annotation: Any) -> ParamType:
+    """A :class:`ParamType` from a runtime annotation (the kernel's ``__annotations__``).
+
+    Inside a running notebook this is the parameters cell as executed, so a report is checked
+    against its own declaration, not against some file on disk.
+    """
+    import types
+    import typing
+
+    if isinstance(annotation, str):  # postponed annotations (from __future__ import annotations)
+        try:
+            node = ast.parse(annotation, mode="eval").body
+        except SyntaxError:
+            node = None
+        if node is not None:
+            return _parse_annotation(node, annotation)
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType) and type(None) in args:
+        others = [a for a in args if a is not type(None)]
+        if len(others) == 1:
+            inner = type_from_annotation(others[0])
+            return ParamType(inner.base, inner.item, optional=True)
+    if isinstance(annotation, type) and annotation.__name__ in _SCALARS and origin is None:
+        return ParamType(annotation.__name__)
+    if origin is list and len(args) == 1 and getattr(args[0], "__name__", "") in _SCALARS:
+        return ParamType("list", args[0].__name__)
+    raise ReportParameterError(
+        f"unsupported parameter annotation {annotation!r}: use str, int, float, bool or "
+        "list[...] of those"
+    )
+
+
+# papermill's Python translator opens the cell it injects with this comment line.
+_INJECTED_HEADER = "# Parameters"
+
+
+def injected_names(history: Sequence[str]) -> list[str]:
+    """Names assigned by papermill's injected-parameters cells in a kernel's input history.
+
+    papermill only warns about a parameter the notebook does not declare and runs on; a
+    scheduled report with ``-p db_pth ...`` would then quietly use the default. The kernel's
+    own history (IPython's ``In``) is the one record of what was injected into this run.
+    """
+    names: list[str] = []
+    for source in history:
+        if not isinstance(source, str) or source.splitlines()[:1] != [_INJECTED_HEADER]:
+            continue
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for stmt in tree.body:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else []
+            names += [t.id for t in targets if isinstance(t, ast.Name) and t.id not in names]
+    return names
+
+
 # -- checking values ----------------------------------------------------------------------------
 
 
@@ -315,7 +376,7 @@ def check_meaning(name: str, value: Any) -> None:
     ``YYYY-MM-DD`` (not the other forms ``date.fromisoformat`` accepts) and size parameters
     must lie in their documented range (``SIZE_LIMITS``). Other names are not checked here.
     """
-    if value is None:
+    if value is None or (name in _DATES and value == ""):
         return
     choices = _CHOICES.get(name)
     if choices is not None and value not in choices:
@@ -355,6 +416,8 @@ def coerce_value(spec: ParamSpec, value: Any) -> Any:
     The result is also checked with :func:`check_meaning`, so ``-p period fortnight`` fails
     here, before a kernel starts, naming the values allowed.
     """
+    if spec.name in _DATES and isinstance(value, str) and value.strip().lower() in _NONE:
+        value = ""  # a date left open: "", none or null (papermill-friendly str parameters)
     try:
         if isinstance(value, str) and (spec.type.base != "str" or spec.type.optional):
             coerced = _from_string(spec.type, value)

@@ -1,15 +1,16 @@
 """Run a report notebook: validate parameters, execute with papermill, export self-contained HTML.
 
-Reports live in ``notebooks/`` as jupytext percent scripts so they diff and review like code; the
-``.ipynb`` only ever exists as a run artefact. A run converts the script in a temp directory,
-executes it with papermill (so the executed notebook keeps the injected parameters and every
-output for audit), and exports HTML through the package's own template, which has no scripts and
-no network references so the report opens in a mail client, an air-gapped laptop or an archive.
+Reports are notebooks shipped as package data (``imr_analytics/notebooks/*.ipynb``, outputs
+stripped), so the file ``imr-analytics report`` runs is the file plain papermill and JupyterLab
+run. A run executes it with papermill (so the executed notebook keeps the injected parameters and
+every output for audit), and exports HTML through the package's own template, which has no
+scripts and no network references so the report opens in a mail client, an air-gapped laptop or
+an archive. A folder of one's own reports (``IMR_NOTEBOOKS_DIR``) may also hold jupytext
+percent scripts.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import sys
@@ -17,6 +18,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +40,14 @@ __all__ = [
     "describe_report",
     "list_reports",
     "notebooks_dir",
+    "output_stem",
+    "report_script",
+    "resolve_db_path",
     "run_report",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_KERNEL = "python3"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_CELL_MARKER = re.compile(r"^# %%")
 
 
 @dataclass
@@ -72,10 +75,11 @@ class ReportResult:
 
 
 def notebooks_dir() -> Path:
-    """Where report notebooks live: ``$IMR_NOTEBOOKS_DIR``, else ``notebooks/`` of the source
-    checkout (editable install), else ``share/imr-analytics/notebooks`` under the environment's
-    prefix, where a regular ``pip install`` puts them (``[tool.setuptools.data-files]``).
+    """Where report notebooks live: ``$IMR_NOTEBOOKS_DIR``, else the package's own notebooks.
 
+    The shipped notebooks are package data (``imr_analytics/notebooks/*.ipynb``), found through
+    ``importlib.resources`` so an editable install, ``pip install .`` and ``pip install --user``
+    all find them. ``IMR_NOTEBOOKS_DIR`` points at a folder of one's own reports instead.
     A missing folder is a :class:`ReportError` that says so, never an empty list of reports
     that reads like "nothing to do".
     """
@@ -85,30 +89,42 @@ def notebooks_dir() -> Path:
         if not folder.is_dir():
             raise ReportError(
                 f"IMR_NOTEBOOKS_DIR is {env!r}, which is not a directory; point it at the folder "
-                "holding the report notebooks (notebooks/ of the imr-analytics source)"
+                "holding the report notebooks (.ipynb)"
             )
         return folder
-    candidates = [
-        REPO_ROOT / "notebooks",
-        Path(sys.prefix) / "share" / "imr-analytics" / "notebooks",
-    ]
-    for folder in candidates:
-        if folder.is_dir():
-            return folder
-    raise ReportError(
-        "no report notebooks directory: looked in "
-        + " and ".join(str(c) for c in candidates)
-        + "; set IMR_NOTEBOOKS_DIR to the folder holding the report notebooks"
+    folder = Path(str(resources.files("imr_analytics") / "notebooks"))
+    if not folder.is_dir():
+        raise ReportError(
+            f"no report notebooks directory: the package's {folder} is missing (a broken "
+            "install?); reinstall imr-analytics or set IMR_NOTEBOOKS_DIR to a folder of reports"
+        )
+    return folder
+
+
+def _read_notebook(path: Path) -> nbformat.NotebookNode:
+    """A report notebook: an ``.ipynb`` as papermill reads it, or a jupytext percent script."""
+    if path.suffix == ".py":
+        import jupytext
+
+        return jupytext.read(path, fmt="py:percent")
+    return nbformat.read(path, as_version=4)
+
+
+def _is_report(path: Path) -> bool:
+    """A report is a notebook with exactly one code cell tagged ``parameters``."""
+    try:
+        nb = _read_notebook(path)
+    except Exception:
+        return False
+    return any(
+        c.cell_type == "code" and "parameters" in c.get("metadata", {}).get("tags", [])
+        for c in nb.cells
     )
 
 
-def _is_report_script(path: Path) -> bool:
-    """A report is a percent-format script with a cell tagged ``parameters``."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return False
-    return any(_CELL_MARKER.match(line) and "parameters" in line for line in text.splitlines())
+def _report_files(folder: Path) -> dict[str, Path]:
+    files = sorted(folder.glob("*.py")) + sorted(folder.glob("*.ipynb"))  # .ipynb wins
+    return {p.stem: p for p in files if not p.name.startswith(".") and _is_report(p)}
 
 
 def list_reports() -> list[str]:
@@ -117,33 +133,30 @@ def list_reports() -> list[str]:
     Raises :class:`ReportError` when there is no notebooks folder, or it holds no report.
     """
     folder = notebooks_dir()
-    names = sorted(p.stem for p in folder.glob("*.py") if _is_report_script(p))
+    names = sorted(_report_files(folder))
     if not names:
         raise ReportError(
-            f"no report notebooks in {folder} (a report is a jupytext percent script with a "
-            "cell tagged 'parameters'); set IMR_NOTEBOOKS_DIR to the folder holding them"
+            f"no report notebooks in {folder} (a report is a notebook with a cell tagged "
+            "'parameters'); set IMR_NOTEBOOKS_DIR to the folder holding them"
         )
     return names
 
 
 def report_script(name: str) -> Path:
-    """The script for a report name (or a path to a script); a clear error lists what exists."""
+    """The notebook file of a report name (or a path to one); a clear error lists what exists.
+
+    This is the file to hand to plain papermill: ``papermill "$(imr-analytics report NAME
+    --path)" out.ipynb -p db_path ...``.
+    """
     candidate = Path(name)
-    if candidate.suffix == ".py" and candidate.is_file():
+    if candidate.suffix in {".py", ".ipynb"} and candidate.is_file():
         return candidate.resolve()
     folder = notebooks_dir()
-    path = folder / f"{name}.py"
-    if not path.is_file() or not _is_report_script(path):
+    found = _report_files(folder).get(name)
+    if found is None:
         available = ", ".join(list_reports())
         raise ReportError(f"no report named {name!r} in {folder} (available: {available})")
-    return path
-
-
-def _read_notebook(script: Path) -> nbformat.NotebookNode:
-    """Convert the jupytext percent script to an in-memory notebook."""
-    import jupytext
-
-    return jupytext.read(script, fmt="py:percent")
+    return found
 
 
 def _parameters_cell_index(nb: nbformat.NotebookNode, script: Path) -> int:
@@ -171,38 +184,98 @@ def describe_report(name: str) -> dict[str, ParamSpec]:
 # -- database path ------------------------------------------------------------------------------
 
 
-def resolve_db_path(path: str | os.PathLike[str], *, start: Path | None = None) -> Path:
-    """Find a database given relative to the working directory, one of its parents, or the repo.
+DB_ENV = "IMR_DB"
 
-    Why the search: the default ``data/demo.duckdb`` is relative to the repo root, but JupyterLab
-    runs a notebook from ``notebooks/`` and a user may run the CLI from anywhere in the checkout.
+
+def resolve_db_path(path: str | os.PathLike[str] | None = None, *, what: str = "db_path") -> Path:
+    """The database a report or notebook runs on: ``path`` if given, else ``$IMR_DB``.
+
+    No search and no default file: a scheduled report with a mistyped or missing path must fail
+    with one sentence, not quietly render the synthetic demo database it happened to find. A
+    relative path is relative to the working directory (a notebook's own folder in JupyterLab).
+    Raises FileNotFoundError with that sentence.
     """
-    p = Path(path).expanduser()
-    if p.is_absolute():
-        if not p.exists():
-            raise FileNotFoundError(f"database not found: {p}")
-        return p
-    here = (start or Path.cwd()).resolve()
-    tried = []
-    for base in [here, *here.parents, REPO_ROOT]:
-        candidate = base / p
-        tried.append(candidate)
-        if candidate.exists():
-            return candidate.resolve()
-    raise FileNotFoundError(
-        f"database {str(path)!r} not found relative to {here}, its parents or {REPO_ROOT}; "
-        "build it with 'imr-analytics load' or pass --db"
-    )
+    given = str(path).strip() if path is not None else ""
+    source = what
+    if not given:
+        given = os.environ.get(DB_ENV, "").strip()
+        source = DB_ENV
+    if not given:
+        raise FileNotFoundError(
+            "no database given: pass --db FILE, set the db_path parameter or the "
+            f"{DB_ENV} environment variable to a database built by 'imr-analytics load'"
+        )
+    p = Path(given).expanduser()
+    if not p.is_absolute():
+        p = Path.cwd() / p
+    if not p.is_file():
+        where = "" if Path(given).expanduser().is_absolute() else f" (relative to {Path.cwd()})"
+        raise FileNotFoundError(
+            f"database {given!r} from {source} does not exist{where}; build it with "
+            "'imr-analytics load' or give the path of an existing one"
+        )
+    return p.resolve()
 
 
-def _check_database(name: str, path: Path) -> None:
-    """Open and close the database read-only, so a locked or broken file fails before a kernel."""
+def _check_database(name: str, path: Path, params: dict[str, Any]) -> None:
+    """Open the database read-only and check the selection against it, before a kernel starts.
+
+    A locked or broken file, a selection value that does not occur, or a selection that
+    matches nothing fails here with one sentence; the notebook checks the same again when run
+    by plain papermill or in JupyterLab.
+    """
+    from imr_analytics.reports.selection import check_selection
     from imr_analytics.store.database import DatabaseError, open_database
 
     try:
-        open_database(path, read_only=True).close()
+        con = open_database(path, read_only=True)
     except DatabaseError as exc:
         raise ReportError(f"report {name!r}: {exc}") from None
+    try:
+        check_selection(
+            con,
+            params,
+            report=name,
+            date_from=params.get("date_from") or None,
+            date_to=params.get("date_to") or None,
+        )
+    finally:
+        con.close()
+
+
+_PLACEHOLDERS = ("name", "date", "time", "datetime")
+
+
+def output_stem(template: str, *, name: str, now: datetime) -> str:
+    """The file name (without extension) of a run's outputs from ``--output-name``.
+
+    Placeholders: ``{name}`` (the report), ``{date}`` (2026-12-01), ``{time}`` (175502) and
+    ``{datetime}`` (2026-12-01T175502), so a scheduled job keeps one file per run.
+    """
+    import string
+
+    fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    bad = [f for f in fields if f not in _PLACEHOLDERS]
+    if bad:
+        raise ReportParameterError(
+            f"--output-name {template!r}: unknown placeholder {{{bad[0]}}} (use "
+            + ", ".join(f"{{{p}}}" for p in _PLACEHOLDERS)
+            + ")"
+        )
+    stem = template.format(
+        name=name,
+        date=now.strftime("%Y-%m-%d"),
+        time=now.strftime("%H%M%S"),
+        datetime=now.strftime("%Y-%m-%dT%H%M%S"),
+    )
+    for ext in (".html", ".ipynb"):
+        if stem.endswith(ext):
+            stem = stem[: -len(ext)]
+    if not stem or "/" in stem or "\\" in stem or stem in {".", ".."}:
+        raise ReportParameterError(
+            f"--output-name {template!r} must be a file name without a folder (use --out DIR)"
+        )
+    return stem
 
 
 # -- kernel -------------------------------------------------------------------------------------
@@ -229,18 +302,12 @@ def _kernel_name(requested: str | None) -> str:
 # -- running ------------------------------------------------------------------------------------
 
 
-class _KnownParameters(logging.Filter):
-    """Drop papermill's 'Passed unknown parameter' warning: its regex cannot read ``str | None``
-    annotations, and every parameter has already been checked against the cell here."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "Passed unknown parameter" not in record.getMessage()
-
-
 def _marker_lines(script: Path) -> list[int]:
-    """1-based line numbers of the ``# %%`` cell markers, in order."""
+    """1-based line numbers of the ``# %%`` cell markers of a percent script (none for .ipynb)."""
+    if script.suffix != ".py":
+        return []
     lines = script.read_text(encoding="utf-8").splitlines()
-    return [i + 1 for i, line in enumerate(lines) if _CELL_MARKER.match(line)]
+    return [i + 1 for i, line in enumerate(lines) if line.startswith("# %%")]
 
 
 def _traceback_cell_line(traceback: list[str]) -> int | None:
@@ -285,6 +352,8 @@ def _execution_error(
             in_cell = _traceback_cell_line(exc.traceback or [])
             if len(markers) == len(source_nb.cells):
                 line = markers[index] + (in_cell or 1)
+            elif in_cell:
+                line = in_cell  # the line inside the notebook cell
             where += f", cell {cell_number}" + (f" (line {line})" if line else "")
             code_lines = source.splitlines()
             snippet_no = (in_cell or 1) - 1
@@ -356,18 +425,19 @@ def run_report(
     if "db_path" in specs:
         raw_db = coerced.get("db_path", specs["db_path"].default)
         try:
-            resolved_db = resolve_db_path(raw_db)
+            resolved_db = resolve_db_path(raw_db, what="--db" if db_path is not None else "db_path")
         except FileNotFoundError as exc:
             raise ReportError(f"report {name!r}: {exc}") from None
-        _check_database(name, resolved_db)
         coerced["db_path"] = str(resolved_db)
     else:
         resolved_db = Path(str(db_path)) if db_path else Path()
     effective = {k: coerced.get(k, spec.default) for k, spec in specs.items()}
+    if "db_path" in specs:
+        _check_database(name, resolved_db, effective)
 
     kernel = _kernel_name(kernel_name)
     out = output_dir(out_dir)  # an existing file or an unwritable folder: one sentence
-    stem = stem or name
+    stem = output_stem(stem, name=name, now=started) if stem else name
     html_path = out / f"{stem}.html"
     nb_path = out / f"{stem}.ipynb"
 
@@ -386,9 +456,6 @@ def run_report(
         input_path = tmp_dir / f"{name}.ipynb"
         output_path = tmp_dir / f"{name}.executed.ipynb"
         nbformat.write(source_nb, input_path)
-        pm_logger = logging.getLogger("papermill")
-        quiet = _KnownParameters()
-        pm_logger.addFilter(quiet)
         try:
             executed = papermill.execute_notebook(
                 str(input_path),
@@ -408,8 +475,6 @@ def run_report(
             raise _execution_error(
                 exc, name=name, script=script, source_nb=source_nb, executed_path=failed_copy
             ) from None
-        finally:
-            pm_logger.removeFilter(quiet)
 
     data = extract_report_data(executed)
     if not data.provenance:

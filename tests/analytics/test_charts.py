@@ -264,7 +264,7 @@ def test_house_theme_and_local_fonts(con):
     df = uphold_rates(con, "item_category")
     with alt.theme.enable("dark"):  # a notebook's theme must not leak into report output
         svg = to_svg(rate_bars(df))
-    assert "Liberation Sans" in svg
+    assert "DejaVu Sans" in svg and "Liberation Sans" in svg
     spec = json.dumps(rate_bars(df).to_dict())
     assert "fonts.googleapis" not in spec and "@import" not in svg
 
@@ -275,3 +275,54 @@ def test_rendering_refuses_external_urls():
         to_svg(chart)
     with pytest.raises(Exception, match="not allowed"):
         to_png(chart)
+
+
+def test_importing_the_charts_leaves_the_users_altair_theme_alone():
+    import subprocess
+    import sys
+
+    code = (
+        "import altair as alt; before = alt.theme.active; "
+        "import imr_analytics.analytics.charts as c; "
+        "assert c.THEME in alt.theme.names(); print(before, alt.theme.active)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after = out.stdout.split()
+    assert before == after == "default"
+
+
+def _x_encodings(chart: Any) -> list[dict[str, Any]]:
+    spec = chart.to_dict()
+    return [layer["encoding"]["x"] for layer in spec["layer"]]
+
+
+def test_trend_axis_is_ordinal_over_the_periods_present_only(con):
+    quarters = uphold_rates(con, "decision_quarter")
+    present = [str(q) for q in quarters["decision_quarter"].dropna()]
+    chart = rate_trend(quarters)
+    for x in _x_encodings(chart):
+        assert x["type"] == "ordinal"
+        assert x["sort"] == sorted(present)  # natural order, no empty quarters in between
+    assert "2015-Q2" in present and "2016-Q1" not in present  # a gap in the data...
+    svg = svg_texts(to_svg(chart))
+    assert "2016-Q1" not in svg  # ...is not a gap on the axis
+
+
+def test_a_single_period_is_a_point_with_its_interval(con):
+    one = uphold_rates(con, "decision_year", where={"item_category": ["Programs"]})
+    assert len(one) == 1
+    spec = rate_trend(one).to_dict()
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert "rule" in marks and "area" not in marks and "line" not in marks
+    rule = spec["layer"][marks.index("rule")]["encoding"]
+    assert rule["y"]["field"] == "lo" and rule["y2"]["field"] == "hi"
+
+
+def test_crowded_period_labels_slant_and_thin_instead_of_overlapping():
+    from imr_analytics.analytics.charts import ordinal_axis
+
+    few = ordinal_axis(["2015", "2016", "2017"], 520).to_dict()
+    assert few["labelAngle"] == 0 and few["labelOverlap"] is False
+    many = ordinal_axis([f"{y}-Q{q}" for y in range(2013, 2026) for q in (1, 2, 3, 4)], 520)
+    many = many.to_dict()
+    assert many["labelAngle"] == -45 and many["labelOverlap"] == "parity"

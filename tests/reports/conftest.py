@@ -303,7 +303,7 @@ CUSTOM_PARAMS: dict[str, list[tuple[str, str]]] = {
     ],
     "item_drilldown": [
         ("item_pattern", HOSTILE_ITEM),
-        ("category", "none"),
+        ("category", ""),  # "": any category (a str parameter since issue 9)
         ("include_text", "true"),
         ("sample_size", "5"),
         ("period", "quarter"),

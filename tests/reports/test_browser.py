@@ -27,6 +27,69 @@ CHROMIUM_ARGS = [
 ]
 
 
+# Every text box on the page (one per line of each text node, via Range.getClientRects) in
+# page coordinates; returns the pairs of different text nodes whose boxes overlap by more than
+# a pixel each way. Evaluated by playwright: the report itself has no scripts.
+OVERLAPS_JS = """() => {
+  const boxes = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let node, id = 0;
+  while ((node = walker.nextNode())) {
+    const text = node.textContent.trim();
+    if (!text) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) {
+      if (r.width < 1 || r.height < 1) continue;
+      boxes.push({id, t: text.slice(0, 40), x: r.left + scrollX, y: r.top + scrollY,
+                  w: r.width, h: r.height});
+    }
+    id++;
+  }
+  boxes.sort((a, b) => a.y - b.y);
+  const hits = [];
+  for (let i = 0; i < boxes.length; i++) {
+    const a = boxes[i];
+    for (let j = i + 1; j < boxes.length && boxes[j].y < a.y + a.h; j++) {
+      const b = boxes[j];
+      if (a.id === b.id) continue;
+      const ox = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+      const oy = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+      if (ox > 1 && oy > 1) hits.push([a.t, b.t, Math.round(ox), Math.round(oy)]);
+    }
+  }
+  return [boxes.length, hits.slice(0, 10)];
+}"""
+
+# The level (unrotated) text of an SVG chart, checked the same way: axis labels, titles and
+# bar labels must not run into each other. Rotated labels are thinned by the chart builder
+# (their axis-aligned boxes overlap by construction, so they are not compared here).
+SVG_OVERLAPS_JS = """() => {
+  const boxes = [], clipped = [];
+  const frame = document.querySelector('svg').getBoundingClientRect();
+  document.querySelectorAll('svg text').forEach((el, id) => {
+    const tr = el.getAttribute('transform') || '';
+    if (!el.textContent.trim()) return;
+    if (getComputedStyle(el).opacity === '0' || el.closest('[opacity="0"]')) return;
+    const r = el.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1) return;
+    const t = el.textContent.trim().slice(0, 40);
+    // drawn in this browser's fonts: no label may run past the chart's edge
+    if (r.left < frame.left - 1 || r.right > frame.right + 1) clipped.push(t);
+    if (/rotate\\((?!0\\))/.test(tr)) return;
+    boxes.push({id, t, x: r.left, y: r.top, w: r.width, h: r.height});
+  });
+  const hits = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    const ox = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+    const oy = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+    if (ox > 1 && oy > 1) hits.push([a.t, b.t, Math.round(ox), Math.round(oy)]);
+  }
+  return [boxes.length, hits.slice(0, 10), clipped.slice(0, 10)];
+}"""
+
+
 @pytest.fixture(scope="module")
 def browser() -> Any:
     if not CHROMIUM.exists():
@@ -53,7 +116,7 @@ def test_reports_render_offline_in_chromium(
         assert {f"{name}-default", f"{name}-custom"} <= set(all_html), name
     for key, path in all_html.items():
         context = browser.new_context(
-            offline=True, java_script_enabled=True, viewport={"width": 1100, "height": 900}
+            offline=True, java_script_enabled=True, viewport={"width": 1280, "height": 900}
         )
         blocked: list[str] = []
 
@@ -90,17 +153,46 @@ def test_reports_render_offline_in_chromium(
         scripts = page.evaluate("document.scripts.length")
         title = page.title()
         page.screenshot(path=str(shots / f"{key}.png"), full_page=True)
+        n_wide, overlaps_wide = page.evaluate(OVERLAPS_JS)
         # on a phone-sized screen the page itself never scrolls sideways: wide tables scroll
         # inside their own box and charts shrink to the width
         page.set_viewport_size({"width": 420, "height": 900})
         widths = page.evaluate(
             "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
         )
+        # a chart wider than the screen scrolls inside its figure (it is never shown below 75%)
         narrow_imgs = page.evaluate(
-            "Array.from(document.images).map(i => i.getBoundingClientRect().right)"
+            "Array.from(document.querySelectorAll('figure.imr-chart'))"
+            ".map(f => f.getBoundingClientRect().right)"
         )
         page.screenshot(path=str(shots / f"{key}-420.png"), full_page=True)
+        n_narrow, overlaps_narrow = page.evaluate(OVERLAPS_JS)
+        # charts shrink with the page but never below 75% (text stays >= 9 px); wider ones
+        # scroll inside their own figure
+        scales = page.evaluate(
+            "Array.from(document.querySelectorAll('figure.imr-chart img'))"
+            ".map(i => i.getBoundingClientRect().width / i.naturalWidth)"
+        )
+        svg_overlaps: list[Any] = []
+        svg_clipped: list[str] = []
+        for uri in page.evaluate(
+            "Array.from(document.querySelectorAll('figure.imr-chart img')).map(i => i.src)"
+        ):
+            chart_page = context.new_page()
+            chart_page.goto(uri)
+            count, hits, clipped = chart_page.evaluate(SVG_OVERLAPS_JS)
+            chart_page.close()
+            assert count > 0, (key, "a chart without text")
+            svg_overlaps += hits
+            svg_clipped += clipped
         context.close()
+
+        assert n_wide > 50 and n_narrow > 50, (key, n_wide, n_narrow)
+        assert overlaps_wide == [], (key, 1280, overlaps_wide)
+        assert overlaps_narrow == [], (key, 420, overlaps_narrow)
+        assert svg_overlaps == [], (key, svg_overlaps)
+        assert svg_clipped == [], (key, svg_clipped)
+        assert all(scale >= 0.74 for scale in scales), (key, scales)
 
         assert widths[0] <= widths[1], (key, widths)
         assert all(right <= 420 for right in narrow_imgs), (key, max(narrow_imgs or [0]))

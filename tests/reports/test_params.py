@@ -18,13 +18,13 @@ from imr_analytics.reports import (
     run_report,
 )
 from imr_analytics.reports.params import coerce_params, parse_parameters_cell
-from imr_analytics.reports.runner import REPO_ROOT, resolve_db_path
+from imr_analytics.reports.runner import report_script, resolve_db_path
 
 REQUIRED = {
     "uphold_rates": {
         "db_path": "str",
-        "date_from": "str | None",
-        "date_to": "str | None",
+        "date_from": "str",
+        "date_to": "str",
         "categories": "list[str]",
         "specialties": "list[str]",
         "top_items": "int",
@@ -33,19 +33,19 @@ REQUIRED = {
     },
     "item_drilldown": {
         "db_path": "str",
-        "item_pattern": "str | None",
-        "treatment": "str | None",
-        "ingredient": "str | None",
-        "body_region": "str | None",
-        "category": "str | None",
+        "item_pattern": "str",
+        "treatment": "str",
+        "ingredient": "str",
+        "body_region": "str",
+        "category": "str",
         "include_text": "bool",
         "sample_size": "int",
         "title": "str",
     },
     "guideline_effects": {
         "db_path": "str",
-        "date_from": "str | None",
-        "date_to": "str | None",
+        "date_from": "str",
+        "date_to": "str",
         "categories": "list[str]",
         "adjust": "list[str]",
         "interval": "str",
@@ -62,7 +62,7 @@ def test_all_three_reports_are_listed() -> None:
 def test_no_report_has_a_suppression_parameter(name: str) -> None:
     specs = describe_report(name)
     assert "min_cell" not in specs
-    text = (REPO_ROOT / "notebooks" / f"{name}.py").read_text(encoding="utf-8")
+    text = report_script(name).read_text(encoding="utf-8")
     assert "suppress" not in text.lower() and "min_cell" not in text
     if "interval" in specs:
         assert specs["interval"].default == "korn-graubard"
@@ -76,16 +76,28 @@ def test_parameters_cell_declares_typed_commented_literals(name: str) -> None:
         assert str(specs[param].type) == type_text
     for spec in specs.values():
         assert spec.help, f"{name}.{spec.name} has no explaining comment"
-    assert specs["db_path"].default == "data/demo.duckdb"
+    # no default database: "" means $IMR_DB, and neither given is an error (issue 9)
+    assert specs["db_path"].default == ""
     if name == "item_drilldown":
         assert specs["include_text"].default is False
 
 
-def test_notebook_scripts_are_percent_format_with_one_parameters_cell() -> None:
+def test_shipped_notebooks_are_package_data_with_one_parameters_cell_and_no_outputs() -> None:
+    import nbformat
+
     for name in REQUIRED:
-        text = (REPO_ROOT / "notebooks" / f"{name}.py").read_text(encoding="utf-8")
-        assert "format_name: percent" in text
-        assert text.count('tags=["parameters"]') == 1
+        path = report_script(name)
+        assert path.suffix == ".ipynb" and path.parent.name == "notebooks"
+        assert path.parent.parent.name == "imr_analytics", path
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(c.outputs == [] and c.execution_count is None for c in code), name
+        # the cell right after the parameters checks them (and what papermill injected)
+        after = nb.cells[nb.cells.index(tagged[0]) + 1].source
+        assert f'Report.open("{name}", globals())' in after
 
 
 def test_parse_cell_types_defaults_and_comments() -> None:
@@ -143,7 +155,7 @@ def test_cli_strings_are_coerced_to_declared_types() -> None:
         "top_items": 5,
         "categories": ["Pharmaceuticals", "Injections"],
         "specialties": ["Psychiatry", "Internal Medicine, Pain"],
-        "date_from": None,
+        "date_from": "",  # none/null/empty: the first letter
         "date_to": "2017-01-31",
     }
     drill = describe_report("item_drilldown")
@@ -168,7 +180,7 @@ def test_unknown_parameter_is_an_error_naming_it(small_db: Path, tmp_path: Path)
         ({"top_items": True}, "top_items", "int"),
         ({"title": 3}, "title", "str"),
         ({"categories": 5}, "categories", "list[str]"),
-        ({"date_from": 20160101}, "date_from", "str | None"),
+        ({"date_from": 20160101}, "date_from", "str"),
     ],
 )
 def test_mistyped_parameter_is_an_error_naming_type(
@@ -187,19 +199,35 @@ def test_bool_parameter_rejects_unclear_text(small_db: Path, tmp_path: Path) -> 
 
 
 def test_missing_database_and_unknown_report_are_clear(tmp_path: Path) -> None:
-    with pytest.raises(ReportError, match="database .*nope.duckdb.* not found"):
+    with pytest.raises(ReportError, match="database 'nope.duckdb' from --db does not exist"):
         run_report("uphold_rates", {}, tmp_path, db_path="nope.duckdb")
+    with pytest.raises(ReportError, match="database 'nope.duckdb' from db_path does not exist"):
+        run_report("uphold_rates", {"db_path": "nope.duckdb"}, tmp_path)
     with pytest.raises(ReportError, match="no report named 'nope'.*uphold_rates"):
         run_report("nope", {}, tmp_path)
 
 
-def test_relative_db_path_found_from_notebooks_folder(tmp_path: Path) -> None:
+def test_database_is_explicit_no_upward_search(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "data").mkdir()
     db = tmp_path / "data" / "demo.duckdb"
     db.write_bytes(b"")
     (tmp_path / "notebooks").mkdir()
-    assert resolve_db_path("data/demo.duckdb", start=tmp_path) == db
-    assert resolve_db_path("data/demo.duckdb", start=tmp_path / "notebooks") == db
+    monkeypatch.delenv("IMR_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert resolve_db_path("data/demo.duckdb") == db
+    monkeypatch.chdir(tmp_path / "notebooks")
+    with pytest.raises(FileNotFoundError, match="does not exist .relative to .*notebooks"):
+        resolve_db_path("data/demo.duckdb")  # found before issue 9 by searching upwards
+    with pytest.raises(FileNotFoundError, match="^no database given: pass --db FILE.*IMR_DB"):
+        resolve_db_path("")
+    monkeypatch.setenv("IMR_DB", str(db))
+    assert resolve_db_path("") == db  # db_path, then IMR_DB
+    assert resolve_db_path(None) == db
+    monkeypatch.setenv("IMR_DB", "missing.duckdb")
+    with pytest.raises(FileNotFoundError, match="'missing.duckdb' from IMR_DB does not exist"):
+        resolve_db_path("")
 
 
 def _cli(argv: list[str]) -> tuple[int, str, str]:
@@ -412,7 +440,7 @@ def test_db_option_wins_over_db_path_parameter(
     assert no_kernel[-1]["db_path"] == str(small_db.resolve())
     parser = argparse.ArgumentParser()
     help_text = register(parser.add_subparsers()).format_help()
-    assert "wins over -p db_path" in " ".join(help_text.split())
+    assert "wins over -p db_path, which wins over $IMR_DB" in " ".join(help_text.split())
 
 
 # -- where the notebooks are --------------------------------------------------------------------
@@ -433,7 +461,7 @@ def test_missing_notebooks_directory_is_one_clear_error(
         list_reports()
     # an installed package without a checkout and without the variable
     monkeypatch.delenv("IMR_NOTEBOOKS_DIR")
-    monkeypatch.setattr(runner, "REPO_ROOT", tmp_path / "site-packages")
+    monkeypatch.setattr(runner.resources, "files", lambda _pkg: tmp_path / "site-packages")
     with pytest.raises(ReportError, match="no report notebooks directory.*IMR_NOTEBOOKS_DIR"):
         list_reports()
     with pytest.raises(ReportError, match="IMR_NOTEBOOKS_DIR"):
