@@ -13,11 +13,13 @@ from __future__ import annotations
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -42,12 +44,30 @@ def _tree_rss_bytes(root_pid: int) -> int:
     return total
 
 
-def run_measured(cmd: list[str]) -> tuple[float, int | None, int, str]:
-    """Run ``cmd``; return (seconds, peak tree RSS in bytes or None, exit code, output)."""
+@dataclass
+class Measured:
+    """One measured run of a command and its whole process tree."""
+
+    seconds: float
+    peak_rss: int | None  # summed RSS of the tree, sampled; None without /proc
+    cpu_s: float  # user + system CPU of the command and every descendant it waited for
+    code: int
+    output: str
+
+
+def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> Measured:
+    """Run ``cmd`` and measure it: wall time, peak tree RSS and the CPU of the whole tree.
+
+    The CPU comes from ``wait4`` on the child: Linux adds to a process's usage that of
+    every child it waited for, and the loader waits for each worker it started (pool.py
+    reaps them with ``wait4``), so workers are counted even though they are gone.
+    """
     peak = 0
     have_proc = Path("/proc/self/statm").exists()
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
     done = threading.Event()
 
     def sample() -> None:
@@ -59,12 +79,66 @@ def run_measured(cmd: list[str]) -> tuple[float, int | None, int, str]:
     sampler = threading.Thread(target=sample, daemon=True)
     if have_proc:
         sampler.start()
-    output, _ = proc.communicate()
+    assert proc.stdout is not None
+    output = proc.stdout.read()
+    proc.stdout.close()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.perf_counter() - start
     done.set()
     if have_proc:
         sampler.join()
-    return elapsed, (peak if have_proc else None), proc.returncode, output
+    return Measured(
+        elapsed,
+        peak if have_proc else None,
+        usage.ru_utime + usage.ru_stime,
+        proc.returncode,
+        output,
+    )
+
+
+@dataclass
+class WriteLog:
+    """What a load wrote to ``IMR_WRITE_LOG``: per-batch write costs and its CPU split."""
+
+    batches: list[tuple[int, int, float, float]]  # (letters before, letters, wall ms, cpu ms)
+    finish_ms: float | None = None
+    main_cpu_s: float | None = None
+    workers_cpu_s: float | None = None
+
+    @classmethod
+    def read(cls, path: Path) -> WriteLog:
+        log = cls([])
+        if not path.exists():
+            return log
+        for line in path.read_text(encoding="utf-8").splitlines():
+            kind, *f = line.split("\t")
+            if kind == "batch":
+                log.batches.append((int(f[0]), int(f[1]), float(f[2]), float(f[3])))
+            elif kind == "finish":
+                log.finish_ms = float(f[2])
+            elif kind == "rusage":
+                log.main_cpu_s, log.workers_cpu_s = float(f[0]), float(f[1])
+        return log
+
+    def ends(self, n: int = 5) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """Median (wall ms, CPU ms) per batch of the first and the last ``n`` full batches.
+
+        The last batch of a load is usually short, and the first ones pay for warming up
+        the workers' results, so both ends use a median over several batches.
+        """
+        full = [b for b in self.batches if b[1] > 0]
+        if len(full) > 1:
+            full = full[:-1]  # the last one is a remainder
+        if not full:
+            return None
+        n = max(1, min(n, len(full) // 2 or 1))
+        head, tail = full[:n], full[-n:]
+
+        def med(rows, i):
+            return statistics.median(r[i] for r in rows)
+
+        return (med(head, 2), med(head, 3)), (med(tail, 2), med(tail, 3))
 
 
 def _pdf_rates(pdf_files: list[Path]) -> tuple[float, float | None]:
@@ -84,21 +158,39 @@ def _pdf_rates(pdf_files: list[Path]) -> tuple[float, float | None]:
     return ours, len(pdf_files) / (time.perf_counter() - start)
 
 
+# Disk a synthetic letter needs: its text file (about 4 KB, in a 4 KB block) and its share
+# of the database (text, rows, WAL), with room to spare.
+BYTES_PER_LETTER = 24 * 1024
+
+
 def run_benchmark(
     *, letters: int, pdfs: int, workers: int | None, seed: int, keep: str | None
 ) -> int:
+    from .store.loader import WRITE_LOG_ENV
     from .synth import generate_corpus
 
     work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="imr-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     text_dir, pdf_dir, db = work / "text", work / "pdf", work / "bench.duckdb"
+    write_log = work / "write-log.tsv"
     try:
-        if db.exists():
-            db.unlink()
+        for stale in (db, db.with_name(db.name + ".wal"), write_log):
+            stale.unlink(missing_ok=True)
+        need = letters * BYTES_PER_LETTER
+        free = shutil.disk_usage(work).free
+        if not text_dir.exists() and need > free:
+            print(
+                f"benchmark: {letters:,} letters need about {need / 2**30:,.1f} GiB of disk in "
+                f"{work} and {free / 2**30:,.1f} GiB are free; use --keep DIR on a larger disk "
+                "or fewer --letters",
+                file=sys.stderr,
+            )
+            return 1
         print(f"benchmark: {letters:,} synthetic text letters, {pdfs:,} PDFs, in {work}")
         t0 = time.perf_counter()
         if not text_dir.exists():
-            generate_corpus(text_dir, letters, seed=seed)
+            # Streams to disk in chunks: a million letters need no more memory than a thousand.
+            generate_corpus(text_dir, letters, seed=seed, workers=os.cpu_count() or 1)
         print(f"  corpus ready in {time.perf_counter() - t0:.1f} s")
 
         # generate_corpus writes letters/ and its answer key truth.jsonl beside it
@@ -113,24 +205,14 @@ def run_benchmark(
         ]
         if workers:
             cmd += ["--workers", str(workers)]
-        elapsed, peak, code, output = run_measured(cmd)
-        if code != 0:
-            print(output)
-            print(f"benchmark: the load failed with exit code {code}", file=sys.stderr)
+        run = run_measured(cmd, env={**os.environ, WRITE_LOG_ENV: str(write_log)})
+        if run.code != 0:
+            print(run.output)
+            print(f"benchmark: the load failed with exit code {run.code}", file=sys.stderr)
             return 1
-        peak_text = (
-            f"{peak / 2**20:,.0f} MiB (loader + workers, summed)"
-            if peak is not None
-            else f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:,.0f} MiB (largest process)"
-        )
-        loaded = sum(
-            1 for p in (text_dir / "letters").rglob("*") if p.is_file()
-        )  # a kept corpus may differ
-        print(
-            f"  load:       {loaded / elapsed:,.0f} letters/s "
-            f"({loaded:,} letters in {elapsed:.1f} s, {os.cpu_count()} cores)"
-        )
-        print(f"  peak memory: {peak_text}")
+        loaded = sum(1 for p in (text_dir / "letters").rglob("*") if p.is_file())
+        for line in load_report(run, WriteLog.read(write_log), loaded):
+            print(line)
 
         if pdfs:
             if not pdf_dir.exists():
@@ -149,3 +231,39 @@ def run_benchmark(
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def load_report(run: Measured, log: WriteLog, files: int) -> list[str]:
+    """The benchmark's lines for one measured load of ``files`` files."""
+    n = max(files, 1)
+    lines = [
+        f"  load:       {files / run.seconds:,.0f} letters/s "
+        f"({files:,} letters in {run.seconds:.1f} s, {os.cpu_count()} cores)"
+    ]
+    cpu = f"  CPU:        {run.cpu_s * 1000 / n:.3f} ms per letter, whole process tree"
+    if log.main_cpu_s is not None and log.workers_cpu_s is not None:
+        cpu += (
+            f" (loader {log.main_cpu_s * 1000 / n:.3f}, workers {log.workers_cpu_s * 1000 / n:.3f})"
+        )
+    lines.append(cpu)
+    ends = log.ends()
+    if ends:
+        (w0, c0), (w1, c1) = ends
+        size = max(b[1] for b in log.batches)
+        lines.append(
+            f"  writes:     {w0:,.0f} ms per batch of up to {size:,} letters at the start, "
+            f"{w1:,.0f} ms at the end ({w1 / w0:.2f}x; CPU {c0:,.0f} -> {c1:,.0f} ms)"
+            + (f"; closing checkpoint {log.finish_ms:,.0f} ms" if log.finish_ms is not None else "")
+        )
+        worst = max(log.batches, key=lambda b: b[2])
+        lines.append(
+            f"              slowest batch {worst[2]:,.0f} ms, after {worst[0]:,} letters "
+            f"({len(log.batches):,} batches)"
+        )
+    peak_text = (
+        f"{run.peak_rss / 2**20:,.0f} MiB (loader + workers, summed)"
+        if run.peak_rss is not None
+        else f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:,.0f} MiB (largest process)"
+    )
+    lines.append(f"  peak memory: {peak_text}")
+    return lines

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import resource
 import signal
 import stat
 import sys
@@ -44,6 +45,7 @@ from . import versions
 from .database import open_for_writing, stopped
 from .pool import WorkerError, WorkerPool
 from .rows import CITATION_COLUMNS, ITEM_COLUMNS, LETTER_COLUMNS
+from .tables import arrow_types, column_names
 from .worker import process_file, reparse_task
 
 __all__ = ["LoadSummary", "WorkerError", "load_paths", "reparse_database"]
@@ -56,32 +58,6 @@ MAX_FILE_BYTES = 32 * 1024 * 1024
 # Below this many files a process pool costs more than it saves.
 POOL_THRESHOLD = 200
 
-_STR = pa.string()
-_LIST = pa.list_(pa.string())
-LETTER_TYPES = {
-    "date_assigned": pa.date32(),
-    "decision_date": pa.date32(),
-    "injury_date": pa.date32(),
-    "ur_denial_date": pa.date32(),
-    "application_received": pa.date32(),
-    "patient_age": pa.int32(),
-    "reviewer_specialties": _LIST,
-    "reviewer_licensure": _LIST,
-    "reviewer_specialties_raw": _LIST,
-    "reviewer_licensure_raw": _LIST,
-    "item_count": pa.int32(),
-    "parse_warnings": _LIST,
-}
-ITEM_TYPES = {
-    "item_no": pa.int32(),
-    "modified_request": pa.bool_(),
-    "ca_guideline_sources": _LIST,
-    "reviewer_guideline_sources": _LIST,
-    "ingredients": _LIST,
-    "body_regions": _LIST,
-    "quantity": pa.float64(),
-}
-CITATION_TYPES = {"item_no": pa.int32(), "citation_no": pa.int32()}
 # Positions in the row tuples built by rows.py, looked up rather than hard-coded.
 _ITEM_CATEGORY = ITEM_COLUMNS.index("item_category")
 _INGREDIENTS = ITEM_COLUMNS.index("ingredients")
@@ -89,20 +65,39 @@ _LETTER_ID = LETTER_COLUMNS.index("letter_id")
 _SOURCE_PATH = LETTER_COLUMNS.index("source_path")
 _CONTENT_SHA = LETTER_COLUMNS.index("content_sha256")
 _DECISION_DATE = LETTER_COLUMNS.index("decision_date")
-DOCUMENT_COLUMNS = (
-    "content_sha256",
-    "source_path",
-    "source_format",
-    "extractor",
-    "byte_size",
-    "page_count",
-    "text",
-)
-DOCUMENT_TYPES = {"byte_size": pa.int64(), "page_count": pa.int32()}
+DOCUMENT_COLUMNS = column_names("documents", without=("loaded_at",))
+
+# ``IMR_WRITE_LOG=<file>`` makes a load append one line per batch write (tab-separated:
+# "batch", letters written before it, letters in it, wall ms, CPU ms of the writing
+# thread) and, at its end, the final checkpoint's cost and the process's CPU seconds
+# ("rusage", own, its reaped workers'). ``imr-analytics bench`` reads it.
+WRITE_LOG_ENV = "IMR_WRITE_LOG"
+
+
+def _write_log(*fields: object) -> None:
+    path = os.environ.get(WRITE_LOG_ENV)
+    if not path:
+        return
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write("\t".join(str(f) for f in fields) + "\n")
+
 
 # DuckDB's buffer pool for a load: enough for the batch inserts, small enough that a
 # 100,000-letter load stays well under 1 GiB with its workers (it spills to disk).
 LOAD_MEMORY_LIMIT = "256MB"
+# DuckDB checkpoints whenever its write-ahead log passes 16 MiB, and a checkpoint rewrites
+# every primary-key index whole: with 1,000-letter batches that is a checkpoint every few
+# batches, each costlier than the last as the tables grow (the per-batch write cost that
+# rose with the database). During a load the log may grow to this size instead, and the
+# load ends with one checkpoint (on close). A killed load loses nothing more: every
+# committed batch is in the log, which the next open replays.
+LOAD_CHECKPOINT_THRESHOLD = "1GB"
+
+
+def _tune_for_load(con) -> None:
+    """Settings of a load or reparse connection: bounded memory, few checkpoints."""
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+    con.execute(f"SET checkpoint_threshold = '{LOAD_CHECKPOINT_THRESHOLD}'")
 
 
 @dataclass
@@ -467,6 +462,8 @@ class _Writer:
         errors: list[tuple[str, str | None, str, str]],
         seen: list[tuple] = (),
     ) -> None:
+        wall0, cpu0 = time.perf_counter(), time.thread_time()
+        before = self.summary.letters_loaded
         now = datetime.now()
         docs, letters, failures = [], [], list(errors)
         for r in results:
@@ -489,9 +486,7 @@ class _Writer:
             con.begin()
         try:
             if docs:
-                self._insert(
-                    "documents", DOCUMENT_COLUMNS, docs, DOCUMENT_TYPES, extra={"loaded_at": now}
-                )
+                self._insert("documents", DOCUMENT_COLUMNS, docs, extra={"loaded_at": now})
             changes = versions.path_changes(con, list(seen)) if seen else []
             fresh = {k[1][_CONTENT_SHA]: k for k in letters}
             versions.insert_versions(
@@ -517,26 +512,23 @@ class _Writer:
             if duplicates:
                 self._insert(
                     "letter_duplicates",
-                    ("letter_id", "source_path", "content_sha256", "kept_source_path"),
+                    column_names("letter_duplicates", without=("logged_at",)),
                     duplicates,
-                    {},
                     extra={"logged_at": now},
                 )
             if seen:
                 self._insert(
                     "seen_files",
-                    ("source_path", "byte_size", "source_mtime_ns", "content_sha256"),
+                    column_names("seen_files", without=("seen_at",)),
                     seen,
-                    {"byte_size": pa.int64(), "source_mtime_ns": pa.int64()},
                     extra={"seen_at": now},
                     verb="INSERT OR REPLACE",
                 )
             if failures:
                 self._insert(
                     "load_errors",
-                    ("source_path", "content_sha256", "stage", "reason"),
+                    column_names("load_errors", without=("logged_at",)),
                     failures,
-                    {},
                     extra={"logged_at": now},
                 )
             if self.transactional:
@@ -557,6 +549,13 @@ class _Writer:
         for path, _, stage, reason in failures:
             s.quarantined_by_stage[stage] += 1
             s.quarantined.append((path, stage, reason))
+        _write_log(
+            "batch",
+            before,
+            s.letters_loaded - before,
+            f"{(time.perf_counter() - wall0) * 1000:.1f}",
+            f"{(time.thread_time() - cpu0) * 1000:.1f}",
+        )
 
     def settle(self, letter_ids: set[str], fresh: dict[str, tuple]) -> dict[str, tuple[str, str]]:
         """Make each letter's row the current version by the rule; return {letter_id:
@@ -598,13 +597,13 @@ class _Writer:
                     [stale],
                 )
         if rows:
-            self._insert("letters", LETTER_COLUMNS, [k[1] for k in rows], LETTER_TYPES)
+            self._insert("letters", LETTER_COLUMNS, [k[1] for k in rows])
             all_items = [row for k in rows for row in k[2]]
             if all_items:
-                self._insert("items", ITEM_COLUMNS, all_items, ITEM_TYPES)
+                self._insert("items", ITEM_COLUMNS, all_items)
             all_cits = [row for k in rows for row in k[3]]
             if all_cits:
-                self._insert("citations", CITATION_COLUMNS, all_cits, CITATION_TYPES)
+                self._insert("citations", CITATION_COLUMNS, all_cits)
         stale_set = set(stale)
         for layout, row, item_rows, _ in rows:
             if row[_LETTER_ID] not in stale_set:
@@ -632,14 +631,14 @@ class _Writer:
         table: str,
         columns: tuple[str, ...],
         rows: list[tuple],
-        types: dict,
         extra: dict | None = None,
         verb: str = "INSERT",
     ) -> None:
+        types = arrow_types(table)
         arrays = []
         names = list(columns)
         for name, values in zip(columns, zip(*rows, strict=True), strict=True):
-            arrays.append(pa.array(values, type=types.get(name, _STR)))
+            arrays.append(pa.array(values, type=types[name]))
         if extra:
             for name, value in extra.items():
                 names.append(name)
@@ -764,7 +763,7 @@ def load_paths(
     progress = None
     keep = False  # whether a copy written beside open readers replaces the database
     try:
-        con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+        _tune_for_load(con)
         progress = _Progress(log, "load", total)
         writer = _Writer(con, summary)
         seen_this_run: set[str] = set()
@@ -836,9 +835,26 @@ def load_paths(
             pool.shutdown()
         if progress is not None:
             progress.close()
+        wall0, cpu0 = time.perf_counter(), time.thread_time()
         session.finish(keep=keep)
+        _write_log(
+            "finish",
+            summary.letters_loaded,
+            0,
+            f"{(time.perf_counter() - wall0) * 1000:.1f}",
+            f"{(time.thread_time() - cpu0) * 1000:.1f}",
+        )
         if previous_term is not None:
             signal.signal(signal.SIGTERM, previous_term)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _write_log(
+        "rusage",
+        f"{own.ru_utime + own.ru_stime:.3f}",
+        f"{kids.ru_utime + kids.ru_stime:.3f}",
+        own.ru_maxrss * 1024,
+        kids.ru_maxrss * 1024,
+    )
     summary.elapsed_s = time.perf_counter() - started
     return summary
 
@@ -888,7 +904,7 @@ def reparse_database(
     started_at = datetime.now()
     session = open_for_writing(db_path, log=log, always_copy=copy)
     con = session.con
-    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+    _tune_for_load(con)
     total = con.execute("SELECT count(*) FROM documents").fetchall()[0][0]
     pool = _pool(workers) if total >= POOL_THRESHOLD else None
     progress = _Progress(log, "reparse", total)

@@ -11,65 +11,12 @@ from __future__ import annotations
 from .. import vocab
 from ..parse import PARSER_VERSION, Letter
 from ..parse.naming import name_item
+from .tables import column_names
 
-LETTER_COLUMNS = (
-    "letter_id",
-    "case_number",
-    "layout",
-    "source_path",
-    "content_sha256",
-    "date_assigned",
-    "decision_date",
-    "injury_date",
-    "ur_denial_date",
-    "application_received",
-    "priority",
-    "patient_age",
-    "patient_sex",
-    "reviewer_specialties",
-    "reviewer_licensure",
-    "case_summary",
-    "reviewer_specialties_raw",
-    "reviewer_licensure_raw",
-    "item_count",
-    "parser_version",
-    "parse_warnings",
-)
-ITEM_COLUMNS = (
-    "letter_id",
-    "item_no",
-    "item_text",
-    "disputed_text",
-    "modified_request",
-    "decision",
-    "item_category",
-    "drug_class",
-    "ca_guideline_text",
-    "ca_guideline_sources",
-    "reviewer_guideline_text",
-    "reviewer_guideline_sources",
-    "reviewer_guideline_pages",
-    "rationale",
-    "item_pattern",
-    "taxonomy_version",
-    "ingredients",
-    "body_regions",
-    "treatment",
-    "strength",
-    "quantity",
-    "quantity_unit",
-)
-CITATION_COLUMNS = (
-    "letter_id",
-    "item_no",
-    "party",
-    "citation_no",
-    "source",
-    "chapter",
-    "sections",
-    "pages",
-    "citation_text",
-)
+# Positional row tuples in schema.sql's column order (tables.py reads it).
+LETTER_COLUMNS = column_names("letters")
+ITEM_COLUMNS = column_names("items")
+CITATION_COLUMNS = column_names("citations")
 
 
 def letter_id_for(case_number: str | None, content_sha256: str) -> str:

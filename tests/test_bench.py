@@ -1,0 +1,73 @@
+"""``imr-analytics bench``: CPU of the whole process tree, per-batch write costs, peak memory."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from imr_analytics.bench import Measured, WriteLog, load_report, run_benchmark, run_measured
+
+# A parent that burns no CPU itself and waits for a child that burns about 0.4 s of it,
+# as the loader waits for its workers.
+_GRANDCHILD = (
+    "import subprocess, sys;"
+    "subprocess.run([sys.executable, '-c', "
+    "'import time\\nt = time.process_time()\\nwhile time.process_time() - t < 0.4: pass'],"
+    " check=True)"
+)
+
+
+def test_cpu_counts_the_processes_the_command_started_and_waited_for() -> None:
+    run = run_measured([sys.executable, "-c", _GRANDCHILD])
+    assert run.code == 0, run.output
+    assert run.cpu_s >= 0.35  # the child's CPU, not only the parent's start-up
+    assert run.seconds >= 0.35
+
+
+def test_write_log_gives_the_cost_at_both_ends_and_the_cpu_split(tmp_path: Path) -> None:
+    log_path = tmp_path / "log.tsv"
+    lines = [f"batch\t{i * 1000}\t1000\t{100 + i * 10}.0\t{50 + i}.0" for i in range(20)]
+    lines += ["batch\t20000\t37\t5.0\t4.0", "finish\t20037\t0\t900.0\t800.0"]
+    lines += ["rusage\t4.000\t16.000\t300000000\t200000000"]
+    log_path.write_text("\n".join(lines) + "\n")
+    log = WriteLog.read(log_path)
+    assert len(log.batches) == 21 and log.finish_ms == 900.0
+    assert (log.main_cpu_s, log.workers_cpu_s) == (4.0, 16.0)
+    (w0, c0), (w1, c1) = log.ends()
+    assert (w0, c0) == (120.0, 52.0)  # median of the first five full batches
+    assert (w1, c1) == (270.0, 67.0)  # the last five, the short remainder left out
+    report = "\n".join(load_report(Measured(10.0, 500 * 2**20, 20.0, 0, ""), log, 20_037))
+    assert "0.998 ms per letter, whole process tree (loader 0.200, workers 0.799)" in report
+    assert (
+        "120 ms per batch of up to 1,000 letters at the start, 270 ms at the end (2.25x" in report
+    )
+    assert "closing checkpoint 900 ms" in report
+    assert "peak memory: 500 MiB" in report
+
+
+def test_a_missing_log_reports_what_was_measured() -> None:
+    log = WriteLog.read(Path("/nonexistent/write-log.tsv"))
+    assert log.ends() is None
+    report = load_report(Measured(2.0, None, 1.0, 0, ""), log, 1000)
+    assert any("1.000 ms per letter" in line for line in report)
+    assert not any("writes:" in line for line in report)
+
+
+def test_bench_end_to_end(tmp_path: Path, capsys) -> None:
+    code = run_benchmark(letters=1200, pdfs=0, workers=2, seed=3, keep=str(tmp_path))
+    out = capsys.readouterr().out
+    assert code == 0, out
+    cpu = re.search(
+        r"CPU:\s+([\d.]+) ms per letter, whole process tree \(loader ([\d.]+), workers ([\d.]+)\)",
+        out,
+    )
+    assert cpu, out
+    total, main, workers = map(float, cpu.groups())
+    assert workers > 0 and main > 0  # both sides of the load are counted
+    assert total >= main + workers * 0.9  # the tree total includes both
+    assert re.search(r"writes:\s+[\d,]+ ms per batch of up to [\d,]+ letters at the start", out), (
+        out
+    )
+    assert re.search(r"peak memory: [\d,]+ MiB", out), out
+    assert (tmp_path / "write-log.tsv").read_text().count("batch\t") >= 2
