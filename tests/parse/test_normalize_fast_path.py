@@ -1,0 +1,60 @@
+"""``normalize_text``'s fast paths give what the plain regex passes gave, character for character.
+
+The fast version tests presence with ``in`` and collapses spaces with ``str.split``; both are
+only valid because of which whitespace characters ``_SPACES`` covers, so the reference below
+is the earlier regex-only definition and the texts are drawn from every awkward character.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from imr_analytics.parse import normalize as N
+from imr_analytics.parse.normalize import normalize_text
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
+
+
+def _reference(raw: str) -> str:
+    text = N._INVISIBLE_RE.sub("", raw).replace("\ufffe", "-").replace("\r\n", "\n")
+    text = N._BREAKS_RE.sub("\n", text)
+    text = N._MD_EMPHASIS.sub("", N._HTML_BOLD.sub("", text))
+    lines = _SPACES.sub(" ", text).split("\n")
+    if "|" in text or "#" in text or "\\" in text:
+        lines = [N._markdown_line(line) for line in lines]
+    out = [line for line in map(str.strip, lines) if line]
+    if out and out[0].startswith(N.SYNTHETIC_MARKER):
+        out.pop(0)
+    return "\n".join(out)
+
+
+_AWKWARD = (
+    " \t\n\r\f\v\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2005\u200a\u200b\u200c\u200d"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff\ufffe\u00ad|#\\*_<>-:.aZ9’"
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_AWKWARD + "bold", max_size=60))
+def test_same_as_regex_passes(raw: str) -> None:
+    assert normalize_text(raw) == _reference(raw)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=" \tab\r\n|#", max_size=60))
+def test_same_as_regex_passes_ascii(raw: str) -> None:
+    assert normalize_text(raw) == _reference(raw)
+
+
+def test_examples() -> None:
+    for raw in (
+        "a  b\t\tc\r\nd\u00a0\u00a0e",
+        "x\x1cy  z",  # an information separator: str.split would split on it, _SPACES does not
+        "<b>HOW</b>  THE **IMR**\u2028next\fpage",
+        "| a | b |\n|---|---|\n# Title\n\\hard",
+        N.SYNTHETIC_MARKER + " (seed 1)\nbody",
+    ):
+        assert normalize_text(raw) == _reference(raw)
