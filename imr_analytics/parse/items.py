@@ -24,6 +24,9 @@ _OUTCOME_LINE = re.compile(
     r"^(?P<head>.*?):\s*(?P<word>Upheld|Overturned|Partially\s+Overturned|Partially\s+Upheld|Modified|Reversed|Withdrawn)\s*\.?$",
     re.IGNORECASE,
 )
+# Every word _OUTCOME_LINE accepts ends in one of these (d, n: letters with no other case
+# under re.IGNORECASE, so the test is exact).
+_OUTCOME_LAST_LETTERS = frozenset("dDnN")
 _OUTCOME_ALONE = re.compile(r"^(?P<word>Upheld|Overturned)\s*\.?$", re.IGNORECASE)
 _CA_LABEL = re.compile(r"^Claims\s+Administrator\s+guideline\s*:\s*", re.IGNORECASE)
 _REVIEWER_LABEL = re.compile(
@@ -161,7 +164,7 @@ def _merge_lone_outcomes(lines: list[str]) -> list[str]:
     """``…knees:`` ⏎ ``Upheld`` becomes one line, so every outcome sits on its heading."""
     out: list[str] = []
     for line in lines:
-        if out and _OUTCOME_ALONE.match(line) and out[-1].rstrip().endswith(":"):
+        if out and out[-1].rstrip().endswith(":") and _OUTCOME_ALONE.match(line):
             out[-1] = out[-1].rstrip() + " " + line
         else:
             out.append(line)
@@ -169,7 +172,15 @@ def _merge_lone_outcomes(lines: list[str]) -> list[str]:
 
 
 def _is_outcome(lines: list[str], i: int) -> bool:
-    if not _OUTCOME_LINE.match(lines[i]):
+    line = lines[i]
+    # Cheap necessary conditions first (most lines fail them): a colon, and a last
+    # letter (before an optional period) that ends one of the outcome words.
+    if ":" not in line:
+        return False
+    tail = line.rstrip()
+    if tail.endswith("."):
+        tail = tail[:-1].rstrip()
+    if tail[-1:] not in _OUTCOME_LAST_LETTERS or not _OUTCOME_LINE.match(line):
         return False
     nxt = lines[i + 1] if i + 1 < len(lines) else ""
     return any(p.match(nxt) for p in _ANY_LABEL)
