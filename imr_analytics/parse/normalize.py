@@ -17,6 +17,7 @@ _MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
 _HTML_BOLD = re.compile(r"</?(?:b|strong|em|i|u)\s*>", re.IGNORECASE)
 _MD_EMPHASIS = re.compile(r"\*\*|__")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
+_MD_STARTS = ("|", "#", "\\")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
 _INVISIBLE_RE = re.compile("[\u00ad\u200b\u200c\u200d\ufeff]")
 _BREAKS_RE = re.compile("[\r\f\v\u2028\u2029]")
@@ -62,7 +63,8 @@ def normalize_text(raw: str) -> str:
         # every whitespace str.split knows is in _SPACES here: same as sub + strip
         lines = [" ".join(line.split()) for line in text.split("\n")]
     if "|" in text or "#" in text or "\\" in text:
-        lines = [_markdown_line(line).strip() for line in lines]
+        # lines are stripped here, so only those starting with a markdown mark change
+        lines = [_markdown_line(line).strip() if line[:1] in _MD_STARTS else line for line in lines]
     out = [line for line in lines if line]
     if out and out[0].startswith(SYNTHETIC_MARKER):
         out.pop(0)
