@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .normalize import join_wrapped
+from .normalize import join_wrapped, lowered_for_search, search_from
 
 _BLOCK_STATES = re.compile(
     r"State\(?s\)?\s+of\s+Licensure\s*:\s*(?P<states>.*?)\s*"
@@ -52,34 +52,6 @@ def parse_credentials(section_text: str) -> tuple[list[str], list[str], str | No
         states = _split(m.group("states"), _SPLIT_STATES)
         return specs, states, "sentence"
     return [], [], None
-
-
-# Characters whose case folding under re.IGNORECASE differs from str.lower() (dotted and
-# dotless i, long s, Kelvin sign): a text holding one is searched the plain way.
-_FOLD_TRAPS = ("\u0130", "\u0131", "\u017f", "\u212a")
-
-
-def lowered_for_search(text: str) -> str | None:
-    """``text.lower()`` when its positions match ``text`` and every case-insensitive match
-    of an ASCII word is a plain substring of it; None otherwise."""
-    if not text.isascii() and any(c in text for c in _FOLD_TRAPS):
-        return None
-    return text.lower()
-
-
-def search_from(
-    pattern: re.Pattern[str], text: str, low: str | None, starts: tuple[str, ...]
-) -> re.Match[str] | None:
-    """``pattern.search(text)``, started at the first place a match can start.
-
-    ``starts`` are lower-case words one of which every match of ``pattern`` begins with
-    (case-insensitively); finding them with ``str.find`` skips the slow per-position
-    case-insensitive scan over the text before them. Same result as ``pattern.search``.
-    """
-    if low is None:
-        return pattern.search(text)
-    found = [i for i in (low.find(w) for w in starts) if i >= 0]
-    return pattern.search(text, min(found)) if found else None
 
 
 def _split(value: str, splitter: re.Pattern[str]) -> list[str]:

@@ -12,8 +12,10 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from imr_analytics.parse import citations as G
+from imr_analytics.parse import credentials as C
 from imr_analytics.parse import normalize as N
-from imr_analytics.parse.normalize import normalize_text
+from imr_analytics.parse.normalize import lowered_for_search, normalize_text, search_from
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
 
@@ -58,3 +60,48 @@ def test_examples() -> None:
         N.SYNTHETIC_MARKER + " (seed 1)\nbody",
     ):
         assert normalize_text(raw) == _reference(raw)
+
+
+_CASES = [
+    (C._BLOCK_SPECIALTIES, ("certification",)),
+    (C._BLOCK_STATES, ("state",)),
+    (C._SENTENCE, C._SENTENCE_STARTS),
+    (G._DECISION_BASED, ("decision",)),
+    (G._NO_EVIDENCE, ("did",)),
+    *((pattern, G._MARKER_STARTS[family]) for family, pattern in G._FAMILY_MARKERS),
+    (G._MTUS_WORD, G._MARKER_STARTS["MTUS"]),
+]
+_PIECES = st.sampled_from(
+    [
+        "State(s) of Licensure: ",
+        "Certification(s)/Specialty: ",
+        "expert reviewer is Board Certified in ",
+        " and is licensed to practice in ",
+        "Decision based on MTUS ",
+        "Non-MTUS",
+        "did not cite any evidence",
+        "ODG",
+        "Official Disability Guidelines",
+        "ACOEM",
+        "Harris J",
+        "Medical Treatment Utilization Schedule",
+        "STATE",
+        "ſtate",
+        "İ",
+        "ı",
+        "Kelvin \u212a",
+        " x ",
+        ". ",
+        "California",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=8).map("".join))
+def test_search_from_same_as_search(text: str) -> None:
+    low = lowered_for_search(text)
+    for pattern, starts in _CASES:
+        want = pattern.search(text)
+        got = search_from(pattern, text, low, starts)
+        assert (want and (want.span(), want.groupdict())) == (got and (got.span(), got.groupdict()))
