@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from .citations import parse_guideline
-from .normalize import join_wrapped
+from .normalize import join_wrapped, lowered_for_search, search_from
 from .records import Item
 
 OUTCOME_WORDS = {"upheld": "upheld", "overturned": "overturned"}
@@ -37,6 +37,12 @@ _ANY_LABEL = (_CA_LABEL, _REVIEWER_LABEL, _RATIONALE_LABEL)
 _CA_LABEL_ANYWHERE = re.compile(_CA_LABEL.pattern[1:], re.IGNORECASE)
 _REVIEWER_LABEL_ANYWHERE = re.compile(r"(?<![\w-])" + _REVIEWER_LABEL.pattern[1:], re.IGNORECASE)
 _RATIONALE_LABEL_ANYWHERE = re.compile(_RATIONALE_LABEL.pattern[1:], re.IGNORECASE)
+# (key, label searched anywhere, words a match begins with) in the order labels come.
+_LABELS_ANYWHERE = (
+    ("ca", _CA_LABEL_ANYWHERE, ("claims",)),
+    ("rv", _REVIEWER_LABEL_ANYWHERE, ("maximus", "expert", "independent", "imr")),
+    ("ra", _RATIONALE_LABEL_ANYWHERE, ("decision",)),
+)
 _INTRO = re.compile(r"^The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 # Abbreviations that end a heading line without ending a sentence ("Lidoderm patches, Qty.").
@@ -237,14 +243,11 @@ def _split_labels(block: list[str]) -> tuple[str | None, str | None, str | None]
     is taken once, in its order, after the previous one.
     """
     text = "\n".join(block)
+    low = lowered_for_search(text)
     found: list[tuple[str, int, int]] = []
     pos = 0
-    for key, pattern in (
-        ("ca", _CA_LABEL_ANYWHERE),
-        ("rv", _REVIEWER_LABEL_ANYWHERE),
-        ("ra", _RATIONALE_LABEL_ANYWHERE),
-    ):
-        m = pattern.search(text, pos)
+    for key, pattern, starts in _LABELS_ANYWHERE:
+        m = search_from(pattern, text, low, starts, pos)
         if m:
             found.append((key, m.start(), m.end()))
             pos = m.end()

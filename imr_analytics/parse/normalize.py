@@ -119,15 +119,16 @@ def lowered_for_search(text: str) -> str | None:
 
 
 def search_from(
-    pattern: re.Pattern[str], text: str, low: str | None, starts: tuple[str, ...]
+    pattern: re.Pattern[str], text: str, low: str | None, starts: tuple[str, ...], pos: int = 0
 ) -> re.Match[str] | None:
     """``pattern.search(text)``, started at the first place a match can start.
 
     ``starts`` are lower-case words one of which every match of ``pattern`` begins with
     (case-insensitively); finding them with ``str.find`` skips the slow per-position
-    case-insensitive scan over the text before them. Same result as ``pattern.search``.
+    case-insensitive scan over the text before them. Same result as
+    ``pattern.search(text, pos)``.
     """
     if low is None:
-        return pattern.search(text)
-    found = [i for i in (low.find(w) for w in starts) if i >= 0]
+        return pattern.search(text, pos)
+    found = [i for i in (low.find(w, pos) for w in starts) if i >= 0]
     return pattern.search(text, min(found)) if found else None

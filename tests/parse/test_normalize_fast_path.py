@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from imr_analytics.parse import citations as G
 from imr_analytics.parse import credentials as C
+from imr_analytics.parse import items as I
 from imr_analytics.parse import normalize as N
 from imr_analytics.parse.normalize import lowered_for_search, normalize_text, search_from
 
@@ -70,6 +71,7 @@ _CASES = [
     (G._NO_EVIDENCE, ("did",)),
     *((pattern, G._MARKER_STARTS[family]) for family, pattern in G._FAMILY_MARKERS),
     (G._MTUS_WORD, G._MARKER_STARTS["MTUS"]),
+    *((pattern, starts) for _, pattern, starts in I._LABELS_ANYWHERE),
 ]
 _PIECES = st.sampled_from(
     [
@@ -93,6 +95,11 @@ _PIECES = st.sampled_from(
         " x ",
         ". ",
         "California",
+        "Claims Administrator guideline: ",
+        "MAXIMUS guideline: ",
+        "non-IMR guideline:",
+        "Expert Reviewer guideline: ",
+        "Decision rationale: ",
     ]
 )
 
@@ -105,3 +112,7 @@ def test_search_from_same_as_search(text: str) -> None:
         want = pattern.search(text)
         got = search_from(pattern, text, low, starts)
         assert (want and (want.span(), want.groupdict())) == (got and (got.span(), got.groupdict()))
+        for pos in (1, 5, 17):
+            want = pattern.search(text, pos)
+            got = search_from(pattern, text, low, starts, pos)
+            assert (want and want.span()) == (got and got.span())
