@@ -98,6 +98,8 @@ _FAMILY_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 _MTUS_WORD = re.compile(r"\bMTUS\b|Medical\s+Treatment\s+Utilization\s+Schedule", re.IGNORECASE)
+_TRAILING_AND = re.compile(r"(?:,\s*)?\band\s*$")
+_TRAILING_COMMA_AND = re.compile(r"(?:,\s*)?(?:and\s*)?$")
 # Words every match of a family's marker begins with, for search_from.
 _MARKER_STARTS: dict[str, tuple[str, ...]] = {
     "ODG": ("official", "odg", "work"),
@@ -186,7 +188,7 @@ def _mtus(body: str) -> list[Citation]:
                 chapter=chapter,
                 sections=sections or None,
                 pages=pages,
-                text=re.sub(r"(?:,\s*)?\band\s*$", "", span.strip()).strip(" ,."),
+                text=_drop_trailing_and(span.strip()).strip(" ,."),
             )
         )
     return out
@@ -242,7 +244,17 @@ def _pages(pattern: re.Pattern[str], text: str) -> str | None:
     return ", ".join(dict.fromkeys(found)) if found else None
 
 
+def _drop_trailing_and(text: str) -> str:
+    # The regex is tried at every position of the text; only a text ending in "and"
+    # can match anything but the empty string at its end, so test that first.
+    if not text.rstrip().endswith("and"):
+        return text
+    return _TRAILING_AND.sub("", text)
+
+
 def _clean_sections(text: str) -> str:
     text = text.strip()
-    text = re.sub(r"(?:,\s*)?(?:and\s*)?$", "", text).strip()
+    if text.rstrip().endswith((",", "and")):  # else the regex only matches "" at the end
+        text = _TRAILING_COMMA_AND.sub("", text)
+    text = text.strip()
     return text.strip(" ,;").rstrip(".").strip()

@@ -116,3 +116,13 @@ def test_search_from_same_as_search(text: str) -> None:
             want = pattern.search(text, pos)
             got = search_from(pattern, text, low, starts, pos)
             assert (want and want.span()) == (got and got.span())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["and", ",", " ", "\n", "x", "band", "."]), max_size=8).map("".join)
+)
+def test_trailing_and_shortcuts_same_as_regex(text: str) -> None:
+    assert G._drop_trailing_and(text) == re.sub(r"(?:,\s*)?\band\s*$", "", text)
+    want = re.sub(r"(?:,\s*)?(?:and\s*)?$", "", text.strip()).strip()
+    assert G._clean_sections(text) == want.strip(" ,;").rstrip(".").strip()
