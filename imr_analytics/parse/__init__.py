@@ -11,7 +11,7 @@ import re
 
 from .layout_a import TITLE as _A_TITLE
 from .layout_a import parse_a
-from .layout_b import DOCUMENTS, HOW_MADE, ITEMS_B, ITEMS_C, find_heading, parse_b
+from .layout_b import DOCUMENTS, HOW_MADE, ITEMS_B, ITEMS_C, find_heading, heading_lines, parse_b
 from .layout_d import parse_d
 from .normalize import join_wrapped, normalize_text
 from .records import DECISIONS, PARTIES, SOURCE_FAMILIES, Citation, Item, Letter, ParseFailure
@@ -41,19 +41,27 @@ __all__ = [
 ]
 
 
-def detect_layout(lines: list[str]) -> str | None:
-    """The layout family of normalised lines: 'A', 'B', 'C', 'D' or None."""
+def detect_layout(lines: list[str], heads: list[tuple[int, str]] | None = None) -> str | None:
+    """The layout family of normalised lines: 'A', 'B', 'C', 'D' or None.
+
+    ``heads`` is ``heading_lines(lines)`` when the caller has it (and will parse with it).
+    """
+    if heads is None:
+        heads = heading_lines(lines)
     head = lines[:40]
     if any(_D_START.match(line) for line in head[:5]) or (
         any(_D_START.match(line) for line in head) and any("AT DISPUTE" in line for line in lines)
     ):
         return "D"
-    if find_heading(lines, HOW_MADE) is not None:
-        if find_heading(lines, ITEMS_C) is not None and find_heading(lines, DOCUMENTS) is not None:
+    if find_heading(lines, HOW_MADE, heads=heads) is not None:
+        if (
+            find_heading(lines, ITEMS_C, heads=heads) is not None
+            and find_heading(lines, DOCUMENTS, heads=heads) is not None
+        ):
             return "C"
-        if find_heading(lines, ITEMS_B) is not None:
+        if find_heading(lines, ITEMS_B, heads=heads) is not None:
             return "B"
-        if find_heading(lines, ITEMS_C) is not None:
+        if find_heading(lines, ITEMS_C, heads=heads) is not None:
             return "C"
         return "B"  # a B letter missing its items section: parse_b names what is missing
     flat_head = join_wrapped(head)
@@ -78,11 +86,12 @@ def _parse(text: str) -> Letter | ParseFailure:
             "empty_text", "the document has no text (a scanned image, or an empty file)"
         )
     lines = normalize_text(text).split("\n")
-    family = detect_layout(lines)
+    heads = heading_lines(lines)
+    family = detect_layout(lines, heads)
     if family == "B":
-        return parse_b(lines)
+        return parse_b(lines, heads=heads)
     if family == "C":
-        return parse_b(lines, variant_c=True)
+        return parse_b(lines, variant_c=True, heads=heads)
     if family == "A":
         return parse_a(lines)
     if family == "D":

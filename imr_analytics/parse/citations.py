@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from .normalize import lowered_for_search, search_from
 from .records import Citation
 
 # MTUS chapter names seen 2014-2017 (letter-formats.md §1.5), longest first so that
@@ -97,6 +98,14 @@ _FAMILY_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 _MTUS_WORD = re.compile(r"\bMTUS\b|Medical\s+Treatment\s+Utilization\s+Schedule", re.IGNORECASE)
+_TRAILING_AND = re.compile(r"(?:,\s*)?\band\s*$")
+_TRAILING_COMMA_AND = re.compile(r"(?:,\s*)?(?:and\s*)?$")
+# Words every match of a family's marker begins with, for search_from.
+_MARKER_STARTS: dict[str, tuple[str, ...]] = {
+    "ODG": ("official", "odg", "work"),
+    "ACOEM": ("acoem", "american", "occupational", "harris"),
+    "MTUS": ("mtus", "medical"),
+}
 
 
 def parse_guideline(text: str | None) -> tuple[tuple[Citation, ...], list[str]]:
@@ -108,9 +117,11 @@ def parse_guideline(text: str | None) -> tuple[tuple[Citation, ...], list[str]]:
     if not text or not text.strip():
         return (), []
     text = " ".join(text.split())
-    if _NO_EVIDENCE.search(text) and not _DECISION_BASED.search(text):
+    low = lowered_for_search(text)
+    first = search_from(_DECISION_BASED, text, low, ("decision",))
+    if first is None and search_from(_NO_EVIDENCE, text, low, ("did",)):
         return (Citation(source="none", text=text),), []
-    starts = list(_DECISION_BASED.finditer(text))
+    starts = [] if first is None else list(_DECISION_BASED.finditer(text, first.start()))
     if not starts:
         return _keyword_fallback(text)
     citations: list[Citation] = []
@@ -134,7 +145,12 @@ def _keyword_fallback(text: str) -> tuple[tuple[Citation, ...], list[str]]:
 def _families_in(text: str, markers: tuple[tuple[str, re.Pattern[str]], ...]) -> list[str]:
     """Families whose markers the text contains, in order of first appearance; "other"
     when it names none of them."""
-    hits = sorted((m.start(), family) for family, pattern in markers if (m := pattern.search(text)))
+    low = lowered_for_search(text)
+    hits = sorted(
+        (m.start(), family)
+        for family, pattern in markers
+        if (m := search_from(pattern, text, low, _MARKER_STARTS[family]))
+    )
     return list(dict.fromkeys(family for _, family in hits)) or ["other"]
 
 
@@ -172,7 +188,7 @@ def _mtus(body: str) -> list[Citation]:
                 chapter=chapter,
                 sections=sections or None,
                 pages=pages,
-                text=re.sub(r"(?:,\s*)?\band\s*$", "", span.strip()).strip(" ,."),
+                text=_drop_trailing_and(span.strip()).strip(" ,."),
             )
         )
     return out
@@ -228,7 +244,17 @@ def _pages(pattern: re.Pattern[str], text: str) -> str | None:
     return ", ".join(dict.fromkeys(found)) if found else None
 
 
+def _drop_trailing_and(text: str) -> str:
+    # The regex is tried at every position of the text; only a text ending in "and"
+    # can match anything but the empty string at its end, so test that first.
+    if not text.rstrip().endswith("and"):
+        return text
+    return _TRAILING_AND.sub("", text)
+
+
 def _clean_sections(text: str) -> str:
     text = text.strip()
-    text = re.sub(r"(?:,\s*)?(?:and\s*)?$", "", text).strip()
+    if text.rstrip().endswith((",", "and")):  # else the regex only matches "" at the end
+        text = _TRAILING_COMMA_AND.sub("", text)
+    text = text.strip()
     return text.strip(" ,;").rstrip(".").strip()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .normalize import join_wrapped
+from .normalize import join_wrapped, lowered_for_search, search_from
 
 _BLOCK_STATES = re.compile(
     r"State\(?s\)?\s+of\s+Licensure\s*:\s*(?P<states>.*?)\s*"
@@ -27,6 +27,7 @@ _SENTENCE = re.compile(
     r"(?P<specs>.+?)\s+and\s+(?:is\s+)?licensed\s+to\s+practice\s+in\s+(?P<states>.+?)\s*(?:\.(?:\s|$)|$)",
     re.IGNORECASE | re.DOTALL,
 )
+_SENTENCE_STARTS = ("expert", "physician", "professional", "medical")
 _SPLIT_LIST = re.compile(r"\s*[,;]\s*")
 _SPLIT_STATES = re.compile(r"\s*(?:[,;/]|\band\b)\s*", re.IGNORECASE)
 
@@ -38,13 +39,14 @@ def parse_credentials(section_text: str) -> tuple[list[str], list[str], str | No
     wrap onto a second line. ``form`` is ``"block"``, ``"sentence"`` or ``None``.
     """
     flat = join_wrapped(section_text)
-    specs_m = _BLOCK_SPECIALTIES.search(flat)
-    states_m = _BLOCK_STATES.search(flat)
+    low = lowered_for_search(flat)
+    specs_m = search_from(_BLOCK_SPECIALTIES, flat, low, ("certification",))
+    states_m = search_from(_BLOCK_STATES, flat, low, ("state",))
     if specs_m or states_m:
         specs = _split(specs_m.group("specs"), _SPLIT_LIST) if specs_m else []
         states = _split(states_m.group("states"), _SPLIT_STATES) if states_m else []
         return specs, states, "block"
-    m = _SENTENCE.search(flat)
+    m = search_from(_SENTENCE, flat, low, _SENTENCE_STARTS)
     if m:
         specs = _split(m.group("specs"), _SPLIT_LIST)
         states = _split(m.group("states"), _SPLIT_STATES)

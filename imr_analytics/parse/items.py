@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from .citations import parse_guideline
-from .normalize import join_wrapped
+from .normalize import join_wrapped, lowered_for_search, search_from
 from .records import Item
 
 OUTCOME_WORDS = {"upheld": "upheld", "overturned": "overturned"}
@@ -24,6 +24,9 @@ _OUTCOME_LINE = re.compile(
     r"^(?P<head>.*?):\s*(?P<word>Upheld|Overturned|Partially\s+Overturned|Partially\s+Upheld|Modified|Reversed|Withdrawn)\s*\.?$",
     re.IGNORECASE,
 )
+# Every word _OUTCOME_LINE accepts ends in one of these (d, n: letters with no other case
+# under re.IGNORECASE, so the test is exact).
+_OUTCOME_LAST_LETTERS = frozenset("dDnN")
 _OUTCOME_ALONE = re.compile(r"^(?P<word>Upheld|Overturned)\s*\.?$", re.IGNORECASE)
 _CA_LABEL = re.compile(r"^Claims\s+Administrator\s+guideline\s*:\s*", re.IGNORECASE)
 _REVIEWER_LABEL = re.compile(
@@ -34,6 +37,12 @@ _ANY_LABEL = (_CA_LABEL, _REVIEWER_LABEL, _RATIONALE_LABEL)
 _CA_LABEL_ANYWHERE = re.compile(_CA_LABEL.pattern[1:], re.IGNORECASE)
 _REVIEWER_LABEL_ANYWHERE = re.compile(r"(?<![\w-])" + _REVIEWER_LABEL.pattern[1:], re.IGNORECASE)
 _RATIONALE_LABEL_ANYWHERE = re.compile(_RATIONALE_LABEL.pattern[1:], re.IGNORECASE)
+# (key, label searched anywhere, words a match begins with) in the order labels come.
+_LABELS_ANYWHERE = (
+    ("ca", _CA_LABEL_ANYWHERE, ("claims",)),
+    ("rv", _REVIEWER_LABEL_ANYWHERE, ("maximus", "expert", "independent", "imr")),
+    ("ra", _RATIONALE_LABEL_ANYWHERE, ("decision",)),
+)
 _INTRO = re.compile(r"^The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 # Abbreviations that end a heading line without ending a sentence ("Lidoderm patches, Qty.").
@@ -161,7 +170,7 @@ def _merge_lone_outcomes(lines: list[str]) -> list[str]:
     """``…knees:`` ⏎ ``Upheld`` becomes one line, so every outcome sits on its heading."""
     out: list[str] = []
     for line in lines:
-        if out and _OUTCOME_ALONE.match(line) and out[-1].rstrip().endswith(":"):
+        if out and out[-1].rstrip().endswith(":") and _OUTCOME_ALONE.match(line):
             out[-1] = out[-1].rstrip() + " " + line
         else:
             out.append(line)
@@ -169,7 +178,15 @@ def _merge_lone_outcomes(lines: list[str]) -> list[str]:
 
 
 def _is_outcome(lines: list[str], i: int) -> bool:
-    if not _OUTCOME_LINE.match(lines[i]):
+    line = lines[i]
+    # Cheap necessary conditions first (most lines fail them): a colon, and a last
+    # letter (before an optional period) that ends one of the outcome words.
+    if ":" not in line:
+        return False
+    tail = line.rstrip()
+    if tail.endswith("."):
+        tail = tail[:-1].rstrip()
+    if tail[-1:] not in _OUTCOME_LAST_LETTERS or not _OUTCOME_LINE.match(line):
         return False
     nxt = lines[i + 1] if i + 1 < len(lines) else ""
     return any(p.match(nxt) for p in _ANY_LABEL)
@@ -226,14 +243,11 @@ def _split_labels(block: list[str]) -> tuple[str | None, str | None, str | None]
     is taken once, in its order, after the previous one.
     """
     text = "\n".join(block)
+    low = lowered_for_search(text)
     found: list[tuple[str, int, int]] = []
     pos = 0
-    for key, pattern in (
-        ("ca", _CA_LABEL_ANYWHERE),
-        ("rv", _REVIEWER_LABEL_ANYWHERE),
-        ("ra", _RATIONALE_LABEL_ANYWHERE),
-    ):
-        m = pattern.search(text, pos)
+    for key, pattern, starts in _LABELS_ANYWHERE:
+        m = search_from(pattern, text, low, starts, pos)
         if m:
             found.append((key, m.start(), m.end()))
             pos = m.end()

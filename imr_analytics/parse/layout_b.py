@@ -34,28 +34,50 @@ _SUMMARY_INTRO = re.compile(
 )
 
 
-def find_heading(lines: list[str], pattern: re.Pattern[str], start: int = 0) -> int | None:
+def heading_lines(lines: list[str]) -> list[tuple[int, str]]:
+    """(index, line) of every line that could be a heading: short and upper case.
+
+    Computed once per letter, so that the dozen heading searches of layout detection and
+    parsing each look at these few lines instead of the whole letter.
+    """
+    return [(i, line) for i, line in enumerate(lines) if len(line) <= 60 and line.upper() == line]
+
+
+def find_heading(
+    lines: list[str],
+    pattern: re.Pattern[str],
+    start: int = 0,
+    heads: list[tuple[int, str]] | None = None,
+) -> int | None:
     """Index of the first line at or after ``start`` that is the heading ``pattern``.
 
     Headings are short upper-case lines; requiring upper case keeps a sentence that
-    happens to begin with the same words from counting as a heading.
+    happens to begin with the same words from counting as a heading. ``heads`` is
+    ``heading_lines(lines)`` when the caller has it already.
     """
-    for i in range(start, len(lines)):
-        line = lines[i]
-        if len(line) <= 60 and pattern.match(line) and line.upper() == line:
+    for i, line in heading_lines(lines) if heads is None else heads:
+        if i >= start and pattern.match(line):
             return i
     return None
 
 
-def parse_b(lines: list[str], *, variant_c: bool = False) -> Letter | ParseFailure:
+def parse_b(
+    lines: list[str],
+    *,
+    variant_c: bool = False,
+    heads: list[tuple[int, str]] | None = None,
+) -> Letter | ParseFailure:
+    """``heads`` is ``heading_lines(lines)`` when the caller (layout detection) has it."""
     layout_hint = C if variant_c else "B"
-    how = find_heading(lines, HOW_MADE)
+    if heads is None:
+        heads = heading_lines(lines)
+    how = find_heading(lines, HOW_MADE, heads=heads)
     if how is None:
         return ParseFailure(
             "missing_section", "no 'HOW THE IMR FINAL DETERMINATION WAS MADE' heading", layout_hint
         )
-    items_at = find_heading(lines, ITEMS_C if variant_c else ITEMS_B, how)
-    summary_at = find_heading(lines, SUMMARY, how)
+    items_at = find_heading(lines, ITEMS_C if variant_c else ITEMS_B, how, heads)
+    summary_at = find_heading(lines, SUMMARY, how, heads)
     if items_at is None:
         name = (
             "IMR DECISION(S) AND RATIONALE(S)"
@@ -81,14 +103,14 @@ def parse_b(lines: list[str], *, variant_c: bool = False) -> Letter | ParseFailu
         )
 
     cred_end = min(
-        i for i in (find_heading(lines, DOCUMENTS, how + 1), summary_at) if i is not None
+        i for i in (find_heading(lines, DOCUMENTS, how + 1, heads), summary_at) if i is not None
     )
     specialties, states, cred_form = parse_credentials("\n".join(lines[how + 1 : cred_end]))
     if cred_form is None:
         warnings.append("no reviewer credentials found")
 
     summary_end = items_at
-    docs_after = find_heading(lines, DOCUMENTS, summary_at + 1)
+    docs_after = find_heading(lines, DOCUMENTS, summary_at + 1, heads)
     if docs_after is not None and docs_after < items_at:
         summary_end = docs_after
     summary = (

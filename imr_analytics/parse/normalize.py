@@ -17,36 +17,55 @@ _MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
 _HTML_BOLD = re.compile(r"</?(?:b|strong|em|i|u)\s*>", re.IGNORECASE)
 _MD_EMPHASIS = re.compile(r"\*\*|__")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
+_MD_STARTS = ("|", "#", "\\")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
 _INVISIBLE_RE = re.compile("[\u00ad\u200b\u200c\u200d\ufeff]")
 _BREAKS_RE = re.compile("[\r\f\v\u2028\u2029]")
+# The same character sets as tuples, for cheap presence tests.
+_INVISIBLE = ("\u00ad", "\u200b", "\u200c", "\u200d", "\ufeff")
+_BREAKS_ASCII = ("\r", "\f", "\v")
+_BREAKS = (*_BREAKS_ASCII, "\u2028", "\u2029")
+# Whitespace to str.split/str.strip that _SPACES does not collapse.
+_OTHER_SPACES_ASCII = ("\x1c", "\x1d", "\x1e", "\x1f")
+_OTHER_SPACES = (*_OTHER_SPACES_ASCII, "\x85", "\u1680", "\u205f")
 
 
 def normalize_text(raw: str) -> str:
     """Return the text with every known extraction artefact removed (see module doc).
 
     Work is done on the whole text with a few passes, each skipped when its artefact
-    is absent, because this runs once per letter on the loader's hot path.
+    is absent, because this runs once per letter on the loader's hot path. Presence is
+    tested with ``in`` (a memchr-speed scan) rather than a regex search, and spaces are
+    collapsed with ``str.split`` per line instead of a regex rewriting every space; the
+    regex is kept for the rare text holding a whitespace character ``str.split`` knows
+    but ``_SPACES`` does not (information separators, NEL, OGHAM, MMSP).
     """
     text = raw
-    if _INVISIBLE_RE.search(text):
-        text = _INVISIBLE_RE.sub("", text)
-    if "\ufffe" in text:
-        # PDFium marks a line-end hyphen with U+FFFE and drops the line break
-        # ("range-of\ufffemotion"). These are nearly always real compound hyphens.
-        text = text.replace("\ufffe", "-")
-    text = text.replace("\r\n", "\n")
-    if _BREAKS_RE.search(text):
+    is_ascii = text.isascii()
+    if not is_ascii:
+        if any(c in text for c in _INVISIBLE):
+            text = _INVISIBLE_RE.sub("", text)
+        if "\ufffe" in text:
+            # PDFium marks a line-end hyphen with U+FFFE and drops the line break
+            # ("range-of\ufffemotion"). These are nearly always real compound hyphens.
+            text = text.replace("\ufffe", "-")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    if any(c in text for c in (_BREAKS_ASCII if is_ascii else _BREAKS)):
         text = _BREAKS_RE.sub("\n", text)
     if "<" in text:
         text = _HTML_BOLD.sub("", text)
     if "*" in text or "__" in text:
         text = _MD_EMPHASIS.sub("", text)
-    text = _SPACES.sub(" ", text)
-    lines = text.split("\n")
+    if any(c in text for c in (_OTHER_SPACES_ASCII if is_ascii else _OTHER_SPACES)):
+        lines = [line.strip() for line in _SPACES.sub(" ", text).split("\n")]
+    else:
+        # every whitespace str.split knows is in _SPACES here: same as sub + strip
+        lines = [" ".join(line.split()) for line in text.split("\n")]
     if "|" in text or "#" in text or "\\" in text:
-        lines = [_markdown_line(line) for line in lines]
-    out = [line for line in map(str.strip, lines) if line]
+        # lines are stripped here, so only those starting with a markdown mark change
+        lines = [_markdown_line(line).strip() if line[:1] in _MD_STARTS else line for line in lines]
+    out = [line for line in lines if line]
     if out and out[0].startswith(SYNTHETIC_MARKER):
         out.pop(0)
     return "\n".join(out)
@@ -84,3 +103,32 @@ def join_wrapped(lines: list[str] | str) -> str:
         else:
             parts.append(line)
     return " ".join(parts)
+
+
+# Characters whose case folding under re.IGNORECASE differs from str.lower() (dotted and
+# dotless i, long s, Kelvin sign): a text holding one is searched the plain way.
+_FOLD_TRAPS = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
+def lowered_for_search(text: str) -> str | None:
+    """``text.lower()`` when its positions match ``text`` and every case-insensitive match
+    of an ASCII word is a plain substring of it; None otherwise."""
+    if not text.isascii() and any(c in text for c in _FOLD_TRAPS):
+        return None
+    return text.lower()
+
+
+def search_from(
+    pattern: re.Pattern[str], text: str, low: str | None, starts: tuple[str, ...], pos: int = 0
+) -> re.Match[str] | None:
+    """``pattern.search(text)``, started at the first place a match can start.
+
+    ``starts`` are lower-case words one of which every match of ``pattern`` begins with
+    (case-insensitively); finding them with ``str.find`` skips the slow per-position
+    case-insensitive scan over the text before them. Same result as
+    ``pattern.search(text, pos)``.
+    """
+    if low is None:
+        return pattern.search(text, pos)
+    found = [i for i in (low.find(w, pos) for w in starts) if i >= 0]
+    return pattern.search(text, min(found)) if found else None
