@@ -81,8 +81,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from .synth import generate_corpus
 
 
-def connect(db_path: str, *, read_only: bool = True) -> Any:
+def connect(db_path: str | None = None, *, read_only: bool = True) -> Any:
     """Open the database file ``db_path`` built by ``imr-analytics load``, read-only by default.
+
+    ``db_path`` None or "" means the ``IMR_DB`` environment variable, as for reports; a
+    read-only open of a file that does not exist is one sentence (FileNotFoundError), never a
+    new empty database.
 
     ``read_only=False`` opens it for writing (and creates the tables if missing); analysis
     never needs that.
@@ -94,8 +98,10 @@ def connect(db_path: str, *, read_only: bool = True) -> Any:
     instance among a process's connections to a path). A file that is not an
     imr-analytics database is refused.
     """
-    from .store.database import open_database
+    from .store.database import open_database, resolve_db_path
 
+    if read_only or not db_path:
+        db_path = resolve_db_path(db_path, what="db_path")
     return open_database(db_path, read_only=read_only)
 
 

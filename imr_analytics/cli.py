@@ -255,9 +255,21 @@ def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "reparse", help="re-run the current parser over the text stored in a database"
     )
-    p.add_argument("--db", required=True, metavar="FILE")
-    p.add_argument("--workers", type=int, default=None, metavar="N")
-    p.add_argument("--list-errors", type=int, default=20, metavar="N")
+    p.add_argument("--db", required=True, metavar="FILE", help="the database to rebuild")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes that parse (default: one per core)",
+    )
+    p.add_argument(
+        "--list-errors",
+        type=int,
+        default=20,
+        metavar="N",
+        help="list at most N failed documents in the summary (default 20)",
+    )
     p.add_argument("--copy", action="store_true", help=COPY_HELP)
     p.set_defaults(func=cmd_reparse)
 

@@ -91,20 +91,9 @@ def test_dir_lists_the_public_api():
         assert getattr(imr, name) is not None, name  # every listed name resolves
 
 
-# Functions whose modules other branches were editing when this test was written; their
-# docstrings get their parameters when those branches are merged.
-_ELSEWHERE = {"generate_corpus", "load_paths", "reparse_database", "run_report"}
-
-
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(
-            n, marks=pytest.mark.xfail(n in _ELSEWHERE, reason="module owned by another branch")
-        )
-        for n in imr.__all__
-        if inspect.isfunction(getattr(imr, n))
-    ],
+    [n for n in imr.__all__ if inspect.isfunction(getattr(imr, n))],
 )
 def test_public_function_docstring_names_every_parameter(name: str):
     obj = getattr(imr, name)

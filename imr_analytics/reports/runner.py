@@ -31,6 +31,7 @@ from imr_analytics.reports.errors import (
     ReportParameterError,
 )
 from imr_analytics.reports.params import ParamSpec, coerce_params, parse_parameters_cell
+from imr_analytics.store.database import resolve_db_path
 
 __all__ = [
     "ReportError",
@@ -182,39 +183,6 @@ def describe_report(name: str) -> dict[str, ParamSpec]:
 
 
 # -- database path ------------------------------------------------------------------------------
-
-
-DB_ENV = "IMR_DB"
-
-
-def resolve_db_path(path: str | os.PathLike[str] | None = None, *, what: str = "db_path") -> Path:
-    """The database a report or notebook runs on: ``path`` if given, else ``$IMR_DB``.
-
-    No search and no default file: a scheduled report with a mistyped or missing path must fail
-    with one sentence, not quietly render the synthetic demo database it happened to find. A
-    relative path is relative to the working directory (a notebook's own folder in JupyterLab).
-    Raises FileNotFoundError with that sentence.
-    """
-    given = str(path).strip() if path is not None else ""
-    source = what
-    if not given:
-        given = os.environ.get(DB_ENV, "").strip()
-        source = DB_ENV
-    if not given:
-        raise FileNotFoundError(
-            "no database given: pass --db FILE, set the db_path parameter or the "
-            f"{DB_ENV} environment variable to a database built by 'imr-analytics load'"
-        )
-    p = Path(given).expanduser()
-    if not p.is_absolute():
-        p = Path.cwd() / p
-    if not p.is_file():
-        where = "" if Path(given).expanduser().is_absolute() else f" (relative to {Path.cwd()})"
-        raise FileNotFoundError(
-            f"database {given!r} from {source} does not exist{where}; build it with "
-            "'imr-analytics load' or give the path of an existing one"
-        )
-    return p.resolve()
 
 
 def _check_database(name: str, path: Path, params: dict[str, Any]) -> None:
@@ -404,6 +372,9 @@ def run_report(
     ``-p db_path``); either is resolved to an absolute path here, so the kernel's working
     directory does not matter. Every parameter, the database file included (it must open
     read-only, i.e. not be locked by a writer), is checked before a kernel starts.
+    ``out_dir`` receives the files (written atomically: all or none); ``stem`` names them
+    (default: the report's name); ``kernel_name`` picks the Jupyter kernel (default: the
+    notebook's); ``cell_timeout`` is the seconds one cell may run before the run fails.
     """
     import papermill
 

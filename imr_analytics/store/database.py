@@ -477,3 +477,38 @@ def prepare_schema(con: duckdb.DuckDBPyConnection, found_version: str | None) ->
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
         raise
+
+
+# -- which database ------------------------------------------------------------------------------
+
+DB_ENV = "IMR_DB"
+
+
+def resolve_db_path(path: str | os.PathLike[str] | None = None, *, what: str = "db_path") -> Path:
+    """The database a report or notebook runs on: ``path`` if given, else ``$IMR_DB``.
+
+    No search and no default file: a scheduled report with a mistyped or missing path must fail
+    with one sentence, not quietly render the synthetic demo database it happened to find. A
+    relative path is relative to the working directory (a notebook's own folder in JupyterLab).
+    Raises FileNotFoundError with that sentence.
+    """
+    given = str(path).strip() if path is not None else ""
+    source = what
+    if not given:
+        given = os.environ.get(DB_ENV, "").strip()
+        source = DB_ENV
+    if not given:
+        raise FileNotFoundError(
+            "no database given: pass --db FILE, set the db_path parameter or the "
+            f"{DB_ENV} environment variable to a database built by 'imr-analytics load'"
+        )
+    p = Path(given).expanduser()
+    if not p.is_absolute():
+        p = Path.cwd() / p
+    if not p.is_file():
+        where = "" if Path(given).expanduser().is_absolute() else f" (relative to {Path.cwd()})"
+        raise FileNotFoundError(
+            f"database {given!r} from {source} does not exist{where}; build it with "
+            "'imr-analytics load' or give the path of an existing one"
+        )
+    return p.resolve()

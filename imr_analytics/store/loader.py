@@ -742,11 +742,15 @@ def load_paths(
     reader has it open, so that readers can open it during the load (a load does so by
     itself when readers hold it open).
 
+    ``workers`` is the number of worker processes (default: one per core); ``log``
+    receives progress and warning lines (default: stderr).
+
     Raises ``DatabaseError`` only when the database cannot be opened, ``WorkerError``
     when no worker process can start and ``WriteFailed`` when a write fails (a full disk);
-    every problem with a file is recorded in ``load_errors`` and the summary instead. Ctrl-C and SIGTERM stop the load between
-    two batches' writes: what was written is kept, a line says how much, and
-    ``KeyboardInterrupt`` (``Terminated`` for SIGTERM) goes on to the caller.
+    every problem with a file is recorded in ``load_errors`` and the summary instead.
+    Ctrl-C and SIGTERM stop the load between two batches' writes: what was written is
+    kept, a line says how much, and ``KeyboardInterrupt`` (``Terminated`` for SIGTERM)
+    goes on to the caller.
     """
     log = log or (lambda line: print(line, file=sys.stderr))
     paths = list(paths)
@@ -896,7 +900,11 @@ def reparse_database(
 ) -> LoadSummary:
     """Rebuild letters, items and citations from the stored text with the current parser.
 
-    Runs in one transaction: if it fails half way the database is left as it was.
+    ``db_path`` is the database to rebuild; ``workers`` the number of worker processes
+    (default: one per core); ``log`` receives progress lines (default: stderr); ``copy``
+    always works on a copy that is renamed into place at the end, so readers can open the
+    database meanwhile. Runs in one transaction: if it fails half way the database is left
+    as it was.
     """
     log = log or (lambda line: print(line, file=sys.stderr))
     summary = LoadSummary(command="reparse")

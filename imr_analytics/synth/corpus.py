@@ -194,6 +194,7 @@ def generate_corpus(
 
     ``layouts``/``styles`` are a list (equal weights) or a mapping of weights; the default
     mix leans to B4/pdfium like the real corpus but includes every layout and style.
+    ``seed`` fixes every random choice, so the same seed gives byte-identical files.
     ``workers`` > 1 spreads the work over processes; the output does not change. Returns the
     path of ``truth.jsonl``.
     """
