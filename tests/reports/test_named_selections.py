@@ -16,15 +16,21 @@ from imr_analytics.reports.runner import describe_report, report_script
 
 
 def _open(small_db: Path, **overrides: Any) -> Report:
-    ns = {k: spec.default for k, spec in describe_report("item_drilldown").items()}
-    ns.update({"db_path": str(small_db), "category": None, **overrides})
+    """Report.open as the notebook calls it: on the globals its parameters cell made."""
+    import nbformat
+
+    nb = nbformat.read(report_script("item_drilldown"), as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    ns: dict[str, Any] = {}
+    exec(compile(cell.source, "item_drilldown parameters", "exec"), ns)
+    ns.update({"db_path": str(small_db), "category": "", **overrides})
     return Report.open("item_drilldown", ns)
 
 
 def test_the_drilldown_declares_the_three_selections() -> None:
     specs = describe_report("item_drilldown")
     for name in ("treatment", "ingredient", "body_region"):
-        assert str(specs[name].type) == "str | None" and specs[name].default is None
+        assert str(specs[name].type) == "str" and specs[name].default == ""
 
 
 @pytest.mark.parametrize(
@@ -78,7 +84,7 @@ def test_the_category_scopes_the_values(small_db: Path) -> None:
 def test_every_section_honours_a_treatment_selection(
     small_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import jupytext
+    import nbformat
 
     calls: list[Any] = []
     real = analytics.uphold_rates
@@ -90,14 +96,14 @@ def test_every_section_honours_a_treatment_selection(
     monkeypatch.setattr(analytics, "uphold_rates", rates)
     monkeypatch.setattr(nbkit, "_display", lambda bundle, metadata=None: None)
     monkeypatch.setattr(analytics, "to_svg", lambda chart: "<svg></svg>")
-    nb = jupytext.read(report_script("item_drilldown"), fmt="py:percent")
+    nb = nbformat.read(report_script("item_drilldown"), as_version=4)
     ns: dict[str, Any] = {"__name__": "report_item_drilldown"}
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         exec(compile(cell.source, "item_drilldown.py", "exec"), ns)
         if "parameters" in cell.metadata.get("tags", []):
-            ns.update(db_path=str(small_db), category=None, ingredient="lidocaine")
+            ns.update(db_path=str(small_db), category="", ingredient="lidocaine")
     assert len(calls) > 8
     assert all(where["ingredient"] == ["lidocaine"] for _, where in calls)
     assert ns["subject"] == "lidocaine"
