@@ -20,9 +20,13 @@ def _task(name: str, data: bytes) -> tuple[str, bytes, str]:
 
 
 def _children() -> set[int]:
+    """Child processes of every thread of this process (a thread may end while we look)."""
     found = set()
     for task in os.listdir(f"/proc/{os.getpid()}/task"):
-        text = Path(f"/proc/{os.getpid()}/task/{task}/children").read_text()
+        try:
+            text = Path(f"/proc/{os.getpid()}/task/{task}/children").read_text()
+        except FileNotFoundError:  # the thread ended between listing and reading
+            continue
         found.update(int(pid) for pid in text.split())
     return found
 
