@@ -33,18 +33,18 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def output_dir(path: str | os.PathLike[str]) -> Path:
-    """The output folder, created if missing; an existing file or a folder that cannot be
-    written is refused before any work is done."""
+def output_dir(path: str | os.PathLike[str], *, for_what: str = "the report") -> Path:
+    """The ``--out`` folder, created if missing; an existing file or a folder that cannot be
+    written is refused before any work is done. ``for_what`` names what goes into it."""
     folder = Path(path).expanduser().resolve()
     if folder.exists() and not folder.is_dir():
-        raise OutputError(f"--out {folder} is a file, not a folder; give a folder for the report")
+        raise OutputError(f"--out {folder} is a file, not a folder; give a folder for {for_what}")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create the output folder {folder}: {_reason(exc)}") from None
+        raise OutputError(f"cannot create the folder {folder}: {_reason(exc)}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"the output folder {folder} is not writable (permission denied)")
+        raise OutputError(f"the folder {folder} is not writable (permission denied)")
     return folder
 
 

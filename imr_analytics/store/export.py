@@ -36,6 +36,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from .._atomic import OutputError, output_dir
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -104,17 +106,6 @@ def _quote(name: str) -> str:
 
 def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
-
-
-def _check_out(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise ExportError(f"--out {out} is a file; give a folder to write the tables into")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ExportError(f"cannot create the folder {out}: {exc.strerror or exc}") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise ExportError(f"cannot write to {out}: permission denied")
 
 
 def _open(db: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
@@ -208,7 +199,10 @@ def export_tables(
                 f"{con_or_path if own else 'the connection'} is not an imr-analytics database "
                 "(it has no letters and items tables)"
             )
-        _check_out(out)
+        try:
+            output_dir(out, for_what="the tables")
+        except OutputError as exc:
+            raise ExportError(str(exc)) from None
         return _write(con, tables + [WIDE], out, format, include_text)
     finally:
         if own:
