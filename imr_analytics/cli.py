@@ -184,34 +184,26 @@ def _add_limit_arguments(p: argparse.ArgumentParser) -> None:
         return convert
 
     g = p.add_argument_group("limits per document (raise them for unusual files)")
-    g.add_argument(
-        "--max-pages",
-        type=positive(int),
-        default=d.max_pages,
-        metavar="N",
-        help=f"PDF pages (default {d.max_pages:,})",
-    )
-    g.add_argument(
-        "--max-chars",
-        type=positive(int),
-        default=d.max_chars,
-        metavar="N",
-        help=f"characters of text (default {d.max_chars:,})",
-    )
-    g.add_argument(
-        "--timeout",
-        type=positive(float),
-        default=d.timeout_s,
-        metavar="SECONDS",
-        help=f"wall time to extract and parse one file (default {d.timeout_s:g})",
-    )
-    g.add_argument(
-        "--worker-memory",
-        type=positive(parse_bytes),
-        default=d.worker_memory,
-        metavar="SIZE",
-        help=f"address space of each worker process, e.g. 1G (default {format_bytes(d.worker_memory)})",
-    )
+    for flag, kind, metavar, default, what in (
+        ("--max-pages", int, "N", d.max_pages, f"PDF pages (default {d.max_pages:,})"),
+        ("--max-chars", int, "N", d.max_chars, f"characters of text (default {d.max_chars:,})"),
+        (
+            "--timeout",
+            float,
+            "SECONDS",
+            d.timeout_s,
+            f"wall time to extract and parse one file (default {d.timeout_s:g})",
+        ),
+        (
+            "--worker-memory",
+            parse_bytes,
+            "SIZE",
+            d.worker_memory,
+            "address space of each worker process, e.g. 1G "
+            f"(default {format_bytes(d.worker_memory)})",
+        ),
+    ):
+        g.add_argument(flag, type=positive(kind), default=default, metavar=metavar, help=what)
 
 
 def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
