@@ -10,6 +10,8 @@ one sentence on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -372,6 +374,16 @@ def _email_arguments_problem(args: argparse.Namespace) -> str | None:
     return email_problem(recipients, subject or "", "")
 
 
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a command killed by SIGPIPE
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if not a.startswith("-")), None)
@@ -390,6 +402,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`imr-analytics values ... | head`): end quietly, as
+        # command-line tools do, instead of a message about our own output.
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
     except OutputError as exc:  # --out is a file, unwritable, or its disk is full
         _err(str(exc))
         return EXIT_FAILED

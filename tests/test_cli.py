@@ -27,3 +27,19 @@ def test_every_option_has_help(command: str):
         if not a.help and a.help != argparse.SUPPRESS
     ]
     assert not missing, f"{command}: options without help text: {missing}"
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    """`imr-analytics ... | head` must not print a traceback or an error about our own output."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "imr_analytics", "report", "uphold_rates", "--path"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    child.stdout.close()  # the reader is gone before the command writes a byte
+    stderr = child.stderr.read().decode()
+    assert child.wait() == 141, stderr
+    assert stderr == ""
