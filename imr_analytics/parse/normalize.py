@@ -18,7 +18,11 @@ _HTML_BOLD = re.compile(r"</?(?:b|strong|em|i|u)\s*>", re.IGNORECASE)
 _MD_EMPHASIS = re.compile(r"\*\*|__")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _MD_STARTS = ("|", "#", "\\")
+_MD_LINE_STARTS = tuple("\n" + c for c in _MD_STARTS)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
+_UNCOMMON_SPACE = re.compile("[\u00a0\u2000-\u200a\u202f\u3000]")
+_SPACE_RUN = re.compile("  +")
+_BLANK_LINES = re.compile("\n\n+")
 _INVISIBLE_RE = re.compile("[\u00ad\u200b\u200c\u200d\ufeff]")
 _BREAKS_RE = re.compile("[\r\f\v\u2028\u2029]")
 # The same character sets as tuples, for cheap presence tests.
@@ -51,7 +55,11 @@ def normalize_text(raw: str) -> str:
             text = text.replace("\ufffe", "-")
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    if any(c in text for c in (_BREAKS_ASCII if is_ascii else _BREAKS)):
+    if is_ascii:
+        for c in _BREAKS_ASCII:
+            if c in text:
+                text = text.replace(c, "\n")
+    elif any(c in text for c in _BREAKS):
         text = _BREAKS_RE.sub("\n", text)
     if "<" in text:
         text = _HTML_BOLD.sub("", text)
@@ -60,8 +68,14 @@ def normalize_text(raw: str) -> str:
     if any(c in text for c in (_OTHER_SPACES_ASCII if is_ascii else _OTHER_SPACES)):
         lines = [line.strip() for line in _SPACES.sub(" ", text).split("\n")]
     else:
-        # every whitespace str.split knows is in _SPACES here: same as sub + strip
-        lines = [" ".join(line.split()) for line in text.split("\n")]
+        # Every whitespace character left is in _SPACES or is "\n": spaces are collapsed over
+        # the whole text, touching only runs of two or more (and the rarer space characters).
+        text = _collapse_spaces(text, is_ascii)
+        if not any(c in text for c in _MD_LINE_STARTS) and not text.startswith(_MD_STARTS):
+            if text.startswith(SYNTHETIC_MARKER):
+                text = text.partition("\n")[2]
+            return text
+        lines = text.split("\n")
     if "|" in text or "#" in text or "\\" in text:
         # lines are stripped here, so only those starting with a markdown mark change
         lines = [_markdown_line(line).strip() if line[:1] in _MD_STARTS else line for line in lines]
@@ -69,6 +83,26 @@ def normalize_text(raw: str) -> str:
     if out and out[0].startswith(SYNTHETIC_MARKER):
         out.pop(0)
     return "\n".join(out)
+
+
+def _collapse_spaces(text: str, is_ascii: bool) -> str:
+    """Single spaces, stripped lines, no blank lines, for a text whose only whitespace is
+    ``_SPACES``'s characters and ``\\n``: what splitting every line and joining its words
+    gives, with work only where there is a run of spaces, a line edge or a blank line."""
+    if not is_ascii and _UNCOMMON_SPACE.search(text):
+        text = _UNCOMMON_SPACE.sub(" ", text)
+    if "\t" in text:
+        text = text.replace("\t", " ")
+    if "  " in text:
+        text = _SPACE_RUN.sub(" ", text)
+    # every space is alone now: one pass each removes those before and after a line break
+    if " \n" in text:
+        text = text.replace(" \n", "\n")
+    if "\n " in text:
+        text = text.replace("\n ", "\n")
+    if "\n\n" in text:
+        text = _BLANK_LINES.sub("\n", text)
+    return text.strip(" \n")
 
 
 def _markdown_line(line: str) -> str:
