@@ -542,8 +542,25 @@ def _number(s: str | None) -> float | None:
         return None
 
 
+def _absent(text: str, *words: str) -> bool:
+    """Whether none of ``words`` occurs in ``text`` (lower-cased), so that a case-insensitive
+    regex every match of which holds one of them cannot match and need not run. False for a
+    text holding a dotless i or a long s, which re.IGNORECASE matches to "i" and "s"."""
+    return not any(w in text for w in words) and not any(c in text for c in _FOLD_TRAPS)
+
+
+_FOLD_TRAPS = ("\u0131", "\u017f")
+_DIGIT = re.compile(r"\d")
+
+
 def _service_quantity(text: str) -> tuple[float | None, str | None]:
-    m = _FREQUENCY.search(text)
+    """``text`` is lower-cased (``_prepare``); each regex runs only if its words are there."""
+    m = (
+        None
+        if _absent(text, "week", "wk")
+        and (_absent(text, "x", "×", "times") or not _DIGIT.search(text))
+        else _FREQUENCY.search(text)
+    )
     if m:
         g = m.groups()
         if g[7] is not None:  # "2x6", "2 times 8"
@@ -558,19 +575,20 @@ def _service_quantity(text: str) -> tuple[float | None, str | None]:
             a, b = None, None
         if a and b:
             return a * b, "sessions"
-    m = _SESSIONS_BEFORE.search(text)
+    sessions = not _absent(text, "session", "visit", "treatment")
+    m = _SESSIONS_BEFORE.search(text) if sessions else None
     n, unit = (_number(m.group(1)), m.group(2)) if m else (None, None)
-    if n is None:
+    if n is None and (sessions or not _absent(text, "x", "×")):
         m = _SESSIONS_AFTER.search(text)
         if m:
             g = m.groups()
             n, unit = (_number(g[1]), g[0]) if g[0] is not None else (_number(g[2]), "sessions")
     if n:
         return n, unit.lower().rstrip("s") + "s"
-    m = _DAYS.search(text)
+    m = None if _absent(text, "day") else _DAYS.search(text)
     if m:
         return _number(m.group(1)), "days"
-    m = _COUNT.search(text)
+    m = None if _absent(text, "#", "qty", "quantity") else _COUNT.search(text)
     if m:
         return float(m.group(1) or m.group(2)), "units"
     return None, None

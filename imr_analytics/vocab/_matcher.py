@@ -31,6 +31,7 @@ _QUANTIFIERS = ("?", "*", "+", "{")
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _KEY_LEN = 3
 _WORD = re.compile(r"\w+")
+_TOKEN_CACHE = 1 << 15
 
 
 def fold(text: str) -> str:
@@ -49,6 +50,7 @@ class Matcher:
         # (pattern index, regex searched anywhere), by pattern index
         self._scans: list[tuple[int, re.Pattern[str]]] = []
         self._key_lengths: list[int] = []
+        self._by_token: dict[str, tuple[tuple[int, re.Pattern[str]], ...]] = {}
         try:
             self._build(patterns)
         except (re.error, RecursionError, OverflowError):
@@ -78,26 +80,37 @@ class Matcher:
                 self._scans.append((i, re.compile("|".join(rest), re.IGNORECASE)))
         self._key_lengths = sorted({len(k) for k in self._index})
 
+    def _candidates(self, token: str) -> tuple[tuple[int, re.Pattern[str]], ...]:
+        """Every indexed alternative a word can start, by pattern index: those of each of
+        the word's prefixes. The same few thousand words make up most item texts, so the
+        lists are kept (up to a bound) rather than gathered from the index per word."""
+        found = self._by_token.get(token)
+        if found is None:
+            keys = dict.fromkeys(token[:n] for n in self._key_lengths)
+            found = tuple(
+                sorted(
+                    (pair for key in keys for pair in self._index.get(key, ())),
+                    key=lambda pair: pair[0],
+                )
+            )
+            if len(self._by_token) >= _TOKEN_CACHE:
+                self._by_token.clear()
+            self._by_token[token] = found
+        return found
+
     def match_index(self, text: str) -> int | None:
         """Index of the first matching pattern; ``text`` must already be :func:`fold`-ed."""
         best = self._n
-        index = self._index
-        lengths = self._key_lengths
+        candidates = self._candidates
         for word in _WORD.finditer(text):
             start = word.start()
-            token = word.group()
-            seen = None
-            for n in lengths:
-                key = token[:n]
-                if key == seen:
+            # the lowest-numbered alternative that matches here; none below ``best`` is needed
+            for i, rx in candidates(word.group()):
+                if i >= best:
                     break
-                seen = key
-                for i, rx in index.get(key, ()):
-                    if i >= best:
-                        break
-                    if rx.match(text, start):
-                        best = i
-                        break
+                if rx.match(text, start):
+                    best = i
+                    break
         for i, rx in self._scans:
             if i >= best:
                 break
