@@ -46,7 +46,7 @@ class Matcher:
         self._singles = [re.compile(p, re.IGNORECASE) for p in patterns]
         self._n = len(patterns)
         # word prefix -> [(pattern index, regex matched at a word start)], by pattern index
-        self._index: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+        self._index: dict[str, list[tuple[int, re.Pattern[str]]] | tuple] = {}
         # (pattern index, regex searched anywhere), by pattern index
         self._scans: list[tuple[int, re.Pattern[str]]] = []
         self._key_lengths: list[int] = []
@@ -79,20 +79,17 @@ class Matcher:
             if rest:
                 self._scans.append((i, re.compile("|".join(rest), re.IGNORECASE)))
         self._key_lengths = sorted({len(k) for k in self._index})
+        self._index = {k: tuple(v) for k, v in self._index.items()}  # type: ignore[misc]
 
     def _candidates(self, token: str) -> tuple[tuple[int, re.Pattern[str]], ...]:
-        """Every indexed alternative a word can start, by pattern index: those of each of
-        the word's prefixes. The same few thousand words make up most item texts, so the
+        """Every indexed alternative a word can start: those of each of the word's prefixes. The same few thousand words make up most item texts, so the
         lists are kept (up to a bound) rather than gathered from the index per word."""
         found = self._by_token.get(token)
         if found is None:
-            keys = dict.fromkeys(token[:n] for n in self._key_lengths)
-            found = tuple(
-                sorted(
-                    (pair for key in keys for pair in self._index.get(key, ())),
-                    key=lambda pair: pair[0],
-                )
-            )
+            index = self._index
+            found = ()
+            for key in dict.fromkeys(token[:n] for n in self._key_lengths):
+                found += index.get(key, ())
             if len(self._by_token) >= _TOKEN_CACHE:
                 self._by_token.clear()
             self._by_token[token] = found
@@ -104,13 +101,11 @@ class Matcher:
         candidates = self._candidates
         for word in _WORD.finditer(text):
             start = word.start()
-            # the lowest-numbered alternative that matches here; none below ``best`` is needed
+            # each prefix's alternatives are in rule order, one prefix after another: an
+            # alternative is tried only while its rule could still beat the best match
             for i, rx in candidates(word.group()):
-                if i >= best:
-                    break
-                if rx.match(text, start):
+                if i < best and rx.match(text, start):
                     best = i
-                    break
         for i, rx in self._scans:
             if i >= best:
                 break
