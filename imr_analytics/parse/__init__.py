@@ -49,9 +49,10 @@ def detect_layout(lines: list[str], heads: list[tuple[int, str]] | None = None) 
     if heads is None:
         heads = heading_lines(lines)
     head = lines[:40]
-    # every line _D_START matches holds "medical" once lowered (unless case folding differs)
+    # every line _D_START matches starts with "medical" once lowered (unless case folding
+    # differs), and most letters have no such line
     low_head = lowered_for_search("\n".join(head))
-    if (low_head is None or "medical" in low_head) and (
+    if (low_head is None or low_head.startswith("medical") or "\nmedical" in low_head) and (
         any(_D_START.match(line) for line in head[:5])
         or (
             any(_D_START.match(line) for line in head)

@@ -11,6 +11,8 @@ terminator at a line end. That asymmetry is what the backward walk relies on.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from itertools import accumulate
 
 from .citations import parse_guideline
 from .normalize import join_wrapped, lowered_for_search, search_from
@@ -28,6 +30,10 @@ _OUTCOME_LINE = re.compile(
 # under re.IGNORECASE, so the test is exact).
 _OUTCOME_LAST_LETTERS = frozenset("dDnN")
 _OUTCOME_ALONE = re.compile(r"^(?P<word>Upheld|Overturned)\s*\.?$", re.IGNORECASE)
+# Lower-case words one of which every line _OUTCOME_LINE matches holds ("Partially Upheld"
+# holds "upheld"), and those an _OUTCOME_ALONE line starts with.
+_OUTCOME_WORDS_LOW = ("upheld", "overturned", "modified", "reversed", "withdrawn")
+_LONE_WORDS = ("upheld", "overturned")
 _CA_LABEL = re.compile(r"^Claims\s+Administrator\s+guideline\s*:\s*", re.IGNORECASE)
 _REVIEWER_LABEL = re.compile(
     r"^(?:MAXIMUS|Expert\s+Reviewer|Independent\s+Reviewer|IMR)\s+guideline\s*:\s*", re.IGNORECASE
@@ -82,7 +88,10 @@ class ItemsError(ValueError):
 
 def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
     """Parse the lines of an items section (after its heading) into items."""
-    lines = _merge_lone_outcomes(section_lines)
+    low = lowered_for_search("\n".join(section_lines))
+    lines = _merge_lone_outcomes(section_lines, low)
+    if len(lines) != len(section_lines):
+        low = lowered_for_search("\n".join(lines))
     start = 0
     if lines and _INTRO.match(lines[0]):
         start = 1
@@ -93,7 +102,7 @@ def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
             and not lines[start - 1].endswith(":")
         ):
             start += 1
-    anchors = [i for i in range(start, len(lines)) if _is_outcome(lines, i)]
+    anchors = [i for i in _outcome_candidates(lines, low, start) if _is_outcome(lines, i)]
     if not anchors:
         raise ItemsError(
             "no_items", "no '<item>: Upheld|Overturned' line followed by a guideline label"
@@ -166,8 +175,33 @@ def disputed_part(item_text: str) -> tuple[str, bool]:
     return item_text, True
 
 
-def _merge_lone_outcomes(lines: list[str]) -> list[str]:
-    """``…knees:`` ⏎ ``Upheld`` becomes one line, so every outcome sits on its heading."""
+def _outcome_candidates(lines: list[str], low: str | None, start: int) -> list[int]:
+    """Indices from ``start`` of the lines that may be outcome lines: those holding an
+    outcome word. ``low`` is ``lowered_for_search("\\n".join(lines))``; without it, all."""
+    if low is None:
+        return list(range(start, len(lines)))
+    places = []
+    for word in _OUTCOME_WORDS_LOW:
+        i = low.find(word)
+        while i >= 0:
+            places.append(i)
+            i = low.find(word, i + 1)
+    if not places:
+        return []
+    ends = list(accumulate(len(line) + 1 for line in lines))  # offset after each line's break
+    found = {bisect_right(ends, p) for p in places}
+    return [i for i in sorted(found) if i >= start]
+
+
+def _merge_lone_outcomes(lines: list[str], low: str | None = None) -> list[str]:
+    """``…knees:`` ⏎ ``Upheld`` becomes one line, so every outcome sits on its heading.
+
+    ``low`` is ``lowered_for_search("\\n".join(lines))`` when the caller has it: a text
+    with no line starting with an outcome word has nothing to merge."""
+    if low is not None and not (
+        low.startswith(_LONE_WORDS) or any(f"\n{w}" in low for w in _LONE_WORDS)
+    ):
+        return list(lines)
     out: list[str] = []
     for line in lines:
         if out and out[-1].rstrip().endswith(":") and _OUTCOME_ALONE.match(line):

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from imr_analytics.parse import citations as G
+from imr_analytics.parse import items as I
 from imr_analytics.parse import layout_b as B
 from imr_analytics.parse.normalize import finditer_from, lowered_for_search, search_from
 
@@ -128,3 +129,40 @@ def test_cached_guideline_hands_out_fresh_warnings() -> None:
     again, warnings_again = G.parse_guideline(line)
     assert again == cits
     assert warnings_again == list(G._read_guideline(line)[1])
+
+
+_LINES = st.lists(
+    st.sampled_from(
+        [
+            "Norco 10/325mg #60: Upheld",
+            "Physical therapy x 6 for the knees:",
+            "Upheld",
+            "OVERTURNED.",
+            "Tramadol ER: Partially Overturned",
+            "MRI of the lumbar spine: Modified",
+            "Claims Administrator guideline: Decision based on MTUS",
+            "MAXIMUS guideline: Decision based on ODG",
+            "Decision rationale: the request is not medically necessary.",
+            "the treatment was upheld on appeal: upheld",
+            "Acupuncture: Withdrawn",
+            "Reversed",
+            "İbuprofen: Upheld",
+            "ſoma: Overturned",
+            "text",
+            "",
+        ]
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_LINES, st.integers(0, 3))
+def test_outcome_lines_found_from_their_words_same_as_every_line(
+    lines: list[str], start: int
+) -> None:
+    low = lowered_for_search("\n".join(lines))
+    assert I._merge_lone_outcomes(lines, low) == I._merge_lone_outcomes(lines)
+    want = [i for i in range(start, len(lines)) if I._is_outcome(lines, i)]
+    got = [i for i in I._outcome_candidates(lines, low, start) if I._is_outcome(lines, i)]
+    assert got == want
