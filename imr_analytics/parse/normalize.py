@@ -19,7 +19,6 @@ _HTML_BOLD = re.compile(r"</?(?:b|strong|em|i|u)\s*>", re.IGNORECASE)
 _MD_EMPHASIS = re.compile(r"\*\*|__")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _MD_STARTS = ("|", "#", "\\")
-_MD_LINE_STARTS = tuple("\n" + c for c in _MD_STARTS)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
 _UNCOMMON_SPACE = re.compile("[\u00a0\u2000-\u200a\u202f\u3000]")
 _SPACE_RUN = re.compile("  +")
@@ -64,7 +63,7 @@ def normalize_text(raw: str) -> str:
         text = _BREAKS_RE.sub("\n", text)
     if "<" in text:
         text = _HTML_BOLD.sub("", text)
-    if "*" in text or "__" in text:
+    if "*" in text or ("_" in text and "__" in text):  # one-character tests are the fast ones
         text = _MD_EMPHASIS.sub("", text)
     if any(c in text for c in (_OTHER_SPACES_ASCII if is_ascii else _OTHER_SPACES)):
         lines = [line.strip() for line in _SPACES.sub(" ", text).split("\n")]
@@ -72,7 +71,7 @@ def normalize_text(raw: str) -> str:
         # Every whitespace character left is in _SPACES or is "\n": spaces are collapsed over
         # the whole text, touching only runs of two or more (and the rarer space characters).
         text = _collapse_spaces(text, is_ascii)
-        if not any(c in text for c in _MD_LINE_STARTS) and not text.startswith(_MD_STARTS):
+        if not _has_line_starting(text, _MD_STARTS):
             if text.startswith(SYNTHETIC_MARKER):
                 text = text.partition("\n")[2]
             return text
@@ -84,6 +83,18 @@ def normalize_text(raw: str) -> str:
     if out and out[0].startswith(SYNTHETIC_MARKER):
         out.pop(0)
     return "\n".join(out)
+
+
+def _has_line_starting(text: str, marks: tuple[str, ...]) -> bool:
+    """Whether a line of ``text`` starts with one of the one-character ``marks``: each mark
+    is found with ``str.find`` (a memchr) and only its few places are looked at."""
+    for mark in marks:
+        i = text.find(mark)
+        while i >= 0:
+            if i == 0 or text[i - 1] == "\n":
+                return True
+            i = text.find(mark, i + 1)
+    return False
 
 
 def _collapse_spaces(text: str, is_ascii: bool) -> str:
