@@ -216,6 +216,9 @@ class Naming:
     quantity: float | None = None
     quantity_unit: str | None = None
     unknown_drug: bool = False  # a pharmaceutical item named by no lexicon entry
+    # Set when a naming rule raised on this item (the fields are then empty): the error in one
+    # line, for the loader to record as a parse warning rather than lose.
+    failure: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,9 +245,10 @@ def name_item(
     request), the guideline lines (a bare "spine" is the chapter's part of the spine) and the
     rationale (a drug without a dose form for an intrathecal pump is an injection).
 
-    Never raises: a non-string gives an empty naming, and so would a rule that fails on some text
+    Never raises: a non-string gives an empty naming, and so does a rule that fails on some text
     (the tests hold :func:`naming_of` to never raising; this guard keeps one item from costing a
-    whole letter in a load).
+    whole letter in a load). Such a failure is not silent: the empty naming carries it in
+    ``failure``.
     """
     try:
         return naming_of(
@@ -255,8 +259,8 @@ def name_item(
             rationale=rationale,
             lexicons=lexicons,
         )
-    except Exception:  # noqa: BLE001 - see the docstring
-        return Naming()
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        return Naming(failure=f"naming failed: {type(exc).__name__}: {exc}"[:300])
 
 
 def naming_of(
