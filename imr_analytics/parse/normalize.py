@@ -176,8 +176,14 @@ def search_from(
     """
     if low is None:
         return pattern.search(text, pos)
-    found = [i for i in (low.find(w, pos) for w in starts) if i >= 0]
-    return pattern.search(text, min(found)) if found else None
+    first = -1
+    for w in starts:
+        # once one word is found, the others are looked for only before it: a word that is
+        # absent no longer costs a scan to the end of the text
+        i = low.find(w, pos) if first < 0 else low.find(w, pos, first + len(w) - 1)
+        if i >= 0:
+            first = i
+    return pattern.search(text, first) if first >= 0 else None
 
 
 def finditer_from(
