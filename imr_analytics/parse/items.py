@@ -98,7 +98,7 @@ def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
         # the intro sentence may wrap onto a second line
         while (
             start < len(lines)
-            and not _SENTENCE_END.search(lines[start - 1])
+            and not _ends_sentence(lines[start - 1])
             and not lines[start - 1].endswith(":")
         ):
             start += 1
@@ -240,7 +240,7 @@ def _heading_start(lines: list[str], anchor: int, floor: int) -> int:
         prev = lines[i - 1]
         if _RATIONALE_LABEL.match(prev) or _REVIEWER_LABEL.match(prev) or _CA_LABEL.match(prev):
             break
-        if _SENTENCE_END.search(prev) and not _ABBREVIATION_END.search(prev):
+        if _ends_sentence(prev) and not _ends_abbreviation(prev):
             head = " ".join(lines[i : anchor + 1])
             # A partially authorised request's heading holds whole sentences; keep
             # going until its first sentence ("X was the original request.") is in.
@@ -259,6 +259,29 @@ def _heading_start(lines: list[str], anchor: int, floor: int) -> int:
     ):
         i += 1
     return i
+
+
+def _ends_sentence(line: str) -> bool:
+    """``_SENTENCE_END.search(line)``, read from the line's end instead of searched for from
+    every position: a terminator, then only closing quotes and brackets (``$`` also matches
+    before a final line break)."""
+    if line.endswith("\n"):
+        line = line[:-1]
+    return line.rstrip(_CLOSERS)[-1:] in _TERMINATORS
+
+
+_CLOSERS = "\"'”’)]"
+_TERMINATORS = (".", "!", "?")
+# Longer than any match of _ABBREVIATION_END ("approx." is 7 characters, plus a line break).
+_ABBREVIATION_TAIL = 16
+
+
+def _ends_abbreviation(line: str) -> bool:
+    """``_ABBREVIATION_END.search(line)``: every match ends the line with a period, so only
+    lines that do are searched, and only their tail (``\\b`` still sees the whole line)."""
+    if not line.endswith((".", ".\n")):
+        return False
+    return _ABBREVIATION_END.search(line, max(0, len(line) - _ABBREVIATION_TAIL)) is not None
 
 
 def _states_conclusion(lines: list[str], i: int) -> bool:

@@ -166,3 +166,39 @@ def test_outcome_lines_found_from_their_words_same_as_every_line(
     want = [i for i in range(start, len(lines)) if I._is_outcome(lines, i)]
     got = [i for i in I._outcome_candidates(lines, low, start) if I._is_outcome(lines, i)]
     assert got == want
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "word",
+                " ",
+                ".",
+                "!",
+                "?",
+                '"',
+                "'",
+                "”",
+                "’",
+                ")",
+                "]",
+                "\n",
+                "Qty",
+                "approx",
+                "e.g",
+                "x",
+                "etc",
+                "no",
+                "mg",
+                "ſt",
+                "İ",
+            ]
+        ),
+        max_size=8,
+    ).map("".join)
+)
+def test_line_end_tests_same_as_regex(line: str) -> None:
+    assert I._ends_sentence(line) == bool(I._SENTENCE_END.search(line))
+    assert I._ends_abbreviation(line) == bool(I._ABBREVIATION_END.search(line))
