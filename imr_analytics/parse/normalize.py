@@ -22,7 +22,6 @@ _MD_STARTS = ("|", "#", "\\")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
 _UNCOMMON_SPACE = re.compile("[\u00a0\u2000-\u200a\u202f\u3000]")
 _SPACE_RUN = re.compile("  +")
-_BLANK_LINES = re.compile("\n\n+")
 _INVISIBLE_RE = re.compile("[\u00ad\u200b\u200c\u200d\ufeff]")
 _BREAKS_RE = re.compile("[\r\f\v\u2028\u2029]")
 # The same character sets as tuples, for cheap presence tests.
@@ -100,21 +99,15 @@ def _has_line_starting(text: str, marks: tuple[str, ...]) -> bool:
 def _collapse_spaces(text: str, is_ascii: bool) -> str:
     """Single spaces, stripped lines, no blank lines, for a text whose only whitespace is
     ``_SPACES``'s characters and ``\\n``: what splitting every line and joining its words
-    gives, with work only where there is a run of spaces, a line edge or a blank line."""
+    gives, with regex work only where there is a run of spaces."""
     if not is_ascii and _UNCOMMON_SPACE.search(text):
         text = _UNCOMMON_SPACE.sub(" ", text)
     if "\t" in text:
         text = text.replace("\t", " ")
     if "  " in text:
         text = _SPACE_RUN.sub(" ", text)
-    # every space is alone now: one pass each removes those before and after a line break
-    if " \n" in text:
-        text = text.replace(" \n", "\n")
-    if "\n " in text:
-        text = text.replace("\n ", "\n")
-    if "\n\n" in text:
-        text = _BLANK_LINES.sub("\n", text)
-    return text.strip(" \n")
+    # the only whitespace left is " " and "\n": strip each line, drop the empty ones
+    return "\n".join(filter(None, map(str.strip, text.split("\n"))))
 
 
 def _markdown_line(line: str) -> str:
