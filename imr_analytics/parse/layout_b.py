@@ -27,6 +27,16 @@ ITEMS_B = re.compile(r"^IMR\s+ISSUES\s*,?\s+DECISIONS\s*,?\s+AND\s+RATIONALES?\b
 ITEMS_C = re.compile(r"^IMR\s+DECISION\s*\(?S\)?\s+AND\s+RATIONALE\s*\(?S\)?", re.IGNORECASE)
 DOCUMENTS = re.compile(r"^DOCUMENTS\s+REVIEWED\b", re.IGNORECASE)
 
+# The characters a line each heading matches can start with: its first letter in either case,
+# and the letters re.IGNORECASE also takes for "i" (dotted capital I, dotless i). Most
+# heading-like lines fail this one-character test, so their regex match is never tried.
+_FIRST_LETTERS: dict[re.Pattern[str], str] = {
+    HOW_MADE: "Hh",
+    SUMMARY: "Cc",
+    ITEMS_B: "Ii\u0130\u0131",
+    ITEMS_C: "Ii\u0130\u0131",
+    DOCUMENTS: "Dd",
+}
 # Citation wording of the sub-eras (_b_era); the words after each are what a match begins with.
 _B2_WORDING = re.compile(
     r"Page\(s\)\s*:|did\s+not\s+base\s+their\s+decision\s+on\s+the\s+MTUS", re.IGNORECASE
@@ -61,8 +71,9 @@ def find_heading(
     happens to begin with the same words from counting as a heading. ``heads`` is
     ``heading_lines(lines)`` when the caller has it already.
     """
+    firsts = _FIRST_LETTERS.get(pattern)
     for i, line in heading_lines(lines) if heads is None else heads:
-        if i >= start and pattern.match(line):
+        if i >= start and (firsts is None or line[:1] in firsts) and pattern.match(line):
             return i
     return None
 

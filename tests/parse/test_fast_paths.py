@@ -202,3 +202,42 @@ def test_outcome_lines_found_from_their_words_same_as_every_line(
 def test_line_end_tests_same_as_regex(line: str) -> None:
     assert I._ends_sentence(line) == bool(I._SENTENCE_END.search(line))
     assert I._ends_abbreviation(line) == bool(I._ABBREVIATION_END.search(line))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "HOW",
+                "how",
+                "THE",
+                "IMR",
+                "İMR",
+                "ıMR",
+                "FINAL",
+                "DETERMINATION",
+                "WAS",
+                "MADE",
+                "CLINICAL",
+                "CASE",
+                "SUMMARY",
+                "ISSUES,",
+                "DECISIONS",
+                "AND",
+                "RATIONALES",
+                "DECISION(S)",
+                "RATIONALE(S)",
+                "DOCUMENTS",
+                "REVIEWED",
+                " ",
+                "X",
+            ]
+        ),
+        max_size=7,
+    ).map(" ".join)
+)
+def test_heading_first_letters_hold_every_match(line: str) -> None:
+    for pattern, firsts in B._FIRST_LETTERS.items():
+        if pattern.match(line):
+            assert line[:1] in firsts
