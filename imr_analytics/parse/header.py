@@ -74,7 +74,11 @@ def parse_header(header_text: str) -> tuple[dict[str, object], list[str]]:
             last_label = key
             continue
         last_label = None
-        target = next((k for k in pending if _KIND_OF.get(k, "date") == kind), None)
+        target = None
+        for k in pending:  # the oldest waiting label that can hold this value
+            if _KIND_OF.get(k, "date") == kind:
+                target = k
+                break
         if target is None:
             if kind == "case" and "case_number" not in fields:
                 fields["case_number"] = value.upper()
