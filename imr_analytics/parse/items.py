@@ -88,10 +88,13 @@ class ItemsError(ValueError):
 
 def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
     """Parse the lines of an items section (after its heading) into items."""
-    low = lowered_for_search("\n".join(section_lines))
+    joined = "\n".join(section_lines)
+    low = lowered_for_search(joined)
     lines = _merge_lone_outcomes(section_lines, low)
     if len(lines) != len(section_lines):
-        low = lowered_for_search("\n".join(lines))
+        joined = "\n".join(lines)
+        low = lowered_for_search(joined)
+    ends = list(accumulate(len(line) + 1 for line in lines))  # offset after each line's break
     start = 0
     if lines and _INTRO.match(lines[0]):
         start = 1
@@ -102,7 +105,7 @@ def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
             and not lines[start - 1].endswith(":")
         ):
             start += 1
-    anchors = [i for i in _outcome_candidates(lines, low, start) if _is_outcome(lines, i)]
+    anchors = [i for i in _outcome_candidates(lines, low, start, ends) if _is_outcome(lines, i)]
     if not anchors:
         raise ItemsError(
             "no_items", "no '<item>: Upheld|Overturned' line followed by a guideline label"
@@ -126,7 +129,14 @@ def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
         head_lines = lines[heading_starts[k] : anchor] + [m.group("head")]
         item_text = join_wrapped(head_lines).strip()
         body_end = heading_starts[k + 1] if k + 1 < len(anchors) else len(lines)
-        ca, reviewer, rationale = _split_labels(lines[anchor + 1 : body_end])
+        # the body's text and its lower-case copy are slices of the section's
+        first, stop = (
+            ends[anchor],
+            ends[body_end - 1] - 1 if body_end > anchor + 1 else ends[anchor],
+        )
+        ca, reviewer, rationale = _split_label_text(
+            joined[first:stop], None if low is None else low[first:stop]
+        )
         if not item_text:
             raise ItemsError("item_structure", f"item {k + 1} has an empty heading")
         item, item_warnings = build_item(
@@ -175,9 +185,12 @@ def disputed_part(item_text: str) -> tuple[str, bool]:
     return item_text, True
 
 
-def _outcome_candidates(lines: list[str], low: str | None, start: int) -> list[int]:
+def _outcome_candidates(
+    lines: list[str], low: str | None, start: int, ends: list[int] | None = None
+) -> list[int]:
     """Indices from ``start`` of the lines that may be outcome lines: those holding an
-    outcome word. ``low`` is ``lowered_for_search("\\n".join(lines))``; without it, all."""
+    outcome word. ``low`` is ``lowered_for_search("\\n".join(lines))``; without it, all.
+    ``ends`` are the offsets after each line's break in that text, when the caller has them."""
     if low is None:
         return list(range(start, len(lines)))
     places = []
@@ -188,7 +201,8 @@ def _outcome_candidates(lines: list[str], low: str | None, start: int) -> list[i
             i = low.find(word, i + 1)
     if not places:
         return []
-    ends = list(accumulate(len(line) + 1 for line in lines))  # offset after each line's break
+    if ends is None:
+        ends = list(accumulate(len(line) + 1 for line in lines))
     found = {bisect_right(ends, p) for p in places}
     return [i for i in sorted(found) if i >= start]
 
@@ -300,7 +314,12 @@ def _split_labels(block: list[str]) -> tuple[str | None, str | None, str | None]
     is taken once, in its order, after the previous one.
     """
     text = "\n".join(block)
-    low = lowered_for_search(text)
+    return _split_label_text(text, lowered_for_search(text))
+
+
+def _split_label_text(text: str, low: str | None) -> tuple[str | None, str | None, str | None]:
+    """:func:`_split_labels` of the body's text; ``low`` is ``lowered_for_search(text)`` (or
+    None, which only makes the label searches slower)."""
     found: list[tuple[str, int, int]] = []
     pos = 0
     for key, pattern, starts in _LABELS_ANYWHERE:
