@@ -13,7 +13,7 @@ from .layout_a import TITLE as _A_TITLE
 from .layout_a import parse_a
 from .layout_b import DOCUMENTS, HOW_MADE, ITEMS_B, ITEMS_C, find_heading, heading_lines, parse_b
 from .layout_d import parse_d
-from .normalize import join_wrapped, normalize_text
+from .normalize import join_wrapped, lowered_for_search, normalize_text
 from .records import DECISIONS, PARTIES, SOURCE_FAMILIES, Citation, Item, Letter, ParseFailure
 
 # Bump on any change that can change parsed values, so a database records which parser
@@ -49,8 +49,15 @@ def detect_layout(lines: list[str], heads: list[tuple[int, str]] | None = None) 
     if heads is None:
         heads = heading_lines(lines)
     head = lines[:40]
-    if any(_D_START.match(line) for line in head[:5]) or (
-        any(_D_START.match(line) for line in head) and any("AT DISPUTE" in line for line in lines)
+    # every line _D_START matches starts with "medical" once lowered (unless case folding
+    # differs), and most letters have no such line
+    low_head = lowered_for_search("\n".join(head))
+    if (low_head is None or low_head.startswith("medical") or "\nmedical" in low_head) and (
+        any(_D_START.match(line) for line in head[:5])
+        or (
+            any(_D_START.match(line) for line in head)
+            and any("AT DISPUTE" in line for line in lines)
+        )
     ):
         return "D"
     if find_heading(lines, HOW_MADE, heads=heads) is not None:

@@ -12,8 +12,9 @@ they appear, because a single sentence can cite several.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from .normalize import lowered_for_search, search_from
+from .normalize import finditer_from, lowered_for_search, search_from
 from .records import Citation
 
 # MTUS chapter names seen 2014-2017 (letter-formats.md §1.5), longest first so that
@@ -55,6 +56,10 @@ _YEAR = r"(?:19|20)\d{2}"
 _KNOWN_NAMES = "|".join(
     re.escape(n).replace(r"\ ", r"\s+")
     for n in sorted({*MTUS_CHAPTERS, *(a.title() for a in _CHAPTER_ALIASES)}, key=len, reverse=True)
+)
+# The first word of every known name: each match of _CHAPTER_RE begins with one.
+_CHAPTER_STARTS = tuple(
+    sorted({re.match(r"[a-z]+", n.lower()).group() for n in (*MTUS_CHAPTERS, *_CHAPTER_ALIASES)})  # type: ignore[union-attr]
 )
 _CHAPTER_RE = re.compile(
     rf"(?P<name>{_KNOWN_NAMES})(?:\s+Guidelines?)?\s*,?\s*(?P<year>{_YEAR})?(?:\s+Guidelines?)?",
@@ -114,6 +119,23 @@ def parse_guideline(text: str | None) -> tuple[tuple[Citation, ...], list[str]]:
     ``None`` or empty text gives no citations (the letter does not say); the
     no-evidence sentence gives one ``none`` citation.
     """
+    citations, warnings = _cached_guideline(text)
+    return citations, list(warnings)
+
+
+def _guideline(text: str | None) -> tuple[tuple[Citation, ...], tuple[str, ...]]:
+    citations, warnings = _read_guideline(text)
+    return citations, tuple(warnings)
+
+
+# Guideline lines are boilerplate ("Decision based on MTUS Chronic Pain Medical Treatment
+# Guidelines, ...") that a corpus repeats thousands of times, and the reading is a pure
+# function of the line, so it is cached per process. Citations are frozen, the warnings a
+# tuple: nothing handed out can change what is cached.
+_cached_guideline = lru_cache(maxsize=1 << 12)(_guideline)
+
+
+def _read_guideline(text: str | None) -> tuple[tuple[Citation, ...], list[str]]:
     if not text or not text.strip():
         return (), []
     text = " ".join(text.split())
@@ -121,7 +143,11 @@ def parse_guideline(text: str | None) -> tuple[tuple[Citation, ...], list[str]]:
     first = search_from(_DECISION_BASED, text, low, ("decision",))
     if first is None and search_from(_NO_EVIDENCE, text, low, ("did",)):
         return (Citation(source="none", text=text),), []
-    starts = [] if first is None else list(_DECISION_BASED.finditer(text, first.start()))
+    starts = (
+        []
+        if first is None
+        else list(finditer_from(_DECISION_BASED, text, low, ("decision",), first.start()))
+    )
     if not starts:
         return _keyword_fallback(text)
     citations: list[Citation] = []
@@ -201,13 +227,13 @@ def _find_chapters(body: str) -> list[tuple[int, int, str]]:
     ``,`` — inside a section list the same words are a section title, not a chapter.
     """
     found: list[tuple[int, int, str]] = []
-    for m in _CHAPTER_RE.finditer(body):
+    for m in finditer_from(_CHAPTER_RE, body, lowered_for_search(body), _CHAPTER_STARTS):
         before = body[: m.start()].rstrip()
         at_boundary = (
             not before
-            or before.endswith(",")
-            or re.search(r"(?:,|^)\s*and$", before)
-            or before.endswith(";")
+            or before.endswith((",", ";"))
+            # "(?:,|^)\s*and$": "and" alone or after a comma
+            or (before.endswith("and") and (not (rest := before[:-3].rstrip()) or rest[-1] == ","))
         )
         if not at_boundary:
             continue

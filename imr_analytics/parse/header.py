@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from .dates import parse_date
 
@@ -58,8 +59,12 @@ def parse_header(header_text: str) -> tuple[dict[str, object], list[str]]:
     pending: list[str] = []
     last_label: str | None = None
     for m in _TOKEN_RE.finditer(header_text):
-        if m.group("label"):
-            key = _label_key(m.group("label"))
+        kind = (
+            m.lastgroup
+        )  # each alternative is one named group: "label", "case", "date", "priority"
+        value = m.group()
+        if kind == "label":
+            key = _label_key(value)
             if key is None:  # "Received:" completing a wrapped "Application" label
                 if last_label == "application_received":
                     continue
@@ -69,18 +74,20 @@ def parse_header(header_text: str) -> tuple[dict[str, object], list[str]]:
             last_label = key
             continue
         last_label = None
-        kind = "case" if m.group("case") else "date" if m.group("date") else "priority"
-        target = next((k for k in pending if _KIND_OF.get(k, "date") == kind), None)
+        target = None
+        for k in pending:  # the oldest waiting label that can hold this value
+            if _KIND_OF.get(k, "date") == kind:
+                target = k
+                break
         if target is None:
             if kind == "case" and "case_number" not in fields:
-                fields["case_number"] = m.group("case").upper()
+                fields["case_number"] = value.upper()
             continue
         pending.remove(target)
-        value = m.group(0)
         if kind == "case":
             fields[target] = value.upper()
         elif kind == "date":
-            fields[target] = parse_date(value)
+            fields[target] = _header_date(value)
         else:
             fields[target] = PRIORITY_WORDS[value.lower()]
     if pending:
@@ -88,6 +95,11 @@ def parse_header(header_text: str) -> tuple[dict[str, object], list[str]]:
     return fields, warnings
 
 
+# A header holds a dozen labels and dates, spelled the same way in letter after letter.
+_header_date = lru_cache(maxsize=1 << 12)(parse_date)
+
+
+@lru_cache(maxsize=256)
 def _label_key(label: str) -> str | None:
     words = " ".join(label.lower().rstrip(":").split())
     if words == "received":

@@ -11,6 +11,8 @@ terminator at a line end. That asymmetry is what the backward walk relies on.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from itertools import accumulate
 
 from .citations import parse_guideline
 from .normalize import join_wrapped, lowered_for_search, search_from
@@ -28,6 +30,10 @@ _OUTCOME_LINE = re.compile(
 # under re.IGNORECASE, so the test is exact).
 _OUTCOME_LAST_LETTERS = frozenset("dDnN")
 _OUTCOME_ALONE = re.compile(r"^(?P<word>Upheld|Overturned)\s*\.?$", re.IGNORECASE)
+# Lower-case words one of which every line _OUTCOME_LINE matches holds ("Partially Upheld"
+# holds "upheld"), and those an _OUTCOME_ALONE line starts with.
+_OUTCOME_WORDS_LOW = ("upheld", "overturned", "modified", "reversed", "withdrawn")
+_LONE_WORDS = ("upheld", "overturned")
 _CA_LABEL = re.compile(r"^Claims\s+Administrator\s+guideline\s*:\s*", re.IGNORECASE)
 _REVIEWER_LABEL = re.compile(
     r"^(?:MAXIMUS|Expert\s+Reviewer|Independent\s+Reviewer|IMR)\s+guideline\s*:\s*", re.IGNORECASE
@@ -82,18 +88,24 @@ class ItemsError(ValueError):
 
 def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
     """Parse the lines of an items section (after its heading) into items."""
-    lines = _merge_lone_outcomes(section_lines)
+    joined = "\n".join(section_lines)
+    low = lowered_for_search(joined)
+    lines = _merge_lone_outcomes(section_lines, low)
+    if len(lines) != len(section_lines):
+        joined = "\n".join(lines)
+        low = lowered_for_search(joined)
+    ends = list(accumulate(len(line) + 1 for line in lines))  # offset after each line's break
     start = 0
     if lines and _INTRO.match(lines[0]):
         start = 1
         # the intro sentence may wrap onto a second line
         while (
             start < len(lines)
-            and not _SENTENCE_END.search(lines[start - 1])
+            and not _ends_sentence(lines[start - 1])
             and not lines[start - 1].endswith(":")
         ):
             start += 1
-    anchors = [i for i in range(start, len(lines)) if _is_outcome(lines, i)]
+    anchors = [i for i in _outcome_candidates(lines, low, start, ends) if _is_outcome(lines, i)]
     if not anchors:
         raise ItemsError(
             "no_items", "no '<item>: Upheld|Overturned' line followed by a guideline label"
@@ -117,7 +129,14 @@ def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
         head_lines = lines[heading_starts[k] : anchor] + [m.group("head")]
         item_text = join_wrapped(head_lines).strip()
         body_end = heading_starts[k + 1] if k + 1 < len(anchors) else len(lines)
-        ca, reviewer, rationale = _split_labels(lines[anchor + 1 : body_end])
+        # the body's text and its lower-case copy are slices of the section's
+        first, stop = (
+            ends[anchor],
+            ends[body_end - 1] - 1 if body_end > anchor + 1 else ends[anchor],
+        )
+        ca, reviewer, rationale = _split_label_text(
+            joined[first:stop], None if low is None else low[first:stop]
+        )
         if not item_text:
             raise ItemsError("item_structure", f"item {k + 1} has an empty heading")
         item, item_warnings = build_item(
@@ -166,8 +185,37 @@ def disputed_part(item_text: str) -> tuple[str, bool]:
     return item_text, True
 
 
-def _merge_lone_outcomes(lines: list[str]) -> list[str]:
-    """``…knees:`` ⏎ ``Upheld`` becomes one line, so every outcome sits on its heading."""
+def _outcome_candidates(
+    lines: list[str], low: str | None, start: int, ends: list[int] | None = None
+) -> list[int]:
+    """Indices from ``start`` of the lines that may be outcome lines: those holding an
+    outcome word. ``low`` is ``lowered_for_search("\\n".join(lines))``; without it, all.
+    ``ends`` are the offsets after each line's break in that text, when the caller has them."""
+    if low is None:
+        return list(range(start, len(lines)))
+    places = []
+    for word in _OUTCOME_WORDS_LOW:
+        i = low.find(word)
+        while i >= 0:
+            places.append(i)
+            i = low.find(word, i + 1)
+    if not places:
+        return []
+    if ends is None:
+        ends = list(accumulate(len(line) + 1 for line in lines))
+    found = {bisect_right(ends, p) for p in places}
+    return [i for i in sorted(found) if i >= start]
+
+
+def _merge_lone_outcomes(lines: list[str], low: str | None = None) -> list[str]:
+    """``…knees:`` ⏎ ``Upheld`` becomes one line, so every outcome sits on its heading.
+
+    ``low`` is ``lowered_for_search("\\n".join(lines))`` when the caller has it: a text
+    with no line starting with an outcome word has nothing to merge."""
+    if low is not None and not (
+        low.startswith(_LONE_WORDS) or any(f"\n{w}" in low for w in _LONE_WORDS)
+    ):
+        return list(lines)
     out: list[str] = []
     for line in lines:
         if out and out[-1].rstrip().endswith(":") and _OUTCOME_ALONE.match(line):
@@ -206,7 +254,7 @@ def _heading_start(lines: list[str], anchor: int, floor: int) -> int:
         prev = lines[i - 1]
         if _RATIONALE_LABEL.match(prev) or _REVIEWER_LABEL.match(prev) or _CA_LABEL.match(prev):
             break
-        if _SENTENCE_END.search(prev) and not _ABBREVIATION_END.search(prev):
+        if _ends_sentence(prev) and not _ends_abbreviation(prev):
             head = " ".join(lines[i : anchor + 1])
             # A partially authorised request's heading holds whole sentences; keep
             # going until its first sentence ("X was the original request.") is in.
@@ -227,6 +275,29 @@ def _heading_start(lines: list[str], anchor: int, floor: int) -> int:
     return i
 
 
+def _ends_sentence(line: str) -> bool:
+    """``_SENTENCE_END.search(line)``, read from the line's end instead of searched for from
+    every position: a terminator, then only closing quotes and brackets (``$`` also matches
+    before a final line break)."""
+    if line.endswith("\n"):
+        line = line[:-1]
+    return line.rstrip(_CLOSERS)[-1:] in _TERMINATORS
+
+
+_CLOSERS = "\"'”’)]"
+_TERMINATORS = (".", "!", "?")
+# Longer than any match of _ABBREVIATION_END ("approx." is 7 characters, plus a line break).
+_ABBREVIATION_TAIL = 16
+
+
+def _ends_abbreviation(line: str) -> bool:
+    """``_ABBREVIATION_END.search(line)``: every match ends the line with a period, so only
+    lines that do are searched, and only their tail (``\\b`` still sees the whole line)."""
+    if not line.endswith((".", ".\n")):
+        return False
+    return _ABBREVIATION_END.search(line, max(0, len(line) - _ABBREVIATION_TAIL)) is not None
+
+
 def _states_conclusion(lines: list[str], i: int) -> bool:
     """Whether line ``i`` holds (part of) a conclusion such as "not medically necessary",
     also when the phrase wraps onto it from the line before."""
@@ -243,7 +314,12 @@ def _split_labels(block: list[str]) -> tuple[str | None, str | None, str | None]
     is taken once, in its order, after the previous one.
     """
     text = "\n".join(block)
-    low = lowered_for_search(text)
+    return _split_label_text(text, lowered_for_search(text))
+
+
+def _split_label_text(text: str, low: str | None) -> tuple[str | None, str | None, str | None]:
+    """:func:`_split_labels` of the body's text; ``low`` is ``lowered_for_search(text)`` (or
+    None, which only makes the label searches slower)."""
     found: list[tuple[str, int, int]] = []
     pos = 0
     for key, pattern, starts in _LABELS_ANYWHERE:

@@ -16,7 +16,7 @@ from .assemble import letter_from_parts
 from .credentials import parse_credentials
 from .header import CASE_NUMBER_RE, header_dates_consistent, parse_header
 from .items import ItemsError, parse_items
-from .normalize import join_wrapped
+from .normalize import join_wrapped, lowered_for_search, search_from
 from .records import LAYOUT_B1, LAYOUT_B2, LAYOUT_B3, LAYOUT_B4, LAYOUT_C, Letter, ParseFailure
 
 B1, B2, B3, B4, C = LAYOUT_B1, LAYOUT_B2, LAYOUT_B3, LAYOUT_B4, LAYOUT_C
@@ -27,6 +27,22 @@ ITEMS_B = re.compile(r"^IMR\s+ISSUES\s*,?\s+DECISIONS\s*,?\s+AND\s+RATIONALES?\b
 ITEMS_C = re.compile(r"^IMR\s+DECISION\s*\(?S\)?\s+AND\s+RATIONALE\s*\(?S\)?", re.IGNORECASE)
 DOCUMENTS = re.compile(r"^DOCUMENTS\s+REVIEWED\b", re.IGNORECASE)
 
+# The characters a line each heading matches can start with: its first letter in either case,
+# and the letters re.IGNORECASE also takes for "i" (dotted capital I, dotless i). Most
+# heading-like lines fail this one-character test, so their regex match is never tried.
+_FIRST_LETTERS: dict[re.Pattern[str], str] = {
+    HOW_MADE: "Hh",
+    SUMMARY: "Cc",
+    ITEMS_B: "Ii\u0130\u0131",
+    ITEMS_C: "Ii\u0130\u0131",
+    DOCUMENTS: "Dd",
+}
+# Citation wording of the sub-eras (_b_era); the words after each are what a match begins with.
+_B2_WORDING = re.compile(
+    r"Page\(s\)\s*:|did\s+not\s+base\s+their\s+decision\s+on\s+the\s+MTUS", re.IGNORECASE
+)
+_B4_WORDING = re.compile(r"\b2016\b|outside\s+of\s+the\s+MTUS", re.IGNORECASE)
+_B3_WORDING = re.compile(r"Medical\s+Treatment\s+2009", re.IGNORECASE)
 _SUMMARY_INTRO = re.compile(
     r"^The\s+expert\s+reviewer\s+developed\s+the\s+following\s+clinical\s+case\s+summary\s+based\s+on\s+a\s+"
     r"review\s+of\s+the\s+case\s+file,?\s+including\s+all\s+medical\s+records\s*:\s*",
@@ -55,8 +71,9 @@ def find_heading(
     happens to begin with the same words from counting as a heading. ``heads`` is
     ``heading_lines(lines)`` when the caller has it already.
     """
+    firsts = _FIRST_LETTERS.get(pattern)
     for i, line in heading_lines(lines) if heads is None else heads:
-        if i >= start and pattern.match(line):
+        if i >= start and (firsts is None or line[:1] in firsts) and pattern.match(line):
             return i
     return None
 
@@ -143,14 +160,13 @@ def _b_era(cred_form: str | None, items: list, decision_date: object) -> str:
     lines = " ".join(
         (it.ca_guideline_text or "") + " " + (it.reviewer_guideline_text or "") for it in items
     )
-    if re.search(
-        r"Page\(s\)\s*:|did\s+not\s+base\s+their\s+decision\s+on\s+the\s+MTUS", lines, re.IGNORECASE
-    ):
+    low = lowered_for_search(lines)
+    if search_from(_B2_WORDING, lines, low, ("page(s)", "did")):
         return B2
-    if re.search(r"\b2016\b|outside\s+of\s+the\s+MTUS", lines, re.IGNORECASE):
+    if search_from(_B4_WORDING, lines, low, ("2016", "outside")):
         return B4
     if isinstance(decision_date, date):
         return B4 if decision_date >= date(2016, 1, 1) else B3
-    if re.search(r"Medical\s+Treatment\s+2009", lines, re.IGNORECASE):
+    if search_from(_B3_WORDING, lines, low, ("medical",)):
         return B3
     return B4

@@ -216,6 +216,9 @@ class Naming:
     quantity: float | None = None
     quantity_unit: str | None = None
     unknown_drug: bool = False  # a pharmaceutical item named by no lexicon entry
+    # Set when a naming rule raised on this item (the fields are then empty): the error in one
+    # line, for the loader to record as a parse warning rather than lose.
+    failure: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,9 +245,10 @@ def name_item(
     request), the guideline lines (a bare "spine" is the chapter's part of the spine) and the
     rationale (a drug without a dose form for an intrathecal pump is an injection).
 
-    Never raises: a non-string gives an empty naming, and so would a rule that fails on some text
+    Never raises: a non-string gives an empty naming, and so does a rule that fails on some text
     (the tests hold :func:`naming_of` to never raising; this guard keeps one item from costing a
-    whole letter in a load).
+    whole letter in a load). Such a failure is not silent: the empty naming carries it in
+    ``failure``.
     """
     try:
         return naming_of(
@@ -255,8 +259,8 @@ def name_item(
             rationale=rationale,
             lexicons=lexicons,
         )
-    except Exception:  # noqa: BLE001 - see the docstring
-        return Naming()
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        return Naming(failure=f"naming failed: {type(exc).__name__}: {exc}"[:300])
 
 
 def naming_of(
@@ -542,8 +546,25 @@ def _number(s: str | None) -> float | None:
         return None
 
 
+def _absent(text: str, *words: str) -> bool:
+    """Whether none of ``words`` occurs in ``text`` (lower-cased), so that a case-insensitive
+    regex every match of which holds one of them cannot match and need not run. False for a
+    text holding a dotless i or a long s, which re.IGNORECASE matches to "i" and "s"."""
+    return not any(w in text for w in words) and not any(c in text for c in _FOLD_TRAPS)
+
+
+_FOLD_TRAPS = ("\u0131", "\u017f")
+_DIGIT = re.compile(r"\d")
+
+
 def _service_quantity(text: str) -> tuple[float | None, str | None]:
-    m = _FREQUENCY.search(text)
+    """``text`` is lower-cased (``_prepare``); each regex runs only if its words are there."""
+    m = (
+        None
+        if _absent(text, "week", "wk")
+        and (_absent(text, "x", "×", "times") or not _DIGIT.search(text))
+        else _FREQUENCY.search(text)
+    )
     if m:
         g = m.groups()
         if g[7] is not None:  # "2x6", "2 times 8"
@@ -558,19 +579,20 @@ def _service_quantity(text: str) -> tuple[float | None, str | None]:
             a, b = None, None
         if a and b:
             return a * b, "sessions"
-    m = _SESSIONS_BEFORE.search(text)
+    sessions = not _absent(text, "session", "visit", "treatment")
+    m = _SESSIONS_BEFORE.search(text) if sessions else None
     n, unit = (_number(m.group(1)), m.group(2)) if m else (None, None)
-    if n is None:
+    if n is None and (sessions or not _absent(text, "x", "×")):
         m = _SESSIONS_AFTER.search(text)
         if m:
             g = m.groups()
             n, unit = (_number(g[1]), g[0]) if g[0] is not None else (_number(g[2]), "sessions")
     if n:
         return n, unit.lower().rstrip("s") + "s"
-    m = _DAYS.search(text)
+    m = None if _absent(text, "day") else _DAYS.search(text)
     if m:
         return _number(m.group(1)), "days"
-    m = _COUNT.search(text)
+    m = None if _absent(text, "#", "qty", "quantity") else _COUNT.search(text)
     if m:
         return float(m.group(1) or m.group(2)), "units"
     return None, None

@@ -31,6 +31,7 @@ _QUANTIFIERS = ("?", "*", "+", "{")
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _KEY_LEN = 3
 _WORD = re.compile(r"\w+")
+_TOKEN_CACHE = 1 << 15
 
 
 def fold(text: str) -> str:
@@ -45,10 +46,11 @@ class Matcher:
         self._singles = [re.compile(p, re.IGNORECASE) for p in patterns]
         self._n = len(patterns)
         # word prefix -> [(pattern index, regex matched at a word start)], by pattern index
-        self._index: dict[str, list[tuple[int, re.Pattern[str]]]] = {}
+        self._index: dict[str, list[tuple[int, re.Pattern[str]]] | tuple] = {}
         # (pattern index, regex searched anywhere), by pattern index
         self._scans: list[tuple[int, re.Pattern[str]]] = []
         self._key_lengths: list[int] = []
+        self._by_token: dict[str, tuple[tuple[int, re.Pattern[str]], ...]] = {}
         try:
             self._build(patterns)
         except (re.error, RecursionError, OverflowError):
@@ -77,27 +79,33 @@ class Matcher:
             if rest:
                 self._scans.append((i, re.compile("|".join(rest), re.IGNORECASE)))
         self._key_lengths = sorted({len(k) for k in self._index})
+        self._index = {k: tuple(v) for k, v in self._index.items()}  # type: ignore[misc]
+
+    def _candidates(self, token: str) -> tuple[tuple[int, re.Pattern[str]], ...]:
+        """Every indexed alternative a word can start: those of each of the word's prefixes. The same few thousand words make up most item texts, so the
+        lists are kept (up to a bound) rather than gathered from the index per word."""
+        found = self._by_token.get(token)
+        if found is None:
+            index = self._index
+            found = ()
+            for key in dict.fromkeys(token[:n] for n in self._key_lengths):
+                found += index.get(key, ())
+            if len(self._by_token) >= _TOKEN_CACHE:
+                self._by_token.clear()
+            self._by_token[token] = found
+        return found
 
     def match_index(self, text: str) -> int | None:
         """Index of the first matching pattern; ``text`` must already be :func:`fold`-ed."""
         best = self._n
-        index = self._index
-        lengths = self._key_lengths
+        candidates = self._candidates
         for word in _WORD.finditer(text):
             start = word.start()
-            token = word.group()
-            seen = None
-            for n in lengths:
-                key = token[:n]
-                if key == seen:
-                    break
-                seen = key
-                for i, rx in index.get(key, ()):
-                    if i >= best:
-                        break
-                    if rx.match(text, start):
-                        best = i
-                        break
+            # each prefix's alternatives are in rule order, one prefix after another: an
+            # alternative is tried only while its rule could still beat the best match
+            for i, rx in candidates(word.group()):
+                if i < best and rx.match(text, start):
+                    best = i
         for i, rx in self._scans:
             if i >= best:
                 break
