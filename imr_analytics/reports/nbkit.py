@@ -325,9 +325,8 @@ class Report:
             injected_names,
             type_from_annotation,
         )
-        from imr_analytics.reports.runner import resolve_db_path
         from imr_analytics.reports.selection import check_selection, selection_where
-        from imr_analytics.store.database import DatabaseError, open_database
+        from imr_analytics.store.database import DatabaseError, open_database, resolve_db_path
 
         annotations = dict(namespace.get("__annotations__") or {})
         if not annotations:

@@ -22,9 +22,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from imr_analytics._atomic import output_dir, try_copy, write_files
+from imr_analytics._jsonschema import import_jsonschema
 from imr_analytics.reports.errors import (
     ReportError,
     ReportExecutionError,
@@ -32,6 +31,10 @@ from imr_analytics.reports.errors import (
 )
 from imr_analytics.reports.params import ParamSpec, coerce_params, parse_parameters_cell
 from imr_analytics.store.database import resolve_db_path
+
+import_jsonschema()  # before nbformat: 3 s less CPU per run (see _jsonschema)
+
+import nbformat  # noqa: E402
 
 __all__ = [
     "ReportError",
@@ -442,6 +445,9 @@ def run_report(
                 log_output=False,
                 cwd=str(script.parent),
                 execution_timeout=cell_timeout,
+                # the executed notebook is written once, at the end (and on failure), not
+                # after every cell: nobody watches it mid-run, and each save re-serialised it
+                request_save_on_cell_execute=False,
             )
         except Exception as exc:  # papermill, nbclient or the kernel: one clear error
             failed_copy = None
