@@ -256,6 +256,34 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_") or "table"
 
 
+# DuckDB's memory for a report's queries (it spills to a temporary folder past it). Its default,
+# 80% of RAM, let a report at a million letters hold 1.2 GiB of buffers; the kernel's Python,
+# pandas, Altair and the chart renderer need about 400 MiB more, and the CLI that started it
+# another 200. IMR_REPORT_MEMORY (a DuckDB size such as "1GB") overrides it.
+REPORT_MEMORY_ENV = "IMR_REPORT_MEMORY"
+REPORT_MEMORY_DEFAULT = "320MB"
+
+
+def _bound_memory(con: Any) -> None:
+    """Cap DuckDB's memory for this report and spill to the system's temporary folder.
+
+    A read-only database's default spill folder is beside the file, which a reader may not be
+    allowed to write. The cap applies to every connection of this process to the same file
+    (DuckDB shares one instance per file), which in a report kernel is only the report's.
+    """
+    import tempfile
+
+    limit = os.environ.get(REPORT_MEMORY_ENV, "").strip() or REPORT_MEMORY_DEFAULT
+    try:
+        con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+    except Exception as exc:  # a malformed size: say which variable and why
+        raise ReportParameterError(
+            f"{REPORT_MEMORY_ENV}={limit!r} is not a DuckDB memory size (e.g. 512MB, 1GB): {exc}"
+        ) from None
+    spill = Path(tempfile.gettempdir()) / f"imr-report-spill-{os.getpid()}"
+    con.execute(f"SET temp_directory = '{str(spill).replace(chr(39), '')}'")
+
+
 def _values(value: Any) -> list[Any]:
     """A ``where`` value as a list, the way ``uphold_rates`` reads it (a string is one value)."""
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
@@ -371,6 +399,7 @@ class Report:
             rep.con = open_database(db_path, read_only=True)
         except DatabaseError as exc:
             raise ReportError(f"report {name!r}: {exc}") from None
+        _bound_memory(rep.con)
         try:
             check_selection(
                 rep.con, params, report=name, date_from=rep.date_from, date_to=rep.date_to
@@ -1169,6 +1198,7 @@ class Report:
                 where=combine_where(self.where, None) or None,
                 date_from=self.date_from,
                 date_to=self.date_to,
+                synthetic=self.synthetic_letters(),  # counted once per run (reads every text)
             )
         return self._coverage
 
