@@ -267,3 +267,162 @@ def load_report(run: Measured, log: WriteLog, files: int) -> list[str]:
     )
     lines.append(f"  peak memory: {peak_text}")
     return lines
+
+
+# --- reports ----------------------------------------------------------------------------------
+# Report timings: each report runs as `python -m imr_analytics report NAME --db FILE` in a child
+# process, the way cron runs it, so interpreter start, the kernel it starts, papermill, the
+# HTML export and chart rendering are all counted; CPU is the whole tree's (wait4: the CLI waits
+# for its kernel) and memory the peak of the tree's summed RSS (the CLI plus its kernel).
+
+REPLICA_SUFFIX = "~r"  # letter ids and case numbers of copies: CM16-0219557~r12
+
+
+def replicate_database(source: Path, target: Path, letters: int) -> tuple[int, int]:
+    """Build ``target`` with ``letters`` letters by copying ``source``'s letters over and over.
+
+    A million-letter database without a 30-minute load: copy k of a letter gets the letter id
+    and case number ``<id>~r<k>`` and the content hash ``<sha>~r<k>`` (its document's text is
+    copied too, so a report reads as much text as on a loaded database); items, citations,
+    versions follow their letter. The aggregates then repeat the source's mix of values, which
+    is what a report's cost depends on, not what it finds. Returns (letters, distinct letters).
+    """
+    import duckdb
+
+    from .store.database import open_database
+
+    if letters < 1:
+        raise ValueError("replicate to at least one letter")
+    for stale in (target, target.with_name(target.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    open_database(target, read_only=False).close()  # the schema, as a load creates it
+    con = duckdb.connect(str(target))
+    try:
+        con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
+        base = con.execute("SELECT count(*) FROM src.letters").fetchone()[0]
+        if not base:
+            raise ValueError(f"{source} has no letters to replicate")
+        copies = -(-letters // base)
+        con.execute(
+            "CREATE TEMP TABLE copy_map AS SELECT l.letter_id AS src_id, c.k, "
+            f"CASE WHEN c.k = 0 THEN l.letter_id ELSE l.letter_id || '{REPLICA_SUFFIX}' || c.k "
+            "END AS letter_id FROM (SELECT letter_id, row_number() OVER (ORDER BY letter_id) - 1"
+            " AS pos FROM src.letters) AS l CROSS JOIN range(?) AS c(k) "
+            "WHERE c.k * ? + l.pos < ?",
+            [copies, base, letters],
+        )
+
+        def fresh(column: str) -> str:
+            return f"CASE WHEN m.k = 0 THEN {column} ELSE {column} || '{REPLICA_SUFFIX}' || m.k END"
+
+        con.execute("SET preserve_insertion_order = false")
+        con.execute("INSERT OR REPLACE INTO schema_info SELECT * FROM src.schema_info")
+        for table in ("load_errors", "load_runs", "seen_files"):
+            con.execute(f"INSERT INTO {table} SELECT * FROM src.{table}")
+        con.execute(
+            "INSERT INTO documents SELECT d.* REPLACE ("
+            f"{fresh('d.content_sha256')} AS content_sha256) FROM src.letters AS l "
+            "JOIN copy_map AS m ON m.src_id = l.letter_id "
+            "JOIN src.documents AS d ON d.content_sha256 = l.content_sha256"
+        )
+        con.execute(
+            "INSERT INTO letters SELECT l.* REPLACE (m.letter_id AS letter_id, "
+            f"{fresh('l.case_number')} AS case_number, "
+            f"{fresh('l.content_sha256')} AS content_sha256) "
+            "FROM src.letters AS l JOIN copy_map AS m ON m.src_id = l.letter_id"
+        )
+        con.execute(
+            "INSERT INTO letter_versions SELECT v.* REPLACE (m.letter_id AS letter_id, "
+            f"{fresh('v.content_sha256')} AS content_sha256) "
+            "FROM src.letter_versions AS v JOIN copy_map AS m ON m.src_id = v.letter_id"
+        )
+        for table in ("items", "citations"):
+            con.execute(
+                f"INSERT INTO {table} SELECT t.* REPLACE (m.letter_id AS letter_id) "
+                f"FROM src.{table} AS t JOIN copy_map AS m ON m.src_id = t.letter_id"
+            )
+        con.execute(
+            "INSERT OR REPLACE INTO schema_info VALUES ('replicated_from', ?)",
+            [f"{source} ({base:,} letters, {copies:,} copies)"],
+        )
+        con.execute("CHECKPOINT")
+        n = con.execute("SELECT count(*) FROM letters").fetchone()[0]
+    finally:
+        con.close()
+    return int(n), int(base)
+
+
+def run_report_benchmark(
+    db: str, *, names: list[str] | None, replicate: int | None, keep: str | None
+) -> int:
+    """Time each report on ``db`` (or on a ``replicate``-letter copy of it) in a child process."""
+    from .reports.runner import ReportError, list_reports
+
+    source = Path(db).expanduser().resolve()
+    if not source.is_file():
+        print(f"benchmark: no database at {source}", file=sys.stderr)
+        return 1
+    try:
+        names = names or list_reports()
+    except ReportError as exc:
+        print(f"benchmark: {exc}", file=sys.stderr)
+        return 1
+    work = Path(keep).expanduser() if keep else Path(tempfile.mkdtemp(prefix="imr-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        target = source
+        label = str(source)
+        if replicate:
+            target = work / f"replicated-{replicate}.duckdb"
+            t0, c0 = time.perf_counter(), time.process_time()
+            try:
+                n, base = replicate_database(source, target, replicate)
+            except (ValueError, OSError) as exc:
+                print(f"benchmark: cannot replicate {source}: {exc}", file=sys.stderr)
+                return 1
+            label = (
+                f"{target} (REPLICATED: {n:,} letters, copies of the {base:,} letters of "
+                f"{source} with fresh letter ids and case numbers)"
+            )
+            print(
+                f"  replicated: {n:,} letters in {time.perf_counter() - t0:.1f} s "
+                f"(this process's CPU {time.process_time() - c0:.1f} s)"
+            )
+        import duckdb
+
+        with duckdb.connect(str(target), read_only=True) as con:
+            letters, items = con.execute(
+                "SELECT (SELECT count(*) FROM letters), (SELECT count(*) FROM items)"
+            ).fetchone()
+        print(f"benchmark: reports on {label}: {letters:,} letters, {items:,} items")
+        failed = 0
+        for name in names:
+            out = work / "reports"
+            load_before = os.getloadavg()[0]
+            run = run_measured(
+                [
+                    sys.executable,
+                    "-m",
+                    "imr_analytics",
+                    "report",
+                    name,
+                    "--db",
+                    str(target),
+                    "--out",
+                    str(out),
+                ]
+            )
+            peak = f"{run.peak_rss / 2**20:,.0f} MiB" if run.peak_rss is not None else "n/a"
+            status = "" if run.code == 0 else f"  FAILED (exit {run.code})"
+            print(
+                f"  {name:<18} {run.seconds:6.1f} s wall  {run.cpu_s:6.1f} s CPU (CLI + kernel)  "
+                f"peak {peak} (CLI + kernel)  load average {load_before:.1f} -> "
+                f"{os.getloadavg()[0]:.1f}{status}"
+            )
+            if run.code:
+                failed += 1
+                print(run.output.strip()[-2000:], file=sys.stderr)
+        return 1 if failed else 0
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)

@@ -111,8 +111,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import run_benchmark
+    from .bench import run_benchmark, run_report_benchmark
 
+    if args.reports or args.replicate:
+        if not args.db:
+            _err("bench --reports needs --db FILE (e.g. the database a bench --keep DIR kept)")
+            return 2
+        return run_report_benchmark(
+            args.db, names=args.report or None, replicate=args.replicate, keep=args.keep
+        )
     return run_benchmark(
         letters=args.letters, pdfs=args.pdfs, workers=args.workers, seed=args.seed, keep=args.keep
     )
@@ -324,6 +331,23 @@ def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=1, help="seed of the synthetic corpus (default 1)")
     p.add_argument("--keep", metavar="DIR", help="keep the corpus and database in DIR")
+    reports = p.add_argument_group(
+        "reports",
+        "time each report (imr-analytics report NAME, in a child process) with the CPU and "
+        "peak memory of the CLI plus its kernel, instead of the load",
+    )
+    reports.add_argument("--reports", action="store_true", help="benchmark the reports on --db")
+    reports.add_argument("--db", metavar="FILE", help="database the reports run on")
+    reports.add_argument(
+        "--report", action="append", metavar="NAME", help="only this report (repeatable)"
+    )
+    reports.add_argument(
+        "--replicate",
+        type=int,
+        metavar="N",
+        help="run them on a copy of --db grown to N letters by replication (fresh letter ids "
+        "and case numbers; labelled REPLICATED), kept in --keep DIR",
+    )
     p.set_defaults(func=cmd_bench)
 
     _add_export(sub)

@@ -112,3 +112,16 @@ def test_uphold_rates_docstring_lists_every_dimension():
     listed = compare.split("cannot be model terms)")[1]
     for name, dim in DIMENSIONS.items():
         assert (name in listed.replace(",", " ").split()) != dim.multi_valued, name
+
+
+def test_uphold_rates_takes_a_path_and_leaves_no_connection_open(small_db: Path) -> None:
+    by_path = imr.uphold_rates(str(small_db), by="item_category")
+    con = imr.connect(small_db)
+    try:
+        assert by_path.equals(imr.uphold_rates(con, by="item_category"))
+    finally:
+        con.close()
+    # the call's own read-only connection is closed: a writer can open the file again
+    duckdb.connect(str(small_db)).close()
+    with pytest.raises(FileNotFoundError):
+        imr.uphold_rates(str(small_db.with_name("missing.duckdb")))

@@ -47,6 +47,7 @@ Filters
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -725,8 +726,15 @@ def _letter_group_ctes(by: Sequence[str], parsed: Mapping[str, list[Any]], param
     return f"pl AS ({pl}), lg AS ({lg})"
 
 
+def _opened(path: str | os.PathLike[str]) -> Any:
+    """A read-only connection to the database at ``path`` (closed by the ``with`` block)."""
+    from imr_analytics.store.database import open_database, resolve_db_path
+
+    return open_database(resolve_db_path(os.fspath(path), what="con"), read_only=True)
+
+
 def uphold_rates(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | str | os.PathLike[str],
     by: str | Sequence[str] = (),
     where: Mapping[str, Any] | str | None = None,
     *,
@@ -739,6 +747,8 @@ def uphold_rates(
 ) -> pd.DataFrame:
     """Uphold rate per group of ``by``, with letter-clustered intervals and reliability flags.
 
+    ``imr.uphold_rates("data/imr.duckdb", by="item_category")`` answers in one call.
+
     The aggregation runs in DuckDB (per-letter subtotals, then per-group sums of them); only the
     small per-group result comes back to pandas, where the interval and the reliability flag are
     computed. docs/statistics.md explains the method.
@@ -746,7 +756,8 @@ def uphold_rates(
     Parameters
     ----------
     con
-        A connection to a database built by ``imr-analytics load`` (``imr.connect(path)``).
+        A connection to a database built by ``imr-analytics load`` (``imr.connect(path)``), or
+        the database's path (opened read-only for this call; a connection is faster for many).
     by
         Dimension name or list of names (below); ``()`` gives one overall row.
     where
@@ -776,6 +787,19 @@ def uphold_rates(
     Dimensions (``DIMENSIONS``; * = multi-valued: an item counts once under each value)
     {dimensions}
     """
+    if isinstance(con, str | os.PathLike):
+        with _opened(con) as opened:
+            return uphold_rates(
+                opened,
+                by,
+                where,
+                date_from=date_from,
+                date_to=date_to,
+                method=method,
+                alpha=alpha,
+                top=top,
+                unit=unit,
+            )
     by_list = _check_dims([by] if isinstance(by, str) else list(by))
     if len(set(by_list)) != len(by_list):
         raise ValueError(f"repeated dimension in by: {by_list}")

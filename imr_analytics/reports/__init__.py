@@ -4,9 +4,15 @@ The notebooks themselves are package data in ``imr_analytics/notebooks/`` (.ipyn
 them (:func:`run_report`), validates their parameters against their ``parameters`` cell,
 exports static HTML, mails a digest (:mod:`~imr_analytics.reports.mailer`) and registers the
 ``report`` CLI subcommand (:func:`register`). ``nbkit`` is what the notebooks import.
+
+The runner (papermill, nbformat) loads on first use, not here: a report's kernel imports
+``imr_analytics.reports.nbkit``, which imports this package, and must not pay for them.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from imr_analytics.reports.cli import register
 from imr_analytics.reports.errors import (
@@ -14,13 +20,6 @@ from imr_analytics.reports.errors import (
     ReportExecutionError,
     ReportExportError,
     ReportParameterError,
-)
-from imr_analytics.reports.params import ParamSpec
-from imr_analytics.reports.runner import (
-    ReportResult,
-    describe_report,
-    list_reports,
-    run_report,
 )
 
 __all__ = [
@@ -35,3 +34,32 @@ __all__ = [
     "register",
     "run_report",
 ]
+
+_LAZY = {
+    "ParamSpec": "imr_analytics.reports.params",
+    "ReportResult": "imr_analytics.reports.runner",
+    "describe_report": "imr_analytics.reports.runner",
+    "list_reports": "imr_analytics.reports.runner",
+    "run_report": "imr_analytics.reports.runner",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from imr_analytics.reports.params import ParamSpec
+    from imr_analytics.reports.runner import (
+        ReportResult,
+        describe_report,
+        list_reports,
+        run_report,
+    )
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'imr_analytics.reports' has no attribute {name!r}")

@@ -62,6 +62,13 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "{time}, {datetime}, e.g. uphold_rates-{date} (default: the report name)",
     )
     parser.add_argument(
+        "--tables",
+        action="store_true",
+        help="also write each table of the report as CSV beside the HTML, named "
+        "OUTPUT.TABLE.csv (e.g. uphold_rates.by_item_category.csv): every row with its counts, "
+        "interval and reliability flag, nothing pooled or suppressed",
+    )
+    parser.add_argument(
         "--path",
         action="store_true",
         help="print the path of the report's notebook (for plain papermill) and exit",
@@ -149,6 +156,7 @@ def handle_report(args: argparse.Namespace) -> int:
             db_path=args.db,
             kernel_name=args.kernel,
             stem=args.output_name,
+            tables=args.tables,
         )
     except ReportParameterError as exc:
         print(f"imr-analytics: {exc}", file=sys.stderr)

@@ -22,7 +22,12 @@ from typing import Any
 import nbformat
 
 from imr_analytics import __version__
-from imr_analytics.reports.bundles import CHART_META_KEY, PROVENANCE_MIME, SUMMARY_MIME
+from imr_analytics.reports.bundles import (
+    CHART_META_KEY,
+    PROVENANCE_MIME,
+    SUMMARY_MIME,
+    TABLE_MIME,
+)
 from imr_analytics.reports.errors import ReportExportError
 
 __all__ = [
@@ -56,6 +61,7 @@ class ReportData:
     provenance: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)  # with "html": the digest's table
     charts: list[dict[str, Any]] = field(default_factory=list)
+    tables: list[dict[str, str]] = field(default_factory=list)  # name, caption, csv; in order
 
 
 def _text(value: Any) -> str:
@@ -64,7 +70,7 @@ def _text(value: Any) -> str:
 
 
 def extract_report_data(nb: nbformat.NotebookNode) -> ReportData:
-    """Collect the provenance, email summary and charts a notebook displayed, in order."""
+    """Collect the provenance, email summary, tables and charts a notebook displayed, in order."""
     data = ReportData()
     for cell in nb.cells:
         for out in cell.get("outputs", []):
@@ -76,6 +82,9 @@ def extract_report_data(nb: nbformat.NotebookNode) -> ReportData:
                 table = _text(bundle.get("text/html", ""))
                 if table:
                     data.summary["html"] = table
+            if TABLE_MIME in bundle:
+                table = bundle[TABLE_MIME]
+                data.tables.append({k: str(table.get(k, "")) for k in ("name", "caption", "csv")})
             meta = (out.get("metadata") or {}).get(CHART_META_KEY)
             if meta is not None:
                 chart = {"title": meta.get("title", ""), "email": bool(meta.get("email"))}

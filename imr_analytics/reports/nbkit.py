@@ -25,7 +25,12 @@ from typing import Any
 
 import pandas as pd
 
-from imr_analytics.reports.bundles import CHART_META_KEY, PROVENANCE_MIME, SUMMARY_MIME
+from imr_analytics.reports.bundles import (
+    CHART_META_KEY,
+    PROVENANCE_MIME,
+    SUMMARY_MIME,
+    TABLE_MIME,
+)
 from imr_analytics.reports.errors import ReportError, ReportParameterError
 
 __all__ = [
@@ -246,6 +251,39 @@ def _html(markup: str) -> None:
     _display({"text/html": markup, "text/plain": "(HTML output; open the report to read it)"})
 
 
+def _slug(text: str) -> str:
+    """A table name safe in a file name: lower-case letters, digits and underscores."""
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_") or "table"
+
+
+# DuckDB's memory for a report's queries (it spills to a temporary folder past it). Its default,
+# 80% of RAM, let a report at a million letters hold 1.2 GiB of buffers; the kernel's Python,
+# pandas, Altair and the chart renderer need about 400 MiB more, and the CLI that started it
+# another 200. IMR_REPORT_MEMORY (a DuckDB size such as "1GB") overrides it.
+REPORT_MEMORY_ENV = "IMR_REPORT_MEMORY"
+REPORT_MEMORY_DEFAULT = "320MB"
+
+
+def _bound_memory(con: Any) -> None:
+    """Cap DuckDB's memory for this report and spill to the system's temporary folder.
+
+    A read-only database's default spill folder is beside the file, which a reader may not be
+    allowed to write. The cap applies to every connection of this process to the same file
+    (DuckDB shares one instance per file), which in a report kernel is only the report's.
+    """
+    import tempfile
+
+    limit = os.environ.get(REPORT_MEMORY_ENV, "").strip() or REPORT_MEMORY_DEFAULT
+    try:
+        con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+    except Exception as exc:  # a malformed size: say which variable and why
+        raise ReportParameterError(
+            f"{REPORT_MEMORY_ENV}={limit!r} is not a DuckDB memory size (e.g. 512MB, 1GB): {exc}"
+        ) from None
+    spill = Path(tempfile.gettempdir()) / f"imr-report-spill-{os.getpid()}"
+    con.execute(f"SET temp_directory = '{str(spill).replace(chr(39), '')}'")
+
+
 def _values(value: Any) -> list[Any]:
     """A ``where`` value as a list, the way ``uphold_rates`` reads it (a string is one value)."""
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
@@ -291,6 +329,7 @@ class Report:
     _volumes: dict[tuple[Any, ...], pd.DataFrame] = field(default_factory=dict, repr=False)
     _coverage: Any = field(default=None, repr=False)
     _synthetic: int | None = field(default=None, repr=False)
+    _table_names: set[str] = field(default_factory=set, repr=False)
 
     # -- opening --------------------------------------------------------------------------------
 
@@ -314,9 +353,8 @@ class Report:
             injected_names,
             type_from_annotation,
         )
-        from imr_analytics.reports.runner import resolve_db_path
         from imr_analytics.reports.selection import check_selection, selection_where
-        from imr_analytics.store.database import DatabaseError, open_database
+        from imr_analytics.store.database import DatabaseError, open_database, resolve_db_path
 
         annotations = dict(namespace.get("__annotations__") or {})
         if not annotations:
@@ -361,6 +399,7 @@ class Report:
             rep.con = open_database(db_path, read_only=True)
         except DatabaseError as exc:
             raise ReportError(f"report {name!r}: {exc}") from None
+        _bound_memory(rep.con)
         try:
             check_selection(
                 rep.con, params, report=name, date_from=rep.date_from, date_to=rep.date_to
@@ -752,7 +791,8 @@ class Report:
         if isinstance(df, str):
             self.note(df)
             return
-        _html(self.compare_table_html(df, **kwargs))
+        by = df.attrs.get("by") or "levels"
+        self._table(self.compare_table_html(df, **kwargs), df, f"model_{by}", kwargs.get("caption"))
 
     def compare_table_html(
         self,
@@ -835,9 +875,38 @@ class Report:
             df, cols, caption=caption, note=" ".join(notes) or None, row_style=lighter
         )
 
-    def rate_table(self, df: pd.DataFrame, **kwargs: Any) -> None:
-        """Display :meth:`rate_table_html`."""
-        _html(self.rate_table_html(df, **kwargs))
+    def rate_table(self, df: pd.DataFrame, *, name: str | None = None, **kwargs: Any) -> None:
+        """Display :meth:`rate_table_html`, with its rows for ``--tables`` (``name``: by_DIMS)."""
+        by = list(df.attrs.get("by") or [])
+        self._table(
+            self.rate_table_html(df, **kwargs),
+            df,
+            name or ("by_" + "_".join(by) if by else "overall"),
+            kwargs.get("caption"),
+        )
+
+    def _table(self, markup: str, rows: pd.DataFrame, name: str, caption: str | None) -> None:
+        """Display a table's HTML with its rows as CSV beside it (never shown; the runner writes
+        them as ``<output name>.<name>.csv`` when asked). The rows are the whole result the table
+        was drawn from: every group with its counts, interval and reliability flag, none pooled
+        into "all others" or hidden. Names are made unique within the run (``_2``, ``_3``...)."""
+        base = _slug(name)
+        unique, k = base, 1
+        while unique in self._table_names:
+            k += 1
+            unique = f"{base}_{k}"
+        self._table_names.add(unique)
+        _display(
+            {
+                "text/html": markup,
+                "text/plain": "(HTML output; open the report to read it)",
+                TABLE_MIME: {
+                    "name": unique,
+                    "caption": caption or "",
+                    "csv": rows.to_csv(index=False, lineterminator="\n"),
+                },
+            }
+        )
 
     def share_table(
         self,
@@ -859,6 +928,7 @@ class Report:
         if df.empty:
             _html(html_table(df, [Column(DIMENSIONS[row].label, lambda r: "")]))
             return
+        full = df
         df = with_others(df, row, MAX_TABLE_ROWS)
         denominators = {
             _label_value(r[column]): r["n"] for _, r in totals.iterrows() if not _isna(r["n"])
@@ -878,7 +948,22 @@ class Report:
             f"{DIMENSIONS[row].label.lower()}"
         )
         note = f"{DASH} = no items."
-        _html(html_table(table, cols, caption=caption, note=note))
+        totals_by = {_label_value(r[column]): r["n"] for _, r in totals.iterrows()}
+        long = pd.DataFrame(
+            {
+                row: full[row],
+                column: full[column],
+                "n": full["n"],
+                "column_n": [totals_by.get(_label_value(v)) for v in full[column]],
+            }
+        )
+        long["share"] = long["n"] / long["column_n"]
+        self._table(
+            html_table(table, cols, caption=caption, note=note),
+            long,
+            f"share_{row}_by_{column}",
+            caption,
+        )
 
     def volume_table(self, df: pd.DataFrame, *, caption: str | None = None) -> None:
         """Display a ``letter_volumes`` result: letters, items, items per letter, timeliness."""
@@ -915,7 +1000,12 @@ class Report:
             f"of letters with its 95% interval ({DAGGER} = not reliable, NCHS 2017). Days run "
             "from IMR assignment to decision and need both dates."
         )
-        _html(html_table(df, cols, caption=caption, note=note))
+        self._table(
+            html_table(df, cols, caption=caption, note=note),
+            df,
+            f"volumes_by_{period}" if period else "volumes",
+            caption,
+        )
 
     def chart(
         self,
@@ -1108,6 +1198,7 @@ class Report:
                 where=combine_where(self.where, None) or None,
                 date_from=self.date_from,
                 date_to=self.date_to,
+                synthetic=self.synthetic_letters(),  # counted once per run (reads every text)
             )
         return self._coverage
 

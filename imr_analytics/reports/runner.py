@@ -22,9 +22,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from imr_analytics._atomic import output_dir, try_copy, write_files
+from imr_analytics._jsonschema import import_jsonschema
 from imr_analytics.reports.errors import (
     ReportError,
     ReportExecutionError,
@@ -32,6 +31,10 @@ from imr_analytics.reports.errors import (
 )
 from imr_analytics.reports.params import ParamSpec, coerce_params, parse_parameters_cell
 from imr_analytics.store.database import resolve_db_path
+
+import_jsonschema()  # before nbformat: 3 s less CPU per run (see _jsonschema)
+
+import nbformat  # noqa: E402
 
 __all__ = [
     "ReportError",
@@ -65,11 +68,12 @@ class ReportResult:
     charts: list[dict[str, Any]] = field(default_factory=list)
     started_at: datetime | None = None
     duration_s: float = 0.0
+    table_paths: list[Path] = field(default_factory=list)
 
     @property
     def paths(self) -> list[Path]:
-        """Every file written, HTML first."""
-        return [self.html_path, self.notebook_path]
+        """Every file written, HTML first, then the executed notebook and any table CSVs."""
+        return [self.html_path, self.notebook_path, *self.table_paths]
 
 
 # -- locating notebooks -------------------------------------------------------------------------
@@ -364,6 +368,7 @@ def run_report(
     kernel_name: str | None = None,
     stem: str | None = None,
     cell_timeout: int = 900,
+    tables: bool = False,
 ) -> ReportResult:
     """Execute report ``name`` with ``params`` and write ``<stem>.html`` and ``<stem>.ipynb``.
 
@@ -375,6 +380,8 @@ def run_report(
     ``out_dir`` receives the files (written atomically: all or none); ``stem`` names them
     (default: the report's name); ``kernel_name`` picks the Jupyter kernel (default: the
     notebook's); ``cell_timeout`` is the seconds one cell may run before the run fails.
+    ``tables`` also writes every table the report shows as ``<stem>.<table>.csv`` (the rows it
+    was drawn from, with counts, intervals and reliability flags), with the HTML, all or none.
     """
     import papermill
 
@@ -438,6 +445,9 @@ def run_report(
                 log_output=False,
                 cwd=str(script.parent),
                 execution_timeout=cell_timeout,
+                # the executed notebook is written once, at the end (and on failure), not
+                # after every cell: nobody watches it mid-run, and each save re-serialised it
+                request_save_on_cell_execute=False,
             )
         except Exception as exc:  # papermill, nbclient or the kernel: one clear error
             failed_copy = None
@@ -454,7 +464,11 @@ def run_report(
             "(its last cell must call show_provenance())"
         )
     html = export_html(executed, provenance=data.provenance, title=str(title))
-    write_files({nb_path: nbformat.writes(executed) + "\n", html_path: html})  # all or nothing
+    files: dict[Path, str | bytes] = {nb_path: nbformat.writes(executed) + "\n", html_path: html}
+    table_paths = [out / f"{stem}.{t['name']}.csv" for t in data.tables] if tables else []
+    for path, table in zip(table_paths, data.tables, strict=False):
+        files[path] = table["csv"]
+    write_files(files)  # all or nothing
     (out / f"{stem}.failed.ipynb").unlink(missing_ok=True)  # from an earlier, failed run
     return ReportResult(
         name=name,
@@ -467,4 +481,5 @@ def run_report(
         charts=data.charts,
         started_at=started,
         duration_s=time.perf_counter() - t0,
+        table_paths=table_paths,
     )

@@ -358,7 +358,7 @@ def custom_reports(
     with mock.patch.dict(os.environ, {k: "" for k in SMTP_ENV}):
         for name, pairs in CUSTOM_PARAMS.items():
             out = tmp_path_factory.mktemp(f"reports-{name}")
-            argv = ["report", name, "--out", str(out), "--db", str(small_db)]
+            argv = ["report", name, "--out", str(out), "--db", str(small_db), "--tables"]
             for key, value in pairs:
                 argv += ["-p", key, value]
             for addr in EMAIL_TO:

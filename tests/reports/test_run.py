@@ -82,7 +82,10 @@ def test_custom_runs_via_cli_print_paths_and_apply_parameters(
     for run in custom_reports.values():
         assert run.exit_code == 0, run.stderr
         printed = [Path(line) for line in run.stdout.splitlines()]
-        assert printed == [run.html_path, run.notebook_path]
+        assert printed[:2] == [run.html_path, run.notebook_path]
+        tables = printed[2:]  # --tables: the CSVs, after the HTML and the notebook
+        assert tables and all(p.parent == run.out_dir and p.suffix == ".csv" for p in tables)
+        assert all(p.name.startswith(f"{run.name}.") and p.exists() for p in tables)
         assert run.html_path.exists() and run.notebook_path.exists()
     nb = nbformat.read(custom_reports["uphold_rates"].notebook_path, as_version=4)
     injected = _injected(nb)
