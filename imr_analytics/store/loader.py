@@ -736,7 +736,7 @@ def load_paths(
                     errors.append((name, None, "read", h[4]))
                     continue
                 seen[name] = (name, size, mtime, h[1])
-                readable.append((name, size, h[1], fs_path, h[2]))
+                readable.append((name, size, h[1], fs_path, h[2], h[3]))
             # A file that could not be read for the same reason last time is not a new
             # error: a second run over the same folder adds nothing.
             if errors:
@@ -745,7 +745,7 @@ def load_paths(
                 errors = [e for e in errors if (e[0], e[3]) not in logged]
             known = _known_hashes(con, [r[2] for r in readable])
             tasks = []
-            for name, size, sha, fs_path, n_bytes in readable:
+            for name, size, sha, fs_path, n_bytes, identity in readable:
                 if sha in known:
                     summary.files_skipped += 1
                     continue
@@ -756,7 +756,7 @@ def load_paths(
                     summary.files_skipped += 1
                     continue
                 seen_this_run.add(sha)
-                tasks.append((name, size, sha, fs_path))
+                tasks.append((name, size, sha, fs_path, identity))
             results: Iterable[tuple] | None = _submit(pool, process_file, tasks)
             n_files = len(batch)
             del batch, to_read, readable, hashed

@@ -317,13 +317,20 @@ class WorkerPool:
             return False
         if not data:
             return False
-        w.rbuf += data
-        while len(w.rbuf) >= FRAME.size:
-            (n,) = FRAME.unpack_from(w.rbuf)
-            if len(w.rbuf) < FRAME.size + n:
+        if w.rbuf:
+            w.rbuf += data
+            data = bytes(w.rbuf)
+            w.rbuf.clear()
+        # Every whole frame in what arrived, read in place; the tail waits for the rest.
+        view = memoryview(data)
+        pos, end, head = 0, len(data), FRAME.size
+        now = None
+        while end - pos >= head:
+            (n,) = FRAME.unpack_from(data, pos)
+            if end - pos - head < n:
                 break
-            payload = bytes(w.rbuf[FRAME.size : FRAME.size + n])
-            del w.rbuf[: FRAME.size + n]
+            payload = view[pos + head : pos + head + n]
+            pos += head + n
             if not w.ready:
                 if payload == READY:
                     w.ready = True
@@ -331,7 +338,11 @@ class WorkerPool:
                 continue
             job, index, _, _ = w.outstanding.popleft()
             job._set(index, pickle.loads(payload))
-            w.started = time.monotonic()
+            now = now or time.monotonic()
+            w.started = now
+        if pos < end:
+            w.rbuf += view[pos:]
+        view.release()
         return True
 
     def _check_time(self) -> None:
@@ -376,4 +387,9 @@ class WorkerPool:
 
 
 def _task_bytes(task: tuple) -> int:
-    return sum(len(x) for x in task if isinstance(x, bytes | str))
+    """What a task weighs in a message: its longest text (a reparse task's letter)."""
+    n = 0
+    for x in task:
+        if type(x) is str or type(x) is bytes:
+            n = max(n, len(x))
+    return n

@@ -66,9 +66,10 @@ def not_a_file(path: str | os.PathLike, mode: int) -> str:
     return "not a regular file; not opened"
 
 
-def read_regular(path: str | os.PathLike, size: int) -> bytes:
-    """The bytes of a regular file, opened so that a file swapped for a FIFO or device
-    since it was stat-ed can neither block nor be read (non-blocking open, then fstat)."""
+def read_regular(path: str | os.PathLike, size: int) -> tuple[bytes, tuple[int, ...]]:
+    """The bytes of a regular file and its identity (size, mtime, inode, ctime), opened so
+    that a file swapped for a FIFO or device since it was stat-ed can neither block nor
+    be read (non-blocking open, then fstat)."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
     try:
@@ -83,45 +84,49 @@ def read_regular(path: str | os.PathLike, size: int) -> bytes:
                 break
             chunks.append(chunk)
             got += len(chunk)
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return data, (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
     finally:
         os.close(fd)
 
 
-def _read(path: str, size: int) -> tuple[bytes | None, str | None]:
-    """(bytes, None), or (None, why the file was not read)."""
+def _read(path: str, size: int) -> tuple[bytes | None, tuple[int, ...] | str]:
+    """(bytes, identity), or (None, why the file was not read)."""
     try:
-        data = read_regular(path, size)
+        data, identity = read_regular(path, size)
     except OSError as exc:
         return None, f"cannot be read: {exc.strerror or exc}"
     except MemoryError:
         return None, "too large to read into memory"
     if len(data) > MAX_FILE_BYTES:  # it grew since it was stat-ed
         return None, f"larger than any IMR letter ({MAX_FILE_BYTES // 2**20} MiB at most); not read"
-    return data, None
+    return data, identity
 
 
 def hash_file(task: tuple[str, int, str], limits: Limits = DEFAULT_LIMITS) -> tuple:
-    """``(name, size, fs_path)`` -> ``("hashed", sha256, byte count)`` or a read error
-    ``("error", name, None, "read", reason)``. Runs in a worker; never raises."""
+    """``(name, size, fs_path)`` -> ``("hashed", sha256, byte count, identity)`` or a read
+    error ``("error", name, None, "read", reason)``. Runs in a worker; never raises."""
     name, size, fs_path = task
-    data, reason = _read(fs_path, size)
+    data, identity = _read(fs_path, size)
     if data is None:
-        return ("error", name, None, "read", reason)
-    return ("hashed", hashlib.sha256(data).hexdigest(), len(data))
+        return ("error", name, None, "read", identity)
+    return ("hashed", hashlib.sha256(data).hexdigest(), len(data), identity)
 
 
-def process_file(task: tuple[str, int, str, str], limits: Limits = DEFAULT_LIMITS) -> tuple:
-    """``(name, size, sha256, fs_path)`` -> the file read, extracted, parsed and classified.
+def process_file(task: tuple, limits: Limits = DEFAULT_LIMITS) -> tuple:
+    """``(name, size, sha256, fs_path[, identity])`` -> the file read, extracted, parsed
+    and classified.
 
-    The result carries the hash of the bytes read now: a file changed since
-    ``hash_file`` saw it comes back under its new hash (the loader checks it again).
-    Runs in a worker; never raises."""
-    path, size, _, fs_path = task
-    data, reason = _read(fs_path, size)
+    The file is hashed again unless its identity (size, mtime, inode, ctime) is the one
+    ``hash_file`` saw; a file changed since then comes back under its new hash (the
+    loader checks it again). Runs in a worker; never raises."""
+    path, size, sha, fs_path = task[:4]
+    data, identity = _read(fs_path, size)
     if data is None:
-        return ("error", path, None, "read", reason)
-    return process_bytes(path, data, hashlib.sha256(data).hexdigest(), limits)
+        return ("error", path, None, "read", identity)
+    if len(task) < 5 or identity != task[4]:
+        sha = hashlib.sha256(data).hexdigest()
+    return process_bytes(path, data, sha, limits)
 
 
 def process_bytes(path: str, data: bytes, sha: str, limits: Limits = DEFAULT_LIMITS) -> tuple:
@@ -185,8 +190,7 @@ def failed_task(fn_name: str, task: tuple, reason: str) -> tuple:
         return ("error", path, sha, "parse", reason)
     if fn_name == "hash_file":
         return ("error", task[0], None, "read", reason)
-    path, _, sha, _ = task
-    return ("error", path, sha, "extract", reason)
+    return ("error", task[0], task[2], "extract", reason)
 
 
 # --- the worker process -------------------------------------------------------------------
