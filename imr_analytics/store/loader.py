@@ -49,7 +49,10 @@ from .worker import MAX_FILE_BYTES, hash_file, not_a_file, process_file, reparse
 
 __all__ = ["LoadSummary", "WorkerError", "load_paths", "reparse_database"]
 
-BATCH_FILES = 1000
+# Files per batch, one transaction each: at 2,000 rather than 1,000 the writes cost about a
+# fifth less CPU per letter (each batch's bookkeeping queries and commit are paid half as
+# often), for about 40 MiB more in the loader (two batches of results are held at once).
+BATCH_FILES = 2000
 BATCH_BYTES = 64 * 1024 * 1024
 # Below this many files a process pool costs more than it saves.
 POOL_THRESHOLD = 200
