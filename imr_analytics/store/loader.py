@@ -725,18 +725,26 @@ def load_paths(
             summary.files_seen += len(batch) + n_unchanged
             summary.files_skipped += n_unchanged
             errors = [(name, None, "read", reason) for name, _, _, _, reason in batch if reason]
+            # Files handled this batch, remembered so that the next load need not read them
+            # (a file too large to be a letter too, so that it is not stat-ed into an error
+            # again while it stays the same).
+            seen: dict[str, tuple] = {
+                name: (name, size, mtime, None)
+                for name, _, size, mtime, reason in batch
+                if reason and size is not None
+            }
             to_read = [r for r in batch if not r[4]]
             if pool is None and to_read:
                 pool = _pool(workers, limits)
             # The workers read and hash the files (their bytes never cross a pipe); what
             # is stored already, or was quarantined, is then not extracted again.
             hashed = list(_submit(pool, hash_file, [(r[0], r[2], r[1]) for r in to_read]))
-            # Files handled this batch, remembered so that the next load need not read them.
-            seen: dict[str, tuple] = {}
             readable = []
             for (name, fs_path, size, mtime, _), h in zip(to_read, hashed, strict=True):
                 if h[0] != "hashed":
                     errors.append((name, None, "read", h[4]))
+                    if h[5:] == (True,):
+                        seen[name] = (name, size, mtime, None)
                     continue
                 seen[name] = (name, size, mtime, h[1])
                 readable.append((name, size, h[1], fs_path, h[2], h[3]))

@@ -90,6 +90,9 @@ def read_regular(path: str | os.PathLike, size: int) -> tuple[bytes, tuple[int, 
         os.close(fd)
 
 
+TOO_LARGE = f"larger than any IMR letter ({MAX_FILE_BYTES // 2**20} MiB at most); not read"
+
+
 def _read(path: str, size: int) -> tuple[bytes | None, tuple[int, ...] | str]:
     """(bytes, identity), or (None, why the file was not read)."""
     try:
@@ -99,17 +102,19 @@ def _read(path: str, size: int) -> tuple[bytes | None, tuple[int, ...] | str]:
     except MemoryError:
         return None, "too large to read into memory"
     if len(data) > MAX_FILE_BYTES:  # it grew since it was stat-ed
-        return None, f"larger than any IMR letter ({MAX_FILE_BYTES // 2**20} MiB at most); not read"
+        return None, TOO_LARGE
     return data, identity
 
 
 def hash_file(task: tuple[str, int, str], limits: Limits = DEFAULT_LIMITS) -> tuple:
     """``(name, size, fs_path)`` -> ``("hashed", sha256, byte count, identity)`` or a read
-    error ``("error", name, None, "read", reason)``. Runs in a worker; never raises."""
+    error ``("error", name, None, "read", reason, remember)``, ``remember`` saying whether
+    the file was read (only too large: its size need not be read again while it stays
+    the same). Runs in a worker; never raises."""
     name, size, fs_path = task
     data, identity = _read(fs_path, size)
     if data is None:
-        return ("error", name, None, "read", identity)
+        return ("error", name, None, "read", identity, identity == TOO_LARGE)
     return ("hashed", hashlib.sha256(data).hexdigest(), len(data), identity)
 
 

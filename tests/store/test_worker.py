@@ -40,3 +40,17 @@ def test_a_file_gone_or_swapped_for_a_folder_is_a_read_error(tmp_path: Path) -> 
     (tmp_path / "d").mkdir()
     folder = process_file(("d", 5, "0" * 64, str(tmp_path / "d"), None))
     assert folder[0] == "error" and folder[3] == "read" and folder[2] is None
+
+
+def test_a_file_grown_past_the_limit_since_its_stat_is_not_read_but_remembered(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from imr_analytics.store import worker
+
+    monkeypatch.setattr(worker, "MAX_FILE_BYTES", 100)
+    f = tmp_path / "big.txt"
+    f.write_bytes(b"x" * 500)
+    result = hash_file(("big.txt", 50, str(f)))
+    assert result == ("error", "big.txt", None, "read", worker.TOO_LARGE, True)
+    gone = hash_file(("gone.txt", 50, str(tmp_path / "gone.txt")))
+    assert gone[5] is False  # not read at all: nothing to remember
