@@ -55,7 +55,11 @@ def test_a_missing_log_reports_what_was_measured() -> None:
 
 
 def test_bench_end_to_end(tmp_path: Path, capsys) -> None:
-    code = run_benchmark(letters=1200, pdfs=0, workers=2, seed=3, keep=str(tmp_path))
+    from imr_analytics.store.loader import BATCH_FILES
+
+    # One batch more than a full one, so that the log has a first and a last batch.
+    letters = BATCH_FILES + 200
+    code = run_benchmark(letters=letters, pdfs=0, workers=2, seed=3, keep=str(tmp_path))
     out = capsys.readouterr().out
     assert code == 0, out
     cpu = re.search(

@@ -47,10 +47,14 @@ from ..extract.limits import (
 from .worker import FRAME, READY, TASKS, failed_task
 
 # Tasks per message, and bytes: enough to amortise a round trip over ~1 ms letters,
-# few enough that the tail of a batch spreads over every worker.
+# few enough that the tail of a batch spreads over every worker. Tasks measured to be
+# cheaper (hashing a file takes a tenth of a millisecond) go in larger chunks, about
+# CHUNK_WORK_S of work each, up to MAX_CHUNK_TASKS.
 CHUNK_TASKS = 16
+CHUNK_WORK_S = 0.016
+MAX_CHUNK_TASKS = 512
 CHUNK_BYTES = 4 * 2**20
-PAUSE_PER_TASK_S = 0.0005
+FIRST_GUESS_S = 0.001  # a task's time before one has been measured
 PAUSE_MAX_S = 0.01
 # A worker dead before it said "ready" this many times in a row means workers cannot
 # start at all (a broken install), not a hostile file.
@@ -147,6 +151,7 @@ class WorkerPool:
         self._workers: list[_Worker] = []
         self._closing = False
         self._start_failures = 0
+        self._task_s: dict[str, float] = {}  # measured seconds per task, by task kind
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
@@ -196,12 +201,12 @@ class WorkerPool:
                 self._check_time()
                 # While every worker has tasks in hand, let results gather: one wake-up
                 # per handful of letters, not one per letter, leaves the loader's CPU to
-                # the database writes. A task takes a millisecond or more, so half a
-                # millisecond per task the least busy worker holds cannot starve it.
+                # the database writes. Sleeping half the work the least busy worker holds
+                # (by the measured time per task) cannot starve it.
                 if self._workers:
-                    least = min(len(w.outstanding) for w in self._workers)
-                    if least >= 2:
-                        time.sleep(min(PAUSE_MAX_S, least * PAUSE_PER_TASK_S))
+                    least = min(self._work_in_hand(w) for w in self._workers)
+                    if least > 0:
+                        time.sleep(min(PAUSE_MAX_S, least / 2))
         except BaseException as exc:  # noqa: BLE001 - every waiting job must hear of it
             if not isinstance(exc, WorkerError):
                 exc = WorkerError(f"the worker pool failed: {type(exc).__name__}: {exc}")
@@ -234,12 +239,18 @@ class WorkerPool:
             sel.register(w.rfd, selectors.EVENT_READ, w)
             busy += 1
         for w in self._workers:
-            if not w.ready or w.wbuf or len(w.outstanding) >= 2 * CHUNK_TASKS:
+            if not w.ready or w.wbuf:
+                continue
+            with self._lock:
+                if not self._queue:
+                    break
+                per_chunk = self._chunk_tasks(self._queue[0][2])
+            if len(w.outstanding) >= 2 * per_chunk:
                 continue
             chunk: list[tuple[Job, int, str, tuple]] = []
             size = 0
             with self._lock:
-                while self._queue and len(chunk) < CHUNK_TASKS and size < CHUNK_BYTES:
+                while self._queue and len(chunk) < per_chunk and size < CHUNK_BYTES:
                     item = self._queue[0]
                     if chunk and item[2] != chunk[0][2]:
                         break
@@ -257,6 +268,18 @@ class WorkerPool:
             w.wbuf += FRAME.pack(len(payload))
             w.wbuf += payload
             self._flush(w)
+
+    def _chunk_tasks(self, name: str) -> int:
+        per_task = self._task_s.get(name, FIRST_GUESS_S)
+        return max(CHUNK_TASKS, min(MAX_CHUNK_TASKS, int(CHUNK_WORK_S / per_task)))
+
+    def _work_in_hand(self, w: _Worker) -> float:
+        """Seconds of work the worker holds at least (0 with fewer than two tasks): its
+        tasks by their measured time, none counted as more than FIRST_GUESS_S."""
+        if len(w.outstanding) < 2:
+            return 0.0
+        per_task = self._task_s.get(w.outstanding[0][2], FIRST_GUESS_S)
+        return len(w.outstanding) * min(per_task, FIRST_GUESS_S)
 
     def _flush(self, w: _Worker) -> None:
         try:
@@ -317,13 +340,21 @@ class WorkerPool:
             return False
         if not data:
             return False
-        w.rbuf += data
-        while len(w.rbuf) >= FRAME.size:
-            (n,) = FRAME.unpack_from(w.rbuf)
-            if len(w.rbuf) < FRAME.size + n:
+        if w.rbuf:
+            w.rbuf += data
+            data = bytes(w.rbuf)
+            w.rbuf.clear()
+        # Every whole frame in what arrived, read in place; the tail waits for the rest.
+        view = memoryview(data)
+        pos, end, head = 0, len(data), FRAME.size
+        done = 0
+        name = w.outstanding[0][2] if w.outstanding else None
+        while end - pos >= head:
+            (n,) = FRAME.unpack_from(data, pos)
+            if end - pos - head < n:
                 break
-            payload = bytes(w.rbuf[FRAME.size : FRAME.size + n])
-            del w.rbuf[: FRAME.size + n]
+            payload = view[pos + head : pos + head + n]
+            pos += head + n
             if not w.ready:
                 if payload == READY:
                     w.ready = True
@@ -331,7 +362,16 @@ class WorkerPool:
                 continue
             job, index, _, _ = w.outstanding.popleft()
             job._set(index, pickle.loads(payload))
-            w.started = time.monotonic()
+            done += 1
+        if done:
+            now = time.monotonic()
+            # Tasks of one kind, by the time they took together (a moving average).
+            took = (now - w.started) / done
+            self._task_s[name] = 0.8 * self._task_s.get(name, took) + 0.2 * took
+            w.started = now
+        if pos < end:
+            w.rbuf += view[pos:]
+        view.release()
         return True
 
     def _check_time(self) -> None:
@@ -376,4 +416,9 @@ class WorkerPool:
 
 
 def _task_bytes(task: tuple) -> int:
-    return sum(len(x) for x in task if isinstance(x, bytes | str))
+    """What a task weighs in a message: its longest text (a reparse task's letter)."""
+    n = 0
+    for x in task:
+        if type(x) is str or type(x) is bytes:
+            n = max(n, len(x))
+    return n

@@ -1,4 +1,10 @@
-"""What the worker processes run: extract, parse and classify one document.
+"""What the worker processes run: read and hash a file, extract, parse and classify it.
+
+The workers read the files themselves, so that a file's bytes never cross a pipe: the
+loader sends a path and its size, gets back a hash (``hash_file``) to check against the
+database, then sends the path again for the files it wants (``process_file``), which
+come back as text and rows. Reading is as careful as the loader was: a file swapped for a
+FIFO or device since it was stat-ed is never read, and nothing past ``MAX_FILE_BYTES``.
 
 Kept apart from the loader so that a worker imports only the parser, the extractors and
 the vocabularies, not pyarrow or DuckDB: on a 2-core machine with a 1 GiB budget every
@@ -14,8 +20,10 @@ original stdout (anything a library prints goes to stderr instead).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import pickle
+import stat
 import struct
 import sys
 
@@ -31,10 +39,103 @@ DETECT_REASONS = {"empty_text", "not_an_imr_letter", "unknown_layout"}
 FRAME = struct.Struct("!Q")
 READY = b"ready"
 
+# The longest real letters are ten pages (~200 KB as PDF). A file far beyond that is
+# not a letter, and reading it whole would only cost memory.
+MAX_FILE_BYTES = 32 * 1024 * 1024
 
-def process_file(task: tuple[str, bytes, str], limits: Limits = DEFAULT_LIMITS) -> tuple:
-    """Extract, parse and classify one file. Runs in a worker; never raises."""
-    path, data, sha = task
+# What a path that is not a regular file is, for its load_errors row.
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def not_a_file(path: str | os.PathLike, mode: int) -> str:
+    """The reason a path that is not a regular file is not read (it is never opened)."""
+    if stat.S_ISDIR(mode):
+        try:
+            os.scandir(path).close()
+        except OSError as exc:
+            return f"a folder that cannot be read: {exc.strerror or exc}"
+        return "a folder that could not be read while the load walked it"
+    for test, kind in _KINDS:
+        if test(mode):
+            return f"{kind}, not a regular file; not opened"
+    return "not a regular file; not opened"
+
+
+def read_regular(path: str | os.PathLike, size: int) -> tuple[bytes, tuple[int, ...]]:
+    """The bytes of a regular file and its identity (size, mtime, inode, ctime), opened so
+    that a file swapped for a FIFO or device since it was stat-ed can neither block nor
+    be read (non-blocking open, then fstat)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(0, not_a_file(path, st.st_mode))
+        limit = min(max(size, st.st_size), MAX_FILE_BYTES) + 1
+        chunks, got = [], 0
+        while got < limit:
+            chunk = os.read(fd, limit - got)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return data, (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+    finally:
+        os.close(fd)
+
+
+TOO_LARGE = f"larger than any IMR letter ({MAX_FILE_BYTES // 2**20} MiB at most); not read"
+
+
+def _read(path: str, size: int) -> tuple[bytes | None, tuple[int, ...] | str]:
+    """(bytes, identity), or (None, why the file was not read)."""
+    try:
+        data, identity = read_regular(path, size)
+    except OSError as exc:
+        return None, f"cannot be read: {exc.strerror or exc}"
+    except MemoryError:
+        return None, "too large to read into memory"
+    if len(data) > MAX_FILE_BYTES:  # it grew since it was stat-ed
+        return None, TOO_LARGE
+    return data, identity
+
+
+def hash_file(task: tuple[str, int, str], limits: Limits = DEFAULT_LIMITS) -> tuple:
+    """``(name, size, fs_path)`` -> ``("hashed", sha256, byte count, identity)`` or a read
+    error ``("error", name, None, "read", reason, remember)``, ``remember`` saying whether
+    the file was read (only too large: its size need not be read again while it stays
+    the same). Runs in a worker; never raises."""
+    name, size, fs_path = task
+    data, identity = _read(fs_path, size)
+    if data is None:
+        return ("error", name, None, "read", identity, identity == TOO_LARGE)
+    return ("hashed", hashlib.sha256(data).hexdigest(), len(data), identity)
+
+
+def process_file(task: tuple, limits: Limits = DEFAULT_LIMITS) -> tuple:
+    """``(name, size, sha256, fs_path[, identity])`` -> the file read, extracted, parsed
+    and classified.
+
+    The file is hashed again unless its identity (size, mtime, inode, ctime) is the one
+    ``hash_file`` saw; a file changed since then comes back under its new hash (the
+    loader checks it again). Runs in a worker; never raises."""
+    path, size, sha, fs_path = task[:4]
+    data, identity = _read(fs_path, size)
+    if data is None:
+        return ("error", path, None, "read", identity)
+    if len(task) < 5 or identity != task[4]:
+        sha = hashlib.sha256(data).hexdigest()
+    return process_bytes(path, data, sha, limits)
+
+
+def process_bytes(path: str, data: bytes, sha: str, limits: Limits = DEFAULT_LIMITS) -> tuple:
+    """Extract, parse and classify one file's bytes. Never raises."""
     try:
         extracted = extract_document(path, data, limits)
     except ExtractionError as exc:
@@ -84,7 +185,7 @@ def reparse_task(task: tuple[str, str, str], limits: Limits = DEFAULT_LIMITS) ->
 
 
 # The functions a worker runs, by name (the pool sends names, not pickled functions).
-TASKS = {"process_file": process_file, "reparse_task": reparse_task}
+TASKS = {"hash_file": hash_file, "process_file": process_file, "reparse_task": reparse_task}
 
 
 def failed_task(fn_name: str, task: tuple, reason: str) -> tuple:
@@ -92,8 +193,9 @@ def failed_task(fn_name: str, task: tuple, reason: str) -> tuple:
     if fn_name == "reparse_task":
         sha, path, _ = task
         return ("error", path, sha, "parse", reason)
-    path, _, sha = task
-    return ("error", path, sha, "extract", reason)
+    if fn_name == "hash_file":
+        return ("error", task[0], None, "read", reason)
+    return ("error", task[0], task[2], "extract", reason)
 
 
 # --- the worker process -------------------------------------------------------------------

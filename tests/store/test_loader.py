@@ -364,3 +364,39 @@ def test_database_folder_that_cannot_be_made_is_one_sentence(tmp_path: Path, cap
     assert main(["load", str(tmp_path), "--db", str(db)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("imr-analytics: cannot create the folder") and "Traceback" not in err
+
+
+def test_a_file_changed_between_hashing_and_reading_is_checked_again(tmp_path: Path) -> None:
+    """The workers hash a file, then read it again to parse it: a content that changed in
+    between is checked against the database under its new hash before it is written."""
+    from imr_analytics.store import loader
+
+    generate_corpus(tmp_path / "c", 2, seed=5).rename(tmp_path / "truth.jsonl")
+    db = tmp_path / "x.duckdb"
+    load_paths([tmp_path / "c"], db, workers=1, log=lambda _: None)
+    con = duckdb.connect(str(db))
+    stored = con.execute("SELECT content_sha256 FROM documents ORDER BY 1").fetchall()[0][0]
+    summary = loader.LoadSummary()
+
+    class Writer:
+        pass
+
+    writer = Writer()
+    writer.con, writer.summary = con, summary
+    doc = ("x", "p", "text", "plain", 1, None, "t")
+    done = [
+        ("failed", doc, "a", "a" * 64, "detect", "why"),  # as hashed
+        ("failed", doc, "b", stored, "detect", "why"),  # now a stored content
+        ("failed", doc, "c", "c" * 64, "detect", "why"),  # now a new content
+        ("error", "d", None, "read", "gone"),  # unreadable on the second read
+    ]
+    tasks = [
+        (n, 1, sha, n, None)
+        for n, sha in zip("abcd", ["a" * 64, "0" * 64, "1" * 64, "d" * 64], strict=True)
+    ]
+    seen = {n: (n, 1, 7, t[2]) for n, t in zip("abcd", tasks, strict=True)}
+    kept = loader._changed_since_hashed(writer, done, tasks, seen)
+    con.close()
+    assert [r[1] if r[0] == "error" else r[2] for r in kept] == ["a", "c", "d"]
+    assert summary.files_skipped == 1
+    assert seen["b"][3] == stored and seen["c"][3] == "c" * 64 and seen["a"][3] == "a" * 64

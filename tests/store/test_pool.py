@@ -4,19 +4,32 @@ costs exactly the task it held, with a reason that names the limit."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import time
 from pathlib import Path
 
+import pytest
 from hostile_files import one_page_pdf, stream_bomb
 
 from imr_analytics.extract import Limits
 from imr_analytics.store.pool import WorkerPool
 from imr_analytics.store.worker import process_file
 
+_FOLDER = Path("/tmp")  # set per test by the fixture below
+_SERIAL = itertools.count()
 
-def _task(name: str, data: bytes) -> tuple[str, bytes, str]:
-    return (name, data, hashlib.sha256(data).hexdigest())
+
+def _task(name: str, data: bytes) -> tuple[str, int, str, str]:
+    """A ``process_file`` task: the workers read the file themselves."""
+    path = _FOLDER / f"{next(_SERIAL)}-{name}"
+    path.write_bytes(data)
+    return (name, len(data), hashlib.sha256(data).hexdigest(), str(path))
+
+
+@pytest.fixture(autouse=True)
+def _files_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(f"{__name__}._FOLDER", tmp_path)
 
 
 def _children() -> set[int]:
