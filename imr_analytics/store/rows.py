@@ -32,31 +32,11 @@ def letter_rows(
     letter_id = letter_id_for(letter.case_number, content_sha256)
     raw_specs = list(letter.reviewer_specialties)
     raw_states = list(letter.reviewer_licensure)
-    letter_row = (
-        letter_id,
-        letter.case_number,
-        letter.layout,
-        source_path,
-        content_sha256,
-        letter.date_assigned,
-        letter.decision_date,
-        letter.injury_date,
-        letter.ur_denial_date,
-        letter.application_received,
-        letter.priority,
-        letter.patient_age,
-        letter.patient_sex,
-        vocab.normalize_specialties(raw_specs) or None,
-        vocab.normalize_states(raw_states) or None,
-        letter.case_summary,
-        raw_specs or None,
-        raw_states or None,
-        len(letter.items),
-        PARSER_VERSION,
-        list(letter.warnings) or None,
-    )
     items: list[tuple] = []
     citations: list[tuple] = []
+    # A naming rule that raised leaves the item unnamed; the letter's warnings say so, so
+    # parse_warnings records it instead of letting it pass for "no name found".
+    warnings = list(letter.warnings)
     for item in letter.items:
         category, drug_class = vocab.classify_item(item.disputed_text)
         naming = name_item(
@@ -66,6 +46,8 @@ def letter_rows(
             guideline_text=item.reviewer_guideline_text,
             rationale=item.rationale,
         )
+        if naming.failure:
+            warnings.append(f"item {item.item_no}: {naming.failure}")
         items.append(
             (
                 letter_id,
@@ -110,4 +92,27 @@ def letter_rows(
                         c.text,
                     )
                 )
+    letter_row = (
+        letter_id,
+        letter.case_number,
+        letter.layout,
+        source_path,
+        content_sha256,
+        letter.date_assigned,
+        letter.decision_date,
+        letter.injury_date,
+        letter.ur_denial_date,
+        letter.application_received,
+        letter.priority,
+        letter.patient_age,
+        letter.patient_sex,
+        vocab.normalize_specialties(raw_specs) or None,
+        vocab.normalize_states(raw_states) or None,
+        letter.case_summary,
+        raw_specs or None,
+        raw_states or None,
+        len(letter.items),
+        PARSER_VERSION,
+        warnings or None,
+    )
     return letter_row, items, citations
