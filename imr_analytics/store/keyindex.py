@@ -162,6 +162,8 @@ class LoadKeys:
         # {letter_id: [(sha, path, decision_date, version_seq), ...]} of case numbers that had
         # no version before them.
         self.new_versions: dict[str, list[tuple]] = {}
+        # Paths of the last batch ``path_changes`` saw that ``seen_files`` already had.
+        self.known_paths: set[str] = set()
 
     # -- stored contents: documents and quarantined files, by content hash ---------------------
     _KNOWN_TABLES = ("documents", "load_errors")

@@ -127,3 +127,25 @@ def test_resolve_settles_new_case_numbers_in_memory_as_the_sql_would(con) -> Non
     assert keys_of(con).new_versions == {}
     assert versions.resolve(con, ["CM1"]) == [("CM1", _sha(1), "/a", None)]
     con.rollback()
+
+
+def test_split_seen_names_the_rows_a_plain_insert_can_take(con) -> None:
+    now = datetime.now()
+    con.execute("INSERT INTO seen_files VALUES ('/l/a.txt', 1, 1, ?, ?)", [_sha(1), now])
+    seen = [
+        ("/l/a.txt", 2, 2, _sha(2)),
+        ("/l/b.txt", 3, 3, _sha(3)),
+        ("/l/b.txt", 3, 3, _sha(3)),
+        ("/l/c.txt", 4, 4, None),
+    ]
+    versions.path_changes(con, seen)
+    new, rest = versions.split_seen(con, seen)
+    assert new == [seen[1], seen[3]] and rest == [seen[0], seen[2]]
+    cols = "source_path, byte_size, source_mtime_ns, content_sha256"
+    con.executemany(f"INSERT INTO seen_files ({cols}) VALUES (?, ?, ?, ?)", new)
+    con.executemany(f"INSERT OR REPLACE INTO seen_files ({cols}) VALUES (?, ?, ?, ?)", rest)
+    assert con.execute(f"SELECT {cols} FROM seen_files ORDER BY 1").fetchall() == [
+        seen[0],
+        seen[1],
+        seen[3],
+    ]
