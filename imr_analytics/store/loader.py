@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import resource
 import signal
 import stat
@@ -42,7 +43,7 @@ import pyarrow as pa
 from .. import vocab
 from ..extract import DEFAULT_LIMITS, EMPTY_FILE, Limits
 from ..parse import PARSER_VERSION
-from . import versions
+from . import keyindex, schema_sql, versions
 from .database import open_for_writing, stopped
 from .pool import WorkerError, WorkerPool
 from .rows import CITATION_COLUMNS, ITEM_COLUMNS, LETTER_COLUMNS
@@ -356,24 +357,17 @@ def _is_database_file(path: str | Path, db_path: str | Path) -> bool:
 
 
 def _unchanged_files(con, stats: list[tuple[str, int, int]]) -> set[str]:
+    """Paths of ``stats`` (path, size, mtime) whose size and modification time are those an
+    earlier load recorded: looked up in the load's in-memory copy of ``seen_files``
+    (keyindex.py), so a batch costs the same however many files the database knows."""
     if not stats:
         return set()
-    table = pa.table(
-        {
-            "path": [s[0] for s in stats],
-            "size": pa.array([s[1] for s in stats], pa.int64()),
-            "mtime": pa.array([s[2] for s in stats], pa.int64()),
-        }
-    )
-    con.register("_imr_stats", table)
-    try:
-        rows = con.execute(
-            "SELECT s.path FROM _imr_stats s JOIN seen_files f ON f.source_path = s.path "
-            "AND f.byte_size = s.size AND f.source_mtime_ns = s.mtime"
-        ).fetchall()
-    finally:
-        con.unregister("_imr_stats")
-    return {r[0] for r in rows}
+    found = keyindex.keys_of(con).seen().lookup([keyindex.text_key(s[0]) for s in stats])
+    return {
+        path
+        for (path, size, mtime), hit in zip(stats, found, strict=True)
+        if hit is not None and hit[0] == size and hit[1] == mtime
+    }
 
 
 # --- the main process ---------------------------------------------------------------------
@@ -461,14 +455,18 @@ class _Writer:
                     duplicates,
                     extra={"logged_at": now},
                 )
-            if seen:
-                self._insert(
-                    "seen_files",
-                    column_names("seen_files", without=("seen_at",)),
-                    seen,
-                    extra={"seen_at": now},
-                    verb="INSERT OR REPLACE",
-                )
+            # Paths no load has recorded take a plain INSERT; INSERT OR REPLACE checks each
+            # row against the whole table (20x the cost per row at 500,000 files).
+            new_paths, known_paths = versions.split_seen(con, list(seen)) if seen else ([], [])
+            for rows, verb in ((new_paths, "INSERT"), (known_paths, "INSERT OR REPLACE")):
+                if rows:
+                    self._insert(
+                        "seen_files",
+                        column_names("seen_files", without=("seen_at",)),
+                        rows,
+                        extra={"seen_at": now},
+                        verb=verb,
+                    )
             if failures:
                 self._insert(
                     "load_errors",
@@ -606,17 +604,12 @@ def _logged_read_errors(con, errors: list[tuple]) -> set[tuple[str, str]]:
 
 
 def _known_hashes(con, shas: list[str]) -> set[str]:
+    """The hashes of ``shas`` already stored in ``documents`` or ``load_errors`` (committed
+    so far), from the load's in-memory key set rather than a scan of both tables."""
     if not shas:
         return set()
-    rows = con.execute(
-        """
-        SELECT content_sha256 FROM documents WHERE content_sha256 IN (SELECT UNNEST($1::VARCHAR[]))
-        UNION
-        SELECT content_sha256 FROM load_errors WHERE content_sha256 IN (SELECT UNNEST($1::VARCHAR[]))
-        """,
-        [shas],
-    ).fetchall()
-    return {r[0] for r in rows}
+    hits = keyindex.keys_of(con).known().contains([keyindex.hex_key(s) for s in shas])
+    return {sha for sha, hit in zip(shas, hits, strict=True) if hit}
 
 
 def _pool(workers: int | None, limits: Limits = DEFAULT_LIMITS) -> WorkerPool:
@@ -885,6 +878,48 @@ def _changed_since_hashed(
     return [r for i, r in enumerate(done) if i not in drop]
 
 
+# A reparse writes its tables here, batch by batch, and swaps them in at the end.
+REPARSE_SCHEMA = "_imr_reparse"
+# What a reparse rebuilds from the stored text; documents, seen_files and load_runs stay.
+# load_errors is rebuilt for the stages parsing decides (detect, parse) only.
+REBUILT_TABLES = ("letters", "items", "citations", "letter_versions", "letter_duplicates")
+_PARSE_STAGES = ("detect", "parse")
+
+
+def _create_stage(con) -> None:
+    """An empty schema holding one table like each rebuilt one (constraints included),
+    from ``schema.sql``; a stage left by a killed reparse is dropped first."""
+    con.execute(f"DROP SCHEMA IF EXISTS {REPARSE_SCHEMA} CASCADE")
+    con.execute(f"CREATE SCHEMA {REPARSE_SCHEMA}")
+    ddl = schema_sql()
+    for table in (*REBUILT_TABLES, "load_errors"):
+        found = re.search(
+            rf"^CREATE TABLE IF NOT EXISTS {table} \((.*?)^\);", ddl, re.MULTILINE | re.DOTALL
+        )
+        if found is None:
+            raise RuntimeError(f"schema.sql defines no table {table}")
+        con.execute(f"CREATE TABLE {REPARSE_SCHEMA}.{table} ({found.group(1)})")
+
+
+def _swap_in(con) -> None:
+    """Replace the rebuilt tables by the staged ones: call inside one transaction, so a
+    reparse killed at any point leaves either the old tables or the new ones.
+
+    The tables are dropped and created again from ``schema.sql`` rather than emptied:
+    bulk-inserting into a new table costs a third of deleting every row and inserting
+    them again (measured at 200,000 letters), and memory stays within the connection's
+    ``memory_limit`` (the staged rows are read from disk as they are copied).
+    """
+    for table in REBUILT_TABLES:
+        con.execute(f"DROP TABLE main.{table}")
+    con.execute(schema_sql())  # creates them again (and the view over them)
+    for table in REBUILT_TABLES:
+        con.execute(f"INSERT INTO main.{table} BY NAME SELECT * FROM {REPARSE_SCHEMA}.{table}")
+    stages = ", ".join(f"'{s}'" for s in _PARSE_STAGES)
+    con.execute(f"DELETE FROM main.load_errors WHERE stage IN ({stages})")
+    con.execute(f"INSERT INTO main.load_errors BY NAME SELECT * FROM {REPARSE_SCHEMA}.load_errors")
+
+
 def reparse_database(
     db_path: str | Path,
     *,
@@ -897,8 +932,13 @@ def reparse_database(
     ``db_path`` is the database to rebuild; ``workers`` the number of worker processes
     (default: one per core); ``log`` receives progress lines (default: stderr); ``copy``
     always works on a copy that is renamed into place at the end, so readers can open the
-    database meanwhile. Runs in one transaction: if it fails half way the database is left
-    as it was.
+    database meanwhile.
+
+    The stored text is read in pages and parsed by the workers into new tables in a
+    schema of their own (``REPARSE_SCHEMA``), one commit per page, so memory stays flat
+    however large the database; the new tables replace the old ones in one transaction
+    at the end. A reparse stopped or killed before that leaves the database as it was
+    (the next reparse drops the half-built schema).
     """
     log = log or (lambda line: print(line, file=sys.stderr))
     summary = LoadSummary(command="reparse")
@@ -906,63 +946,82 @@ def reparse_database(
     started_at = datetime.now()
     session = open_for_writing(db_path, log=log, always_copy=copy)
     con = session.con
-    _tune_for_load(con)
-    total = con.execute("SELECT count(*) FROM documents").fetchall()[0][0]
-    pool = _pool(workers) if total >= POOL_THRESHOLD else None
-    progress = _Progress(log, "reparse", total)
+    pool = None
+    progress = None
     keep = False
     try:
-        con.begin()
+        _tune_for_load(con)
+        total = con.execute("SELECT count(*) FROM documents").fetchall()[0][0]
+        pool = _pool(workers) if total >= POOL_THRESHOLD else None
+        progress = _Progress(log, "reparse", total)
+        _create_stage(con)
+        # Unqualified names now find the staged tables first and everything else (the
+        # documents, seen_files, load_runs) in main: the writer is the load's own.
+        con.execute(f"SET search_path = '{REPARSE_SCHEMA},main'")
+        keyindex.forget(con)
         # The versions' load order and in-place replacements are facts about the files,
-        # not the parser: they survive; case numbers and decision dates are parsed again.
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _imr_prev_versions AS SELECT content_sha256, "
-            "version_seq, loaded_at, replaced_at, replaced_by FROM letter_versions"
-        )
-        con.execute("DELETE FROM citations")
-        con.execute("DELETE FROM items")
-        con.execute("DELETE FROM letters")
-        con.execute("DELETE FROM letter_duplicates")
-        con.execute("DELETE FROM letter_versions")
-        con.execute("DELETE FROM load_errors WHERE stage IN ('detect', 'parse')")
-        writer = _Writer(con, summary, transactional=False, previous_versions="_imr_prev_versions")
+        # not the parser: they are kept from the old table; case numbers and decision
+        # dates are parsed again.
+        writer = _Writer(con, summary, previous_versions="main.letter_versions")
+        in_flight = None
         last_rowid = -1
         # Keyset pages in insertion order: bounded memory however many documents, and
         # the same file is kept among duplicates as in the original load.
         while rows := con.execute(
-            "SELECT rowid, content_sha256, source_path, text FROM documents WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            "SELECT rowid, content_sha256, source_path, text FROM main.documents "
+            "WHERE rowid > ? ORDER BY rowid LIMIT ?",
             [last_rowid, BATCH_FILES],
         ).fetchall():
             last_rowid = rows[-1][0]
             summary.files_seen += len(rows)
             summary.documents_read += len(rows)
             tasks = [(sha, path, text) for _, sha, path, text in rows]
+            del rows
             try:
                 results = _submit(pool, reparse_task, tasks)
             except BrokenProcessPool:
                 results = None
-            batch = (results, [], len(rows), tasks, [])
-            pool = _drain(writer, progress, batch, pool, log, reparse_task)
+            if in_flight is not None:
+                pool = _drain(writer, progress, in_flight, pool, log, reparse_task)
+            in_flight = (results, [], len(tasks), tasks, [])
+        if in_flight is not None:
+            pool = _drain(writer, progress, in_flight, pool, log, reparse_task)
+            in_flight = None
+        if pool is not None:  # the workers are done: their memory is not needed for the swap
+            pool.shutdown()
+            pool = None
         _summarise_rebuild(con, summary)
-        con.execute("DROP TABLE _imr_prev_versions")
+        con.execute("RESET search_path")
+        con.begin()
+        _swap_in(con)
         _record_run(con, summary, started_at)
         con.commit()
+        con.execute(f"DROP SCHEMA {REPARSE_SCHEMA} CASCADE")
         keep = True
     except (OSError, duckdb.Error) as exc:
-        with contextlib.suppress(duckdb.Error):
-            con.rollback()
+        _drop_stage(con)
         raise stopped(exc, session, "reparse") from None
     except BaseException:
-        with contextlib.suppress(duckdb.Error):
-            con.rollback()
+        _drop_stage(con)
         raise
     finally:
-        progress.close()
+        if progress is not None:
+            progress.close()
         if pool is not None:
             pool.shutdown()
+        keyindex.forget(con)
         session.finish(keep=keep)
     summary.elapsed_s = time.perf_counter() - started
     return summary
+
+
+def _drop_stage(con) -> None:
+    """After a failed reparse: the old tables are untouched; free the staged ones' space."""
+    with contextlib.suppress(duckdb.Error):
+        con.rollback()
+    with contextlib.suppress(duckdb.Error):
+        con.execute("RESET search_path")
+        con.execute(f"DROP SCHEMA IF EXISTS {REPARSE_SCHEMA} CASCADE")
 
 
 def _summarise_rebuild(con, summary: LoadSummary) -> None:
