@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._lazy import lazy_attributes
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -105,17 +107,5 @@ def connect(db_path: str | None = None, *, read_only: bool = True) -> Any:
     return open_database(db_path, read_only=read_only)
 
 
-def __dir__() -> list[str]:
-    """The public API (what ``__all__`` names), so ``dir(imr)`` and tab completion show it."""
-    return sorted({*__all__, "__version__"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(module), attr)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'imr_analytics' has no attribute {name!r}")
+# dir(imr) and tab completion show the public API; the heavy parts load on first use.
+__getattr__, __dir__ = lazy_attributes(globals(), _LAZY, {*__all__, "__version__"})

@@ -10,9 +10,9 @@ the method. Heavy modules (charts: altair; compare: statsmodels) load on first u
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from imr_analytics._lazy import lazy_attributes
 from imr_analytics.analytics.coverage import REFERENCE_BANDS, Coverage, coverage
 from imr_analytics.analytics.intervals import (
     RELIABILITY_RULE,
@@ -77,14 +77,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from imr_analytics.analytics.compare import compare_rates
 
 
-def __dir__() -> list[str]:
-    """The public names (``__all__``), the lazily loaded chart functions included."""
-    return sorted(__all__)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'imr_analytics.analytics' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_attributes(
+    globals(), {name: (module, name) for name, module in _LAZY.items()}, __all__
+)

@@ -11,9 +11,9 @@ The runner (papermill, nbformat) loads on first use, not here: a report's kernel
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from imr_analytics._lazy import lazy_attributes
 from imr_analytics.reports.cli import register
 from imr_analytics.reports.errors import (
     ReportError,
@@ -53,13 +53,6 @@ if TYPE_CHECKING:  # pragma: no cover
     )
 
 
-def __dir__() -> list[str]:
-    return sorted(__all__)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'imr_analytics.reports' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_attributes(
+    globals(), {name: (module, name) for name, module in _LAZY.items()}, __all__
+)
