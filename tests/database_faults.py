@@ -88,3 +88,27 @@ def fill(folder: Path, leave: int = 0) -> None:
             except OSError:
                 break
             free -= len(chunk)
+
+
+@contextlib.contextmanager
+def held_open(db: Path, *, read_only: bool = False) -> Iterator[None]:
+    """Another process holding ``db`` open with plain DuckDB (read-write: DuckDB's lock keeps
+    everyone else out; read-only: writers out, readers in) for the body of the ``with``."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == '1'); "
+            "print('ready', flush=True); sys.stdin.read()",
+            str(db),
+            "1" if read_only else "0",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        yield
+    finally:
+        holder.communicate("", timeout=30)

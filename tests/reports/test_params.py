@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
+from database_faults import held_open
 
 from imr_analytics.reports import (
     ReportError,
@@ -382,32 +383,13 @@ def test_size_and_model_parameters_are_checked_before_a_kernel_starts(
 def test_locked_database_fails_before_a_kernel_starts(
     small_db: Path, tmp_path: Path, no_kernel: list
 ) -> None:
-    import subprocess
-    import sys
 
     db = tmp_path / "busy.duckdb"
     db.write_bytes(small_db.read_bytes())
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
-            "sys.stdin.read()",
-            str(db),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+    with held_open(db):
         code, out, err = _cli(
             ["report", "uphold_rates", "--db", str(db), "--out", str(tmp_path / "out")]
         )
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.close()
-        holder.wait(timeout=30)
     assert code == 1
     assert str(db) in err and "in use by another process" in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

@@ -7,13 +7,12 @@ for, not just what the page shows.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from database_faults import held_open
 
 import imr_analytics.analytics as analytics
 from imr_analytics.reports import nbkit
@@ -307,30 +306,12 @@ def test_report_opens_read_only_and_a_locked_database_is_one_clear_error(
             rep.con.execute("CREATE TABLE scratch (x INTEGER)")
     finally:
         rep.close()
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
-            "sys.stdin.read()",
-            str(db),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-        with pytest.raises(ReportError) as info:
-            Report.open("uphold_rates", _namespace("uphold_rates", db))
-        message = str(info.value)
-        assert "'uphold_rates'" in message and str(db) in message
-        assert "in use by another process" in message
-        assert len(message.splitlines()) == 1
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.close()
-        holder.wait(timeout=30)
+    with held_open(db), pytest.raises(ReportError) as info:
+        Report.open("uphold_rates", _namespace("uphold_rates", db))
+    message = str(info.value)
+    assert "'uphold_rates'" in message and str(db) in message
+    assert "in use by another process" in message
+    assert len(message.splitlines()) == 1
 
 
 def test_missing_database_in_jupyterlab_is_a_report_error(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.dataset as pads
 import pytest
+from database_faults import held_open
 
 import imr_analytics as imr
 from imr_analytics.cli import main
@@ -152,24 +153,9 @@ def test_without_text_and_a_second_export_replaces_only_its_own_tables(db: Path,
 
 def test_database_is_opened_read_only(db: Path, tmp_path: Path):
     """Another process holding the file read-only would lock out a writer, not a reader."""
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
-            "print('open', flush=True); sys.stdin.read()",
-            str(db),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "open"
+    with held_open(db, read_only=True):
         result = export_tables(db, tmp_path / "out")
         assert result.rows["letters"] > 0
-    finally:
-        holder.communicate("")
 
 
 def test_connection_is_accepted_and_left_open(db: Path, tmp_path: Path):
