@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import resource
 import signal
 import stat
@@ -46,8 +45,8 @@ from ..parse import PARSER_VERSION
 from . import keyindex, schema_sql, versions
 from .database import open_for_writing, stopped
 from .pool import WorkerError, WorkerPool
-from .rows import CITATION_COLUMNS, ITEM_COLUMNS, LETTER_COLUMNS
-from .tables import arrow_types, column_names
+from .rows import ITEM_COLUMNS, LETTER_COLUMNS
+from .tables import arrow_types, column_names, table_body
 from .worker import MAX_FILE_BYTES, hash_file, not_a_file, process_file, reparse_task
 
 __all__ = ["LoadSummary", "WorkerError", "load_paths", "reparse_database"]
@@ -68,7 +67,6 @@ _LETTER_ID = LETTER_COLUMNS.index("letter_id")
 _SOURCE_PATH = LETTER_COLUMNS.index("source_path")
 _CONTENT_SHA = LETTER_COLUMNS.index("content_sha256")
 _DECISION_DATE = LETTER_COLUMNS.index("decision_date")
-DOCUMENT_COLUMNS = column_names("documents", without=("loaded_at",))
 
 # ``IMR_WRITE_LOG=<file>`` makes a load append one line per batch write (tab-separated:
 # "batch", letters written before it, letters in it, wall ms, CPU ms of the writing
@@ -425,7 +423,7 @@ class _Writer:
             con.begin()
         try:
             if docs:
-                self._insert("documents", DOCUMENT_COLUMNS, docs, extra={"loaded_at": now})
+                self._insert("documents", docs, extra={"loaded_at": now})
             changes = versions.path_changes(con, list(seen)) if seen else []
             fresh = {k[1][_CONTENT_SHA]: k for k in letters}
             versions.insert_versions(
@@ -451,7 +449,6 @@ class _Writer:
             if duplicates:
                 self._insert(
                     "letter_duplicates",
-                    column_names("letter_duplicates", without=("logged_at",)),
                     duplicates,
                     extra={"logged_at": now},
                 )
@@ -462,7 +459,6 @@ class _Writer:
                 if rows:
                     self._insert(
                         "seen_files",
-                        column_names("seen_files", without=("seen_at",)),
                         rows,
                         extra={"seen_at": now},
                         verb=verb,
@@ -470,7 +466,6 @@ class _Writer:
             if failures:
                 self._insert(
                     "load_errors",
-                    column_names("load_errors", without=("logged_at",)),
                     failures,
                     extra={"logged_at": now},
                 )
@@ -540,13 +535,13 @@ class _Writer:
                     [stale],
                 )
         if rows:
-            self._insert("letters", LETTER_COLUMNS, [k[1] for k in rows])
+            self._insert("letters", [k[1] for k in rows])
             all_items = [row for k in rows for row in k[2]]
             if all_items:
-                self._insert("items", ITEM_COLUMNS, all_items)
+                self._insert("items", all_items)
             all_cits = [row for k in rows for row in k[3]]
             if all_cits:
-                self._insert("citations", CITATION_COLUMNS, all_cits)
+                self._insert("citations", all_cits)
         stale_set = set(stale)
         for layout, row, item_rows, _ in rows:
             if row[_LETTER_ID] not in stale_set:
@@ -572,13 +567,15 @@ class _Writer:
     def _insert(
         self,
         table: str,
-        columns: tuple[str, ...],
         rows: list[tuple],
         extra: dict | None = None,
         verb: str = "INSERT",
     ) -> None:
+        """``rows`` in ``table``'s column order (schema.sql) less the ``extra`` columns,
+        which take one value for the whole batch (the load's timestamp)."""
         types = arrow_types(table)
         arrays = []
+        columns = column_names(table, without=tuple(extra or ()))
         names = list(columns)
         for name, values in zip(columns, zip(*rows, strict=True), strict=True):
             arrays.append(pa.array(values, type=types[name]))
@@ -695,7 +692,7 @@ def load_paths(
     summary = LoadSummary(command="load")
     started = time.perf_counter()
     started_at = datetime.now()
-    total = sum(1 for _ in iter_files(paths)) if sys.stderr.isatty() else None
+    total = sum(1 for _ in _walk(paths)) if sys.stderr.isatty() else None
     session = open_for_writing(db_path, log=log, always_copy=copy)
     con = session.con
     previous_term = None
@@ -891,14 +888,8 @@ def _create_stage(con) -> None:
     from ``schema.sql``; a stage left by a killed reparse is dropped first."""
     con.execute(f"DROP SCHEMA IF EXISTS {REPARSE_SCHEMA} CASCADE")
     con.execute(f"CREATE SCHEMA {REPARSE_SCHEMA}")
-    ddl = schema_sql()
     for table in (*REBUILT_TABLES, "load_errors"):
-        found = re.search(
-            rf"^CREATE TABLE IF NOT EXISTS {table} \((.*?)^\);", ddl, re.MULTILINE | re.DOTALL
-        )
-        if found is None:
-            raise RuntimeError(f"schema.sql defines no table {table}")
-        con.execute(f"CREATE TABLE {REPARSE_SCHEMA}.{table} ({found.group(1)})")
+        con.execute(f"CREATE TABLE {REPARSE_SCHEMA}.{table} ({table_body(table)})")
 
 
 def _swap_in(con) -> None:

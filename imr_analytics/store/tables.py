@@ -40,6 +40,16 @@ def parse_tables(sql: str) -> dict[str, tuple[tuple[str, str], ...]]:
 
 
 @cache
+def table_body(table: str) -> str:
+    """What stands between the brackets of ``table``'s ``CREATE TABLE`` in ``schema.sql``
+    (columns and constraints), to create a table of the same shape elsewhere."""
+    for name, body in _CREATE.findall(schema_sql()):
+        if name == table:
+            return body
+    raise KeyError(f"schema.sql defines no table {table!r}")
+
+
+@cache
 def table_columns(table: str) -> tuple[tuple[str, str], ...]:
     """((column, SQL type), ...) of one table of ``schema.sql``."""
     try:
