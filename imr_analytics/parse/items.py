@@ -306,20 +306,14 @@ def _states_conclusion(lines: list[str], i: int) -> bool:
     return any(m.end() > len(before) + 1 for m in _CONCLUSION_LINE.finditer(joined))
 
 
-def _split_labels(block: list[str]) -> tuple[str | None, str | None, str | None]:
-    """The three labelled parts of an item body, each joined across its wraps.
+def _split_label_text(text: str, low: str | None) -> tuple[str | None, str | None, str | None]:
+    """The three labelled parts of an item body's ``text``, each joined across its wraps.
 
     Labels are looked for anywhere in the body, not only at line starts: a converter
     that joins lines can leave ``… 2004. MAXIMUS guideline: …`` on one line. Each label
-    is taken once, in its order, after the previous one.
+    is taken once, in its order, after the previous one. ``low`` is
+    ``lowered_for_search(text)`` (or None, which only makes the label searches slower).
     """
-    text = "\n".join(block)
-    return _split_label_text(text, lowered_for_search(text))
-
-
-def _split_label_text(text: str, low: str | None) -> tuple[str | None, str | None, str | None]:
-    """:func:`_split_labels` of the body's text; ``low`` is ``lowered_for_search(text)`` (or
-    None, which only makes the label searches slower)."""
     found: list[tuple[str, int, int]] = []
     pos = 0
     for key, pattern, starts in _LABELS_ANYWHERE:
