@@ -183,9 +183,8 @@ def handle_report(args: argparse.Namespace) -> int:
 
 def handle_values(args: argparse.Namespace) -> int:
     """``imr-analytics values DIMENSION --db FILE``: a table of values, items and letters."""
-    from imr_analytics.reports.runner import ReportError, resolve_db_path
     from imr_analytics.reports.selection import dimension_values
-    from imr_analytics.store.database import DatabaseError, open_database
+    from imr_analytics.store.database import DatabaseError, open_database, resolve_db_path
 
     try:
         path = resolve_db_path(args.db, what="--db")
@@ -198,9 +197,6 @@ def handle_values(args: argparse.Namespace) -> int:
     except ReportParameterError as exc:
         print(f"imr-analytics: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except ReportError as exc:  # pragma: no cover - defensive
-        print(f"imr-analytics: {exc}", file=sys.stderr)
-        return EXIT_FAILED
     finally:
         con.close()
     shown = ["(not stated)" if v is None or v != v else str(v) for v in df["value"]]

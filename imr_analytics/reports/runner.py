@@ -116,7 +116,8 @@ def _read_notebook(path: Path) -> nbformat.NotebookNode:
 
 
 def _is_report(path: Path) -> bool:
-    """A report is a notebook with exactly one code cell tagged ``parameters``."""
+    """A report is a notebook with a code cell tagged ``parameters`` (that there is only one
+    is checked when it runs, by ``_parameters_cell_index``)."""
     try:
         nb = _read_notebook(path)
     except Exception:
@@ -130,6 +131,17 @@ def _is_report(path: Path) -> bool:
 def _report_files(folder: Path) -> dict[str, Path]:
     files = sorted(folder.glob("*.py")) + sorted(folder.glob("*.ipynb"))  # .ipynb wins
     return {p.stem: p for p in files if not p.name.startswith(".") and _is_report(p)}
+
+
+def _report_file(folder: Path, name: str) -> Path | None:
+    """What ``_report_files(folder).get(name)`` gives, reading only that report's files."""
+    if not name or name.startswith(".") or Path(name).name != name:
+        return None
+    for suffix in (".ipynb", ".py"):  # .ipynb wins, as in _report_files
+        path = folder / f"{name}{suffix}"
+        if path.is_file() and _is_report(path):
+            return path
+    return None
 
 
 def list_reports() -> list[str]:
@@ -157,7 +169,7 @@ def report_script(name: str) -> Path:
     if candidate.suffix in {".py", ".ipynb"} and candidate.is_file():
         return candidate.resolve()
     folder = notebooks_dir()
-    found = _report_files(folder).get(name)
+    found = _report_file(folder, name)
     if found is None:
         available = ", ".join(list_reports())
         raise ReportError(f"no report named {name!r} in {folder} (available: {available})")

@@ -465,3 +465,21 @@ def test_notebooks_directory_from_the_environment(
     assert list_reports() == ["mine"]
     with pytest.raises(ReportError, match="no report named 'nope'.*available: mine"):
         run_report("nope", {}, tmp_path / "out")
+
+
+def test_a_report_is_found_by_its_name_alone_as_the_folder_scan_finds_it(tmp_path: Path) -> None:
+    from imr_analytics.reports import runner
+
+    folder = runner.notebooks_dir()
+    everything = runner._report_files(folder)
+    assert everything, "the shipped notebooks are reports"
+    for name, path in everything.items():
+        assert runner._report_file(folder, name) == path
+    for name in ("", ".hidden", "../notebooks/uphold_rates", "no_such_report"):
+        assert runner._report_file(folder, name) is None
+    # a notebook without a parameters cell is not a report, in either lookup
+    (tmp_path / "plain.ipynb").write_text(
+        '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+    )
+    assert runner._report_file(tmp_path, "plain") is None
+    assert "plain" not in runner._report_files(tmp_path)
