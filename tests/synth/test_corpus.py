@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -83,13 +82,10 @@ def test_default_mix_leans_to_b4_pdfium(tmp_path: Path) -> None:
     assert 0.6 < b4 < 0.8 and 0.45 < pdfium_share < 0.65
 
 
-def test_corpus_streams_5000_letters_quickly(tmp_path: Path) -> None:
-    start = time.perf_counter()
-    truth_path = generate_corpus(tmp_path, 5000, seed=5)
-    elapsed = time.perf_counter() - start
-    # ~3,000 letters/s on one core here; the bound leaves room for slow CI machines.
-    assert elapsed < 15, f"{5000 / elapsed:.0f} letters/s"
-    truth = _truth(truth_path)
+def test_5000_letters_are_sharded_into_folders_of_at_most_1000(tmp_path: Path) -> None:
+    # Speed is the benchmark's job (`imr-analytics bench` prints "corpus ready in N s"),
+    # not a timed test's: a wall-clock bound only fails on a busy machine.
+    truth = _truth(generate_corpus(tmp_path, 5000, seed=5))
     assert len(truth) == 5000
     shards = sorted(p for p in (tmp_path / "letters").iterdir())
     assert len(shards) == 5
