@@ -296,6 +296,23 @@ def check_self_contained(page: str) -> list[str]:
     return problems
 
 
+# Quote characters escaped in text (html.escape writes &#x27;, Jinja &#39; and &#34;): shown as
+# the characters themselves, as nbconvert's BeautifulSoup pass used to leave them, so the page's
+# text reads and searches the same as before. Attribute values (inside tags) are left alone.
+_TEXT = re.compile(r">([^<]+)<")
+_QUOTE_ENTITIES = re.compile(r"&#(?:x27|39|x22|34);|&quot;")
+_QUOTES = {"&#x27;": "'", "&#39;": "'", "&#x22;": '"', "&#34;": '"', "&quot;": '"'}
+
+
+def _plain_quotes(page: str) -> str:
+    """``page`` with escaped quote characters in its text (not its attributes) unescaped."""
+
+    def text(m: re.Match[str]) -> str:
+        return ">" + _QUOTE_ENTITIES.sub(lambda q: _QUOTES[q.group(0)], m.group(1)) + "<"
+
+    return _TEXT.sub(text, page)
+
+
 _TEMPLATE: Any = None
 
 
@@ -326,12 +343,14 @@ def export_html(
     reference; a report that fails loudly is better than one that is blank offline.
     """
     cells, footer = _page_cells(nb)
-    page = _template().render(
-        cells=cells,
-        title=title,
-        footer=footer,
-        provenance=provenance or {},
-        version=__version__,
+    page = _plain_quotes(
+        _template().render(
+            cells=cells,
+            title=title,
+            footer=footer,
+            provenance=provenance or {},
+            version=__version__,
+        )
     )
     problems = check_self_contained(page)
     if problems:
