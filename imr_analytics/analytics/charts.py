@@ -44,6 +44,7 @@ __all__ = [
     "source_heatmap",
     "to_png",
     "to_svg",
+    "vegalite_spec",
     "with_others",
 ]
 
@@ -799,6 +800,12 @@ def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """
     with alt.theme.enable(THEME):
         return chart.to_dict(validate=False)
+
+
+def vegalite_spec(chart: alt.TopLevelMixin) -> tuple[dict[str, Any], str | None]:
+    """The chart as the Vega-Lite dict ``to_svg`` draws, and the Vega-Lite version to draw it
+    with: what a process other than this one (``reports.chartworker``) needs to draw it."""
+    return _spec(chart), _vl_version()
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:

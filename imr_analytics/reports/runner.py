@@ -289,8 +289,15 @@ def _start_kernel(kernel: str, cwd: Path) -> Any:
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
+    from imr_analytics.reports.chartworker import ASYNC_CHARTS_ENV
+
     km = AsyncKernelManager(kernel_name=kernel)
-    run_sync(km.start_kernel)(cwd=str(cwd), extra_arguments=list(_KERNEL_ARGUMENTS))
+    run_sync(km.start_kernel)(
+        cwd=str(cwd),
+        extra_arguments=list(_KERNEL_ARGUMENTS),
+        # the report's charts are drawn by a worker process, beside the kernel's queries
+        env={**os.environ, ASYNC_CHARTS_ENV: "1"},
+    )
     return km
 
 
