@@ -370,7 +370,10 @@ def rate_bars(
     # No axis title: the chart title names the dimension, and Vega places a y title by
     # the axis width it expects, so long labels (MTUS chapters) would run into it.
     y = alt.Y(f"{dim}:N", sort=order, title=None)
-    base = alt.Chart(alt.Data(values=records)).encode(**_channels(y=y))
+    # the rows go on the layer, not on each mark: Altair copies every layer deeply, inline
+    # rows included, several times while layering (same Vega-Lite either way: it lifts shared
+    # rows to the layer)
+    base = alt.Chart().encode(**_channels(y=y))
     x_scale = alt.Scale(domain=[0, 1], nice=False)
     solid = alt.datum.reliable
     bars = base.mark_bar(stroke=BAR, strokeWidth=1.5, height={"band": 0.7}).encode(
@@ -396,7 +399,9 @@ def rate_bars(
             color=alt.condition(solid, alt.value(INK), alt.value("#777777")),
         )
     )
-    chart = alt.layer(bars, whiskers, n_labels).properties(width=width, height=alt.Step(22))
+    chart = alt.layer(bars, whiskers, n_labels, data=alt.Data(values=records)).properties(
+        width=width, height=alt.Step(22)
+    )
     return chart.properties(
         title=_title(title or f"Uphold rate by {_label(dim).lower()}", subtitle, bounded, records)
     )
@@ -535,10 +540,10 @@ def rate_trend(
     dims = [period] + ([color] if color else [])
     records = _trend_records(df, dims, period)
     floor = _y_floor(records)
-    base = alt.Chart(alt.Data(values=records))
+    base = alt.Chart()  # the rows go on the layer (see rate_bars)
     order = sorted({r["label"] for r in records}, key=lambda lab: _period_start(lab, period) or "")
     layers = _trend_layers(base, period, floor, color, order, width)
-    chart = alt.layer(*layers).properties(width=width, height=height)
+    chart = alt.layer(*layers, data=alt.Data(values=records)).properties(width=width, height=height)
     return chart.properties(
         title=_title(title or f"Uphold rate by {_label(period).lower()}", subtitle, df, records)
     )
@@ -583,7 +588,7 @@ def source_heatmap(
     if hi - lo < 0.02:
         lo, hi = max(0.0, lo - 0.01), min(1.0, hi + 0.01)
     mid = (lo + hi) / 2
-    base = alt.Chart(alt.Data(values=records)).encode(
+    base = alt.Chart().encode(  # the rows go on the layer (see rate_bars)
         **_channels(
             x=alt.X(
                 f"{x}:N",
@@ -624,7 +629,7 @@ def source_heatmap(
         **_channels(text="text:N", color=alt.Color("ink:N", scale=None))
     )
     chart = (
-        alt.layer(shown, hollow, text)
+        alt.layer(shown, hollow, text, data=alt.Data(values=records))
         .resolve_scale(color="independent")
         .properties(width=alt.Step(cell * 1.4), height=alt.Step(cell * 0.75))
     )
