@@ -18,6 +18,7 @@ answers ``{"id", "svg"}`` or ``{"id", "error"}``. The worker exits when its inpu
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import queue
@@ -86,6 +87,7 @@ class ChartWorker:
         self._stopped = False
         threading.Thread(target=self._write, name="imr-chart-writer", daemon=True).start()
         threading.Thread(target=self._read, name="imr-chart-reader", daemon=True).start()
+        atexit.register(self.close)  # a notebook that never closes its report still reaps it
 
     def _write(self) -> None:
         stdin = self._proc.stdin
@@ -132,6 +134,9 @@ class ChartWorker:
 
     def close(self) -> None:
         """Let the worker finish and reap it (so its CPU counts with the kernel's)."""
+        atexit.unregister(self.close)
+        if self._proc.returncode is not None:
+            return
         self._requests.put(None)
         try:
             self._proc.wait(timeout=30)

@@ -308,17 +308,19 @@ def _ask_kernel_to_stop(km: Any) -> None:
     run_sync(km.request_shutdown)()
 
 
-def _stop_kernel(km: Any) -> None:
+def _stop_kernel(km: Any, *, finished: bool = False) -> None:
     """Shut a kernel from :func:`_start_kernel` down and reap it, whatever happened meanwhile.
 
-    It is given jupyter_client's grace time to exit (it usually has, asked by
-    :func:`_ask_kernel_to_stop`), then killed.
+    A kernel that ``finished`` the notebook (every output received, its last cell closed the
+    database and reaped the chart worker) and has not exited yet is killed: it has nothing
+    left to do, and its orderly exit cost the run about a second of waiting. Otherwise it is
+    given jupyter_client's grace time to exit, then killed.
     """
     from jupyter_core.utils import run_sync
 
     try:
         if run_sync(km.is_alive)():
-            run_sync(km.shutdown_kernel)(now=False)
+            run_sync(km.shutdown_kernel)(now=finished)
     finally:
         run_sync(km.cleanup_resources)()
 
@@ -532,6 +534,7 @@ def run_report(
     source_nb.metadata["title"] = str(title)
 
     km = _start_kernel(kernel, script.parent)  # boots while papermill is imported
+    finished = False
     try:
         executed = _execute(
             km,
@@ -562,8 +565,9 @@ def run_report(
         for path, table in zip(table_paths, data.tables, strict=False):
             files[path] = table["csv"]
         write_files(files)  # all or nothing
+        finished = True
     finally:
-        _stop_kernel(km)
+        _stop_kernel(km, finished=finished)
     (out / f"{stem}.failed.ipynb").unlink(missing_ok=True)  # from an earlier, failed run
     return ReportResult(
         name=name,
