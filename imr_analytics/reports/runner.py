@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -291,7 +292,11 @@ def _start_kernel(kernel: str, cwd: Path) -> Any:
 
     from imr_analytics.reports.chartworker import ASYNC_CHARTS_ENV
 
-    km = AsyncKernelManager(kernel_name=kernel)
+    # Its sockets are Unix sockets in a folder of the run's own, not TCP ports on localhost:
+    # nothing else on the machine can connect, and ipykernel has no reason to warn on every
+    # run (on stderr, which cron mails) that it runs "over TCP without encryption".
+    sockets = tempfile.mkdtemp(prefix="imr-kernel-")
+    km = AsyncKernelManager(kernel_name=kernel, transport="ipc", ip=str(Path(sockets) / "k"))
     run_sync(km.start_kernel)(
         cwd=str(cwd),
         extra_arguments=list(_KERNEL_ARGUMENTS),
@@ -323,6 +328,7 @@ def _stop_kernel(km: Any, *, finished: bool = False) -> None:
             run_sync(km.shutdown_kernel)(now=finished)
     finally:
         run_sync(km.cleanup_resources)()
+        shutil.rmtree(Path(km.ip).parent, ignore_errors=True)  # the sockets' folder
 
 
 # -- running ------------------------------------------------------------------------------------
