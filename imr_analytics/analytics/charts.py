@@ -44,6 +44,7 @@ __all__ = [
     "source_heatmap",
     "to_png",
     "to_svg",
+    "vegalite_spec",
     "with_others",
 ]
 
@@ -288,6 +289,29 @@ def _y_floor(records: Sequence[dict[str, Any]]) -> float:
     return max(0.0, math.floor(min(lows) * 10) / 10)
 
 
+def _channel(name: str, value: Any) -> Any:
+    """One encoding value as the Altair channel object ``encode`` would make of it."""
+    if isinstance(value, list | tuple):
+        return [_channel(name, v) for v in value]
+    if isinstance(value, str):
+        value = {"shorthand": value}
+    if not isinstance(value, dict):
+        return value  # a channel object already (or Undefined)
+    kind = name[0].upper() + name[1:] + ("Value" if "value" in value else "")
+    return getattr(alt, kind)(**value)
+
+
+def _channels(**encodings: Any) -> dict[str, Any]:
+    """Encoding channels as Altair channel objects (``alt.X2``, ``alt.ColorValue``...), built
+    directly from the class each channel names.
+
+    Given a shorthand string or a dict (``x2="hi:Q"``, ``alt.condition(...)``), ``encode`` finds
+    its class by validating it against every candidate schema: about half the CPU of building
+    a report's charts. The chart's Vega-Lite dict is the same either way.
+    """
+    return {name: _channel(name, value) for name, value in encodings.items()}
+
+
 def _tooltip(dims: Sequence[str]) -> list[alt.Tooltip]:
     return [
         *(alt.Tooltip(f"{d}:N", title=_label(d)) for d in dims),
@@ -346,27 +370,38 @@ def rate_bars(
     # No axis title: the chart title names the dimension, and Vega places a y title by
     # the axis width it expects, so long labels (MTUS chapters) would run into it.
     y = alt.Y(f"{dim}:N", sort=order, title=None)
-    base = alt.Chart(alt.Data(values=records)).encode(y=y)
+    # the rows go on the layer, not on each mark: Altair copies every layer deeply, inline
+    # rows included, several times while layering (same Vega-Lite either way: it lifts shared
+    # rows to the layer)
+    base = alt.Chart().encode(**_channels(y=y))
     x_scale = alt.Scale(domain=[0, 1], nice=False)
     solid = alt.datum.reliable
     bars = base.mark_bar(stroke=BAR, strokeWidth=1.5, height={"band": 0.7}).encode(
-        x=alt.X("rate:Q", scale=x_scale, axis=_rate_axis()),
-        opacity=alt.condition(solid, alt.value(0.85), alt.value(0.55)),
-        tooltip=_tooltip([dim]),
-        **_reliability_legend(records),
+        **_channels(
+            x=alt.X("rate:Q", scale=x_scale, axis=_rate_axis()),
+            opacity=alt.condition(solid, alt.value(0.85), alt.value(0.55)),
+            tooltip=_tooltip([dim]),
+            **_reliability_legend(records),
+        )
     )
     whiskers = base.mark_rule(strokeWidth=1.5).encode(
-        x=alt.X("lo:Q", scale=x_scale),
-        x2="hi:Q",
-        color=alt.condition(solid, alt.value(INK), alt.value(GREY)),
-        strokeDash=alt.condition(solid, alt.value([1, 0]), alt.value([3, 2])),
+        **_channels(
+            x=alt.X("lo:Q", scale=x_scale),
+            x2="hi:Q",
+            color=alt.condition(solid, alt.value(INK), alt.value(GREY)),
+            strokeDash=alt.condition(solid, alt.value([1, 0]), alt.value([3, 2])),
+        )
     )
     n_labels = base.mark_text(align="left", dx=4).encode(
-        x=alt.X("end:Q", scale=x_scale),
-        text="n_text:N",
-        color=alt.condition(solid, alt.value(INK), alt.value("#777777")),
+        **_channels(
+            x=alt.X("end:Q", scale=x_scale),
+            text="n_text:N",
+            color=alt.condition(solid, alt.value(INK), alt.value("#777777")),
+        )
     )
-    chart = alt.layer(bars, whiskers, n_labels).properties(width=width, height=alt.Step(22))
+    chart = alt.layer(bars, whiskers, n_labels, data=alt.Data(values=records)).properties(
+        width=width, height=alt.Step(22)
+    )
     return chart.properties(
         title=_title(title or f"Uphold rate by {_label(dim).lower()}", subtitle, bounded, records)
     )
@@ -453,24 +488,28 @@ def _trend_layers(
     tips = _tooltip(["label"] + ([color] if color else []))
     solid = (
         base.mark_point(filled=True, size=36, **fixed)
-        .encode(x=x, y=alt.Y("rate:Q", scale=y_scale, axis=_rate_axis()), tooltip=tips, **series)
+        .encode(
+            **_channels(
+                x=x, y=alt.Y("rate:Q", scale=y_scale, axis=_rate_axis()), tooltip=tips, **series
+            )
+        )
         .transform_filter(alt.datum.reliable)
     )
     hollow = (
         base.mark_point(filled=False, fill="white", size=46, strokeWidth=1.5, opacity=0.7, **fixed)
-        .encode(x=x, y=alt.Y("rate:Q", scale=y_scale), tooltip=tips, **series)
+        .encode(**_channels(x=x, y=alt.Y("rate:Q", scale=y_scale), tooltip=tips, **series))
         .transform_filter(~alt.datum.reliable)
     )
     if len(order) == 1:
         rule = base.mark_rule(strokeWidth=2, **fixed).encode(
-            x=x, y=alt.Y("lo:Q", scale=y_scale, axis=_rate_axis()), y2="hi:Q", **series
+            **_channels(x=x, y=alt.Y("lo:Q", scale=y_scale, axis=_rate_axis()), y2="hi:Q", **series)
         )
         return [rule, solid, hollow]
     band = base.mark_area(opacity=0.18, invalid="break-paths-filter-domains", **fixed).encode(
-        x=x, y=alt.Y("lo:Q", scale=y_scale, axis=_rate_axis()), y2="hi:Q", **series
+        **_channels(x=x, y=alt.Y("lo:Q", scale=y_scale, axis=_rate_axis()), y2="hi:Q", **series)
     )
     line = base.mark_line(invalid="break-paths-filter-domains", strokeWidth=1.5, **fixed).encode(
-        x=x, y=alt.Y("rate:Q", scale=y_scale), **series
+        **_channels(x=x, y=alt.Y("rate:Q", scale=y_scale), **series)
     )
     return [band, line, solid, hollow]
 
@@ -501,10 +540,10 @@ def rate_trend(
     dims = [period] + ([color] if color else [])
     records = _trend_records(df, dims, period)
     floor = _y_floor(records)
-    base = alt.Chart(alt.Data(values=records))
+    base = alt.Chart()  # the rows go on the layer (see rate_bars)
     order = sorted({r["label"] for r in records}, key=lambda lab: _period_start(lab, period) or "")
     layers = _trend_layers(base, period, floor, color, order, width)
-    chart = alt.layer(*layers).properties(width=width, height=height)
+    chart = alt.layer(*layers, data=alt.Data(values=records)).properties(width=width, height=height)
     return chart.properties(
         title=_title(title or f"Uphold rate by {_label(period).lower()}", subtitle, df, records)
     )
@@ -549,44 +588,48 @@ def source_heatmap(
     if hi - lo < 0.02:
         lo, hi = max(0.0, lo - 0.01), min(1.0, hi + 0.01)
     mid = (lo + hi) / 2
-    base = alt.Chart(alt.Data(values=records)).encode(
-        x=alt.X(
-            f"{x}:N",
-            sort=_axis_order(records, x),
-            title=_label(x),
-            axis=alt.Axis(labelAngle=0, orient="top"),
-        ),
-        y=alt.Y(f"{y}:N", sort=_axis_order(records, y), title=_label(y)),
+    base = alt.Chart().encode(  # the rows go on the layer (see rate_bars)
+        **_channels(
+            x=alt.X(
+                f"{x}:N",
+                sort=_axis_order(records, x),
+                title=_label(x),
+                axis=alt.Axis(labelAngle=0, orient="top"),
+            ),
+            y=alt.Y(f"{y}:N", sort=_axis_order(records, y), title=_label(y)),
+        )
     )
     solid = alt.datum.reliable
     shown = (
         base.mark_rect(stroke="white", strokeWidth=2)
         .encode(
-            color=alt.Color(
-                "rate:Q",
-                scale=alt.Scale(scheme="blues", domain=[lo, hi]),
-                # a colour legend for no coloured cell would only confuse
-                legend=alt.Legend(format="%", title="Uphold rate", orient="right")
-                if rates
-                else None,
-            ),
-            tooltip=_tooltip([y, x]),
+            **_channels(
+                color=alt.Color(
+                    "rate:Q",
+                    scale=alt.Scale(scheme="blues", domain=[lo, hi]),
+                    # a colour legend for no coloured cell would only confuse
+                    legend=alt.Legend(format="%", title="Uphold rate", orient="right")
+                    if rates
+                    else None,
+                ),
+                tooltip=_tooltip([y, x]),
+            )
         )
         .transform_filter(solid)
     )
     hollow = (
         base.mark_rect(fill="white", stroke="#9fb3c8", strokeWidth=2, strokeDash=[4, 2])
-        .encode(tooltip=_tooltip([y, x]))
+        .encode(**_channels(tooltip=_tooltip([y, x])))
         .transform_filter(~solid)
     )
     for r in records:
         dark = r["reliable"] and r["rate"] is not None and r["rate"] > mid
         r["ink"] = "white" if dark else (INK if r["reliable"] else "#7b8794")
     text = base.mark_text(baseline="middle", lineHeight=14).encode(
-        text="text:N", color=alt.Color("ink:N", scale=None)
+        **_channels(text="text:N", color=alt.Color("ink:N", scale=None))
     )
     chart = (
-        alt.layer(shown, hollow, text)
+        alt.layer(shown, hollow, text, data=alt.Data(values=records))
         .resolve_scale(color="independent")
         .properties(width=alt.Step(cell * 1.4), height=alt.Step(cell * 0.75))
     )
@@ -650,9 +693,11 @@ def small_multiples(
                 0,
                 base.mark_rule(color=BAR, strokeWidth=2)
                 .encode(
-                    x=x_enc,
-                    y=alt.Y("lo:Q", scale=alt.Scale(domain=[floor, 1], nice=False, zero=False)),
-                    y2="hi:Q",
+                    **_channels(
+                        x=x_enc,
+                        y=alt.Y("lo:Q", scale=alt.Scale(domain=[floor, 1], nice=False, zero=False)),
+                        y2="hi:Q",
+                    )
                 )
                 .transform_joinaggregate(periods="distinct(label)", groupby=[facet])
                 .transform_filter("datum.periods == 1"),
@@ -665,16 +710,18 @@ def small_multiples(
         tips = _tooltip(["label"])
         layers = [
             base.mark_rule().encode(
-                x=xe,
-                y=alt.Y("lo:Q", scale=y_scale, axis=_rate_axis()),
-                y2="hi:Q",
-                color=alt.condition(solid, alt.value(INK), alt.value(GREY)),
+                **_channels(
+                    x=xe,
+                    y=alt.Y("lo:Q", scale=y_scale, axis=_rate_axis()),
+                    y2="hi:Q",
+                    color=alt.condition(solid, alt.value(INK), alt.value(GREY)),
+                )
             ),
             base.mark_point(filled=True, color=BAR, size=40)
-            .encode(x=xe, y=alt.Y("rate:Q", scale=y_scale), tooltip=tips)
+            .encode(**_channels(x=xe, y=alt.Y("rate:Q", scale=y_scale), tooltip=tips))
             .transform_filter(solid),
             base.mark_point(filled=False, fill="white", color=BAR, size=46, opacity=0.7)
-            .encode(x=xe, y=alt.Y("rate:Q", scale=y_scale), tooltip=tips)
+            .encode(**_channels(x=xe, y=alt.Y("rate:Q", scale=y_scale), tooltip=tips))
             .transform_filter(~solid),
         ]
     inner = alt.layer(*layers, data=alt.Data(values=records)).properties(
@@ -739,33 +786,39 @@ def odds_ratio_chart(
     for r in records:
         r["label_at"] = r["hi"] if r["hi"] is not None else r["or"]
     order = [r["level"] for r in records]
-    base = alt.Chart(alt.Data(values=records)).encode(y=alt.Y("level:N", sort=order, title=None))
+    base = alt.Chart(alt.Data(values=records)).encode(
+        **_channels(y=alt.Y("level:N", sort=order, title=None))
+    )
     one = (
         alt.Chart(alt.Data(values=[{"one": 1.0}]))
         .mark_rule(color=GREY, strokeDash=[4, 3])
-        .encode(x=alt.X("one:Q", scale=x_scale))
+        .encode(**_channels(x=alt.X("one:Q", scale=x_scale)))
     )
     whiskers = base.mark_rule(color=INK, strokeWidth=1.5).encode(
-        x=alt.X(
-            "lo:Q",
-            scale=x_scale,
-            title="Odds ratio (log scale)",
-            axis=alt.Axis(values=ticks, format="~g"),
-        ),
-        x2="hi:Q",
+        **_channels(
+            x=alt.X(
+                "lo:Q",
+                scale=x_scale,
+                title="Odds ratio (log scale)",
+                axis=alt.Axis(values=ticks, format="~g"),
+            ),
+            x2="hi:Q",
+        )
     )
     points = base.mark_point(filled=True, color=BAR, size=60, shape="diamond").encode(
-        x=alt.X("or:Q", scale=x_scale),
-        tooltip=[
-            alt.Tooltip("level:N", title=_label(by)),
-            alt.Tooltip("or:Q", format=".2f", title="odds ratio"),
-            alt.Tooltip("lo:Q", format=".2f", title="95% CI low"),
-            alt.Tooltip("hi:Q", format=".2f", title="95% CI high"),
-            alt.Tooltip("p_text:N", title="p"),
-        ],
+        **_channels(
+            x=alt.X("or:Q", scale=x_scale),
+            tooltip=[
+                alt.Tooltip("level:N", title=_label(by)),
+                alt.Tooltip("or:Q", format=".2f", title="odds ratio"),
+                alt.Tooltip("lo:Q", format=".2f", title="95% CI low"),
+                alt.Tooltip("hi:Q", format=".2f", title="95% CI high"),
+                alt.Tooltip("p_text:N", title="p"),
+            ],
+        )
     )
     labels = base.mark_text(align="left", dx=6, color=INK).encode(
-        x=alt.X("label_at:Q", scale=x_scale), text="p_text:N"
+        **_channels(x=alt.X("label_at:Q", scale=x_scale), text="p_text:N")
     )
     adjust = df.attrs.get("adjust") or []
     sub = [subtitle] if subtitle else []
@@ -799,6 +852,12 @@ def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """
     with alt.theme.enable(THEME):
         return chart.to_dict(validate=False)
+
+
+def vegalite_spec(chart: alt.TopLevelMixin) -> tuple[dict[str, Any], str | None]:
+    """The chart as the Vega-Lite dict ``to_svg`` draws, and the Vega-Lite version to draw it
+    with: what a process other than this one (``reports.chartworker``) needs to draw it."""
+    return _spec(chart), _vl_version()
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:

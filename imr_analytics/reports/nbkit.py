@@ -241,10 +241,17 @@ def _head_with_others(df: pd.DataFrame, label: str, count: str, limit: int) -> p
 # -- the report context -------------------------------------------------------------------------
 
 
-def _display(bundle: Mapping[str, Any], metadata: Mapping[str, Any] | None = None) -> None:
+def _display(
+    bundle: Mapping[str, Any],
+    metadata: Mapping[str, Any] | None = None,
+    *,
+    display_id: str | None = None,
+    update: bool = False,
+) -> None:
     from IPython.display import display
 
-    display(dict(bundle), raw=True, metadata=dict(metadata or {}))
+    extra: dict[str, Any] = {"display_id": display_id, "update": update} if display_id else {}
+    display(dict(bundle), raw=True, metadata=dict(metadata or {}), **extra)
 
 
 def _html(markup: str) -> None:
@@ -330,6 +337,8 @@ class Report:
     _coverage: Any = field(default=None, repr=False)
     _synthetic: int | None = field(default=None, repr=False)
     _table_names: set[str] = field(default_factory=set, repr=False)
+    _chart_worker: Any = field(default=None, repr=False)
+    _pending_charts: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list, repr=False)
 
     # -- opening --------------------------------------------------------------------------------
 
@@ -412,6 +421,7 @@ class Report:
         except Exception:
             rep.close()
             raise
+        rep._start_chart_worker()
         return rep
 
     def match_named(self, param: str, wanted: str) -> str:
@@ -1028,16 +1038,51 @@ class Report:
         self.show_chart(chart, alt_text=alt_text or kwargs.get("title"), email=email)
 
     def show_chart(self, chart: Any, *, alt_text: str | None = None, email: bool = False) -> None:
-        """Display an Altair chart as SVG (rendered offline by vl-convert), with chart metadata."""
-        from imr_analytics.analytics import to_svg
+        """Display an Altair chart as SVG (rendered offline by vl-convert), with chart metadata.
 
+        Under the report runner the chart is drawn by a worker process while the report goes
+        on (``reports.chartworker``): a placeholder with a display id is shown now and replaced
+        by the SVG before the footer. Elsewhere it is drawn here and now.
+        """
         self._chart_count += 1
         title = alt_text or _chart_title(chart) or f"Chart {self._chart_count}"
+        metadata = {CHART_META_KEY: {"title": title, "email": bool(email)}}
+        if self._chart_worker is not None:
+            from imr_analytics.analytics.charts import vegalite_spec
+
+            key = f"imr-chart-{os.getpid()}-{id(self)}-{self._chart_count}"
+            self._chart_worker.submit(key, *vegalite_spec(chart))
+            _display({"text/plain": f"[chart] {title}"}, metadata, display_id=key)
+            self._pending_charts.append((key, title, metadata))
+            return
+        from imr_analytics.analytics import to_svg
+
         svg = to_svg(chart)
-        _display(
-            {"image/svg+xml": svg, "text/plain": f"[chart] {title}"},
-            {CHART_META_KEY: {"title": title, "email": bool(email)}},
-        )
+        _display({"image/svg+xml": svg, "text/plain": f"[chart] {title}"}, metadata)
+
+    def _start_chart_worker(self) -> None:
+        """Start the chart worker when the runner asks for it (its engine boots meanwhile)."""
+        from imr_analytics.reports.chartworker import ASYNC_CHARTS_ENV, ChartWorker
+
+        if os.environ.get(ASYNC_CHARTS_ENV) == "1" and self._chart_worker is None:
+            self._chart_worker = ChartWorker()
+
+    def _finish_charts(self) -> None:
+        """Replace every placeholder with its drawn chart (waiting for the worker), in order."""
+        from imr_analytics.reports.chartworker import ChartWorkerError
+
+        while self._pending_charts:
+            key, title, metadata = self._pending_charts.pop(0)
+            try:
+                svg = self._chart_worker.result(key)
+            except ChartWorkerError as exc:
+                raise ReportError(f"chart {title!r} could not be drawn: {exc}") from None
+            _display(
+                {"image/svg+xml": svg, "text/plain": f"[chart] {title}"},
+                metadata,
+                display_id=key,
+                update=True,
+            )
 
     def volume_chart(
         self, df: pd.DataFrame, *, measure: str = "n_letters", title: str, email: bool = False
@@ -1467,7 +1512,11 @@ class Report:
         }
 
     def show_provenance(self) -> None:
-        """Display the footer (and its data for the runner); the last output of every report."""
+        """Display the footer (and its data for the runner); the last output of every report.
+
+        Charts still being drawn by the worker are put in place first.
+        """
+        self._finish_charts()
         prov = self.provenance()
         letters = fmt_count(prov["letters"] or 0)
         items = fmt_count(prov["items"] or 0)
@@ -1511,9 +1560,17 @@ class Report:
         )
 
     def close(self) -> None:
-        """Release the database file."""
-        if self.con is not None:
-            self.con.close()
+        """Release the database file, and the chart worker once its charts are in place."""
+        try:
+            if self._chart_worker is not None:
+                try:
+                    self._finish_charts()
+                finally:
+                    self._chart_worker.close()
+                    self._chart_worker = None
+        finally:
+            if self.con is not None:
+                self.con.close()
 
 
 def _chart_title(chart: Any) -> str | None:

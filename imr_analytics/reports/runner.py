@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -201,30 +202,21 @@ def describe_report(name: str) -> dict[str, ParamSpec]:
 # -- database path ------------------------------------------------------------------------------
 
 
-def _check_database(name: str, path: Path, params: dict[str, Any]) -> None:
-    """Open the database read-only and check the selection against it, before a kernel starts.
+def _check_database(name: str, path: Path) -> None:
+    """Open the database read-only once before a kernel starts: a locked or broken file fails
+    here with one sentence.
 
-    A locked or broken file, a selection value that does not occur, or a selection that
-    matches nothing fails here with one sentence; the notebook checks the same again when run
-    by plain papermill or in JupyterLab.
+    The selection (values that must occur, a selection that must match something) is checked
+    once, by the notebook itself (``Report.open``), the same check plain papermill and
+    JupyterLab get; a failure there comes back as the same one-sentence parameter error.
     """
-    from imr_analytics.reports.selection import check_selection
     from imr_analytics.store.database import DatabaseError, open_database
 
     try:
         con = open_database(path, read_only=True)
     except DatabaseError as exc:
         raise ReportError(f"report {name!r}: {exc}") from None
-    try:
-        check_selection(
-            con,
-            params,
-            report=name,
-            date_from=params.get("date_from") or None,
-            date_to=params.get("date_to") or None,
-        )
-    finally:
-        con.close()
+    con.close()
 
 
 _PLACEHOLDERS = ("name", "date", "time", "datetime")
@@ -281,6 +273,62 @@ def _kernel_name(requested: str | None) -> str:
             f"install one with: {sys.executable} -m ipykernel install --sys-prefix"
         )
     return name
+
+
+# Passed to every kernel the runner starts, as nbclient passes it to the kernels it starts: the
+# kernel keeps no IPython history file (a report run is not an interactive session).
+_KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
+
+
+def _start_kernel(kernel: str, cwd: Path) -> Any:
+    """Start the report's kernel now and return its manager, without waiting for it.
+
+    A kernel takes about a second of CPU to start; started before the runner imports papermill
+    and prepares the notebook, it boots on the other core meanwhile. Papermill is handed the
+    manager and runs the notebook in it; :func:`_stop_kernel` shuts it down.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    from imr_analytics.reports.chartworker import ASYNC_CHARTS_ENV
+
+    # Its sockets are Unix sockets in a folder of the run's own, not TCP ports on localhost:
+    # nothing else on the machine can connect, and ipykernel has no reason to warn on every
+    # run (on stderr, which cron mails) that it runs "over TCP without encryption".
+    sockets = tempfile.mkdtemp(prefix="imr-kernel-")
+    km = AsyncKernelManager(kernel_name=kernel, transport="ipc", ip=str(Path(sockets) / "k"))
+    run_sync(km.start_kernel)(
+        cwd=str(cwd),
+        extra_arguments=list(_KERNEL_ARGUMENTS),
+        # the report's charts are drawn by a worker process, beside the kernel's queries
+        env={**os.environ, ASYNC_CHARTS_ENV: "1"},
+    )
+    return km
+
+
+def _ask_kernel_to_stop(km: Any) -> None:
+    """Ask the kernel to shut down and return at once: it exits while the page is rendered."""
+    from jupyter_core.utils import run_sync
+
+    run_sync(km.request_shutdown)()
+
+
+def _stop_kernel(km: Any, *, finished: bool = False) -> None:
+    """Shut a kernel from :func:`_start_kernel` down and reap it, whatever happened meanwhile.
+
+    A kernel that ``finished`` the notebook (every output received, its last cell closed the
+    database and reaped the chart worker) and has not exited yet is killed: it has nothing
+    left to do, and its orderly exit cost the run about a second of waiting. Otherwise it is
+    given jupyter_client's grace time to exit, then killed.
+    """
+    from jupyter_core.utils import run_sync
+
+    try:
+        if run_sync(km.is_alive)():
+            run_sync(km.shutdown_kernel)(now=finished)
+    finally:
+        run_sync(km.cleanup_resources)()
+        shutil.rmtree(Path(km.ip).parent, ignore_errors=True)  # the sockets' folder
 
 
 # -- running ------------------------------------------------------------------------------------
@@ -371,6 +419,58 @@ def _execution_error(
     )
 
 
+def _execute(
+    km: Any,
+    source_nb: nbformat.NotebookNode,
+    parameters: dict[str, Any],
+    *,
+    name: str,
+    script: Path,
+    kernel: str,
+    cell_timeout: int,
+    failed_path: Path,
+) -> nbformat.NotebookNode:
+    """Run the notebook with papermill in the started kernel ``km``; one clear error if not.
+
+    A failed run leaves its executed notebook (with the traceback) at ``failed_path``.
+    """
+    import papermill
+
+    with tempfile.TemporaryDirectory(prefix=f"imr-report-{name}-") as tmp:
+        tmp_dir = Path(tmp)
+        input_path = tmp_dir / f"{name}.ipynb"
+        output_path = tmp_dir / f"{name}.executed.ipynb"
+        nbformat.write(source_nb, input_path)
+        try:
+            executed = papermill.execute_notebook(
+                str(input_path),
+                str(output_path),
+                parameters=parameters,
+                kernel_name=kernel,
+                language="python",
+                progress_bar=False,
+                log_output=False,
+                cwd=str(script.parent),
+                execution_timeout=cell_timeout,
+                # the executed notebook is written once, at the end (and on failure), not
+                # after every cell: nobody watches it mid-run, and each save re-serialised it
+                request_save_on_cell_execute=False,
+                km=km,  # the kernel started early, already booting
+            )
+        except Exception as exc:  # papermill, nbclient or the kernel: one clear error
+            if getattr(exc, "ename", None) == ReportParameterError.__name__:
+                # the notebook's own check of the selection (Report.open): the same one
+                # sentence and exit status as a parameter refused before the kernel started
+                raise ReportParameterError(_ANSI.sub("", str(exc.evalue))) from None
+            failed_copy = None
+            if output_path.exists():
+                failed_copy = try_copy(output_path, failed_path)
+            raise _execution_error(
+                exc, name=name, script=script, source_nb=source_nb, executed_path=failed_copy
+            ) from None
+    return executed
+
+
 def run_report(
     name: str,
     params: dict[str, Any] | None = None,
@@ -388,17 +488,15 @@ def run_report(
     ``db_path`` wins over a ``db_path`` in ``params`` (the CLI's ``--db`` overrides
     ``-p db_path``); either is resolved to an absolute path here, so the kernel's working
     directory does not matter. Every parameter, the database file included (it must open
-    read-only, i.e. not be locked by a writer), is checked before a kernel starts.
+    read-only, i.e. not be locked by a writer), is checked before a kernel starts; the
+    selection's values are checked once, by the notebook (a value that does not occur is the
+    same :class:`ReportParameterError`).
     ``out_dir`` receives the files (written atomically: all or none); ``stem`` names them
     (default: the report's name); ``kernel_name`` picks the Jupyter kernel (default: the
     notebook's); ``cell_timeout`` is the seconds one cell may run before the run fails.
     ``tables`` also writes every table the report shows as ``<stem>.<table>.csv`` (the rows it
     was drawn from, with counts, intervals and reliability flags), with the HTML, all or none.
     """
-    import papermill
-
-    from imr_analytics.reports.export import export_html, extract_report_data
-
     started = datetime.now().astimezone()
     t0 = time.perf_counter()
     script = report_script(name)
@@ -423,7 +521,7 @@ def run_report(
         resolved_db = Path(str(db_path)) if db_path else Path()
     effective = {k: coerced.get(k, spec.default) for k, spec in specs.items()}
     if "db_path" in specs:
-        _check_database(name, resolved_db, effective)
+        _check_database(name, resolved_db)
 
     kernel = _kernel_name(kernel_name)
     out = output_dir(out_dir)  # an existing file or an unwritable folder: one sentence
@@ -441,46 +539,41 @@ def run_report(
     title = effective.get("title") or name
     source_nb.metadata["title"] = str(title)
 
-    with tempfile.TemporaryDirectory(prefix=f"imr-report-{name}-") as tmp:
-        tmp_dir = Path(tmp)
-        input_path = tmp_dir / f"{name}.ipynb"
-        output_path = tmp_dir / f"{name}.executed.ipynb"
-        nbformat.write(source_nb, input_path)
-        try:
-            executed = papermill.execute_notebook(
-                str(input_path),
-                str(output_path),
-                parameters=coerced,
-                kernel_name=kernel,
-                language="python",
-                progress_bar=False,
-                log_output=False,
-                cwd=str(script.parent),
-                execution_timeout=cell_timeout,
-                # the executed notebook is written once, at the end (and on failure), not
-                # after every cell: nobody watches it mid-run, and each save re-serialised it
-                request_save_on_cell_execute=False,
-            )
-        except Exception as exc:  # papermill, nbclient or the kernel: one clear error
-            failed_copy = None
-            if output_path.exists():
-                failed_copy = try_copy(output_path, out / f"{stem}.failed.ipynb")
-            raise _execution_error(
-                exc, name=name, script=script, source_nb=source_nb, executed_path=failed_copy
-            ) from None
-
-    data = extract_report_data(executed)
-    if not data.provenance:
-        raise ReportError(
-            f"report {name!r}: the notebook emitted no provenance footer "
-            "(its last cell must call show_provenance())"
+    km = _start_kernel(kernel, script.parent)  # boots while papermill is imported
+    finished = False
+    try:
+        executed = _execute(
+            km,
+            source_nb,
+            coerced,
+            name=name,
+            script=script,
+            kernel=kernel,
+            cell_timeout=cell_timeout,
+            failed_path=out / f"{stem}.failed.ipynb",
         )
-    html = export_html(executed, provenance=data.provenance, title=str(title))
-    files: dict[Path, str | bytes] = {nb_path: nbformat.writes(executed) + "\n", html_path: html}
-    table_paths = [out / f"{stem}.{t['name']}.csv" for t in data.tables] if tables else []
-    for path, table in zip(table_paths, data.tables, strict=False):
-        files[path] = table["csv"]
-    write_files(files)  # all or nothing
+        _ask_kernel_to_stop(km)
+
+        from imr_analytics.reports.export import export_html, extract_report_data
+
+        data = extract_report_data(executed)
+        if not data.provenance:
+            raise ReportError(
+                f"report {name!r}: the notebook emitted no provenance footer "
+                "(its last cell must call show_provenance())"
+            )
+        html = export_html(executed, provenance=data.provenance, title=str(title))
+        files: dict[Path, str | bytes] = {
+            nb_path: nbformat.writes(executed) + "\n",
+            html_path: html,
+        }
+        table_paths = [out / f"{stem}.{t['name']}.csv" for t in data.tables] if tables else []
+        for path, table in zip(table_paths, data.tables, strict=False):
+            files[path] = table["csv"]
+        write_files(files)  # all or nothing
+        finished = True
+    finally:
+        _stop_kernel(km, finished=finished)
     (out / f"{stem}.failed.ipynb").unlink(missing_ok=True)  # from an earlier, failed run
     return ReportResult(
         name=name,

@@ -1,0 +1,56 @@
+"""The chart worker draws what the kernel would draw, and says so when it cannot."""
+
+from __future__ import annotations
+
+import altair as alt
+import pytest
+
+from imr_analytics.analytics.charts import to_svg, vegalite_spec
+from imr_analytics.reports.chartworker import ChartWorker, ChartWorkerError
+
+
+def _chart(title: str = "Uphold rate by treatment category") -> alt.Chart:
+    values = [{"category": "Pharmaceuticals", "rate": 0.83}, {"category": "Imaging", "rate": 0.5}]
+    return (
+        alt.Chart(alt.Data(values=values))
+        .mark_bar()
+        .encode(y=alt.Y("category:N"), x=alt.X("rate:Q"))
+        .properties(title=title, width=300)
+    )
+
+
+def test_worker_draws_the_same_svg_as_the_kernel_in_any_order() -> None:
+    chart = _chart()
+    worker = ChartWorker()
+    try:
+        worker.submit("a", *vegalite_spec(chart))
+        worker.submit("b", *vegalite_spec(_chart("Second")))
+        second = worker.result("b")
+        first = worker.result("a")
+    finally:
+        worker.close()
+    assert first == to_svg(chart)
+    assert "Second" in second and second != first
+    assert worker._proc.returncode == 0  # reaped
+
+
+def test_worker_reports_a_chart_it_cannot_draw_and_goes_on() -> None:
+    worker = ChartWorker()
+    try:
+        remote = {"data": {"url": "https://example.org/x.json"}, "mark": "bar"}
+        worker.submit("remote", remote, None)
+        with pytest.raises(ChartWorkerError):
+            worker.result("remote")
+        worker.submit("ok", *vegalite_spec(_chart()))
+        assert worker.result("ok").startswith("<svg")
+    finally:
+        worker.close()
+
+
+def test_a_stopped_worker_is_an_error_not_a_hang() -> None:
+    worker = ChartWorker()
+    worker._proc.kill()
+    worker.submit("late", *vegalite_spec(_chart()))
+    with pytest.raises(ChartWorkerError, match="stopped"):
+        worker.result("late")
+    worker.close()
