@@ -58,13 +58,11 @@ def parse_header(header_text: str) -> tuple[dict[str, object], list[str]]:
     warnings: list[str] = []
     pending: list[str] = []
     last_label: str | None = None
-    for m in _TOKEN_RE.finditer(header_text):
-        kind = (
-            m.lastgroup
-        )  # each alternative is one named group: "label", "case", "date", "priority"
-        value = m.group()
-        if kind == "label":
-            key = _label_key(value)
+    # findall gives each token as its four groups, one of them non-empty: cheaper than a
+    # match object and its lastgroup per token
+    for label, case, when, priority in _TOKEN_RE.findall(header_text):
+        if label:
+            key = _label_key(label)
             if key is None:  # "Received:" completing a wrapped "Application" label
                 if last_label == "application_received":
                     continue
@@ -74,22 +72,23 @@ def parse_header(header_text: str) -> tuple[dict[str, object], list[str]]:
             last_label = key
             continue
         last_label = None
+        kind = "case" if case else "date" if when else "priority"
         target = None
         for k in pending:  # the oldest waiting label that can hold this value
             if _KIND_OF.get(k, "date") == kind:
                 target = k
                 break
         if target is None:
-            if kind == "case" and "case_number" not in fields:
-                fields["case_number"] = value.upper()
+            if case and "case_number" not in fields:
+                fields["case_number"] = case.upper()
             continue
         pending.remove(target)
-        if kind == "case":
-            fields[target] = value.upper()
-        elif kind == "date":
-            fields[target] = _header_date(value)
+        if case:
+            fields[target] = case.upper()
+        elif when:
+            fields[target] = _header_date(when)
         else:
-            fields[target] = PRIORITY_WORDS[value.lower()]
+            fields[target] = PRIORITY_WORDS[priority.lower()]
     if pending:
         warnings.append("header labels without a value: " + ", ".join(pending))
     return fields, warnings

@@ -11,6 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from imr_analytics.parse import credentials as C
+from imr_analytics.parse import header as H
+from imr_analytics.parse import items as I
 from imr_analytics.parse import layout_b as B
 from imr_analytics.parse import normalize as N
 
@@ -96,3 +98,134 @@ def test_credentials_cache_hands_out_fresh_lists() -> None:
     first[0].append("changed")
     first[1].clear()
     assert C.parse_credentials(text) == C._read_credentials(text)
+
+
+_HEADING_PIECES = st.sampled_from(
+    [
+        "Norco 10/325mg #60",
+        " was the original request. ",
+        "was authorized by the Claims Administrator",
+        "The Claims Administrator AUTHORIZED ",
+        "The remaining IMR eligible portion of the original request, ",
+        "leaving the original request",
+        "The original request, ",
+        "AUTHORİZED",
+        "ORİGİNAL",
+        "remaınıng",
+        " is",
+        "\n",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_HEADING_PIECES, max_size=6).map("".join))
+def test_modified_word_gate_holds_every_marker(text: str) -> None:
+    if I._MODIFIED_MARKERS.search(text):
+        assert I._may_be_modified(text)
+    assert I.disputed_part(text) == _disputed_part_reference(text)
+
+
+def _disputed_part_reference(item_text: str) -> tuple[str, bool]:
+    if not I._MODIFIED_MARKERS.search(item_text):
+        return item_text, False
+    m = I._REMAINDER.search(item_text)
+    if m:
+        return m.group("rest").strip(" ,"), True
+    return item_text, True
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Claims Administrator guideline:",
+                "MAXIMUS guideline:",
+                "Expert  Reviewer guideline :",
+                "Independent Reviewer guideline:",
+                "IMR guideline:",
+                "Decision rationale:",
+                "decision RATIONALE:",
+                "The ",
+                " ",
+                "x",
+            ]
+        ),
+        max_size=3,
+    ).map("".join)
+)
+def test_one_label_regex_same_as_any_of_three(line: str) -> None:
+    assert (I._ANY_LABEL_RE.match(line) is not None) == any(p.match(line) for p in I._ANY_LABEL)
+
+
+def _header_reference(header_text: str) -> tuple[dict, list[str]]:
+    """parse_header as written before: match objects and lastgroup."""
+    fields: dict = {}
+    warnings: list[str] = []
+    pending: list[str] = []
+    last_label = None
+    for m in H._TOKEN_RE.finditer(header_text):
+        kind, value = m.lastgroup, m.group()
+        if kind == "label":
+            key = H._label_key(value)
+            if key is None:
+                if last_label == "application_received":
+                    continue
+                key = "application_received"
+            if key not in fields and key not in pending:
+                pending.append(key)
+            last_label = key
+            continue
+        last_label = None
+        target = next((k for k in pending if H._KIND_OF.get(k, "date") == kind), None)
+        if target is None:
+            if kind == "case" and "case_number" not in fields:
+                fields["case_number"] = value.upper()
+            continue
+        pending.remove(target)
+        if kind == "case":
+            fields[target] = value.upper()
+        elif kind == "date":
+            fields[target] = H._header_date(value)
+        else:
+            fields[target] = H.PRIORITY_WORDS[value.lower()]
+    if pending:
+        warnings.append("header labels without a value: " + ", ".join(pending))
+    return fields, warnings
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Case Number:",
+                "IMR Case Number:",
+                "Date Assigned:",
+                "Decision Date:",
+                "Date of Injury:",
+                "UR Denial Date:",
+                "Priority:",
+                "Application",
+                "Received:",
+                "Application for",
+                "Application Received:",
+                "CM16-1536899",
+                "cm15-0000001",
+                "11/18/2016",
+                "2/3/2015",
+                "13/45/2016",
+                "Standard",
+                "URGENT",
+                "Regular",
+                "Expedited",
+            ]
+        ),
+        max_size=16,
+    ),
+    st.sampled_from(["\n", " ", "  \n"]),
+)
+def test_header_tokens_same_as_match_objects(tokens: list[str], sep: str) -> None:
+    text = sep.join(tokens)
+    assert H.parse_header(text) == _header_reference(text)
