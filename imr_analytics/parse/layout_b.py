@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from datetime import date
+from functools import lru_cache
 
 from .assemble import letter_from_parts
 from .credentials import parse_credentials
@@ -199,16 +200,26 @@ def _b_era(cred_form: str | None, items: list, decision_date: object) -> str:
     """Which B sub-era: credentials form first, then citation wording, then the date."""
     if cred_form == "sentence":
         return B1
-    lines = " ".join(
-        (it.ca_guideline_text or "") + " " + (it.reviewer_guideline_text or "") for it in items
+    wording, b3_wording = _wording_of(
+        " ".join(
+            (it.ca_guideline_text or "") + " " + (it.reviewer_guideline_text or "") for it in items
+        )
     )
-    low = lowered_for_search(lines)
-    if search_from(_B2_WORDING, lines, low, ("page(s)", "did")):
-        return B2
-    if search_from(_B4_WORDING, lines, low, ("2016", "outside")):
-        return B4
+    if wording is not None:
+        return wording
     if isinstance(decision_date, date):
         return B4 if decision_date >= date(2016, 1, 1) else B3
-    if search_from(_B3_WORDING, lines, low, ("medical",)):
-        return B3
-    return B4
+    return B3 if b3_wording else B4
+
+
+@lru_cache(maxsize=1 << 11)
+def _wording_of(lines: str) -> tuple[str | None, bool]:
+    """(B2 or B4 if the guideline lines use that era's citation wording, else None; whether
+    they use B3's). Guideline lines are boilerplate that letters repeat, so this pure
+    function of them is cached per process."""
+    low = lowered_for_search(lines)
+    if search_from(_B2_WORDING, lines, low, ("page(s)", "did")):
+        return B2, False
+    if search_from(_B4_WORDING, lines, low, ("2016", "outside")):
+        return B4, False
+    return None, search_from(_B3_WORDING, lines, low, ("medical",)) is not None

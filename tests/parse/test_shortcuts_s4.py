@@ -7,6 +7,8 @@ credentials), compared on texts drawn from the pieces the shortcut's reasoning d
 
 from __future__ import annotations
 
+from datetime import date
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +17,7 @@ from imr_analytics.parse import header as H
 from imr_analytics.parse import items as I
 from imr_analytics.parse import layout_b as B
 from imr_analytics.parse import normalize as N
+from imr_analytics.parse.records import Item
 
 
 def _join_wrapped_reference(lines: list[str] | str) -> str:
@@ -229,3 +232,56 @@ def _header_reference(header_text: str) -> tuple[dict, list[str]]:
 def test_header_tokens_same_as_match_objects(tokens: list[str], sep: str) -> None:
     text = sep.join(tokens)
     assert H.parse_header(text) == _header_reference(text)
+
+
+def _b_era_reference(cred_form, items, decision_date) -> str:
+    """_b_era as written before its wording was cached."""
+    if cred_form == "sentence":
+        return B.B1
+    lines = " ".join(
+        (it.ca_guideline_text or "") + " " + (it.reviewer_guideline_text or "") for it in items
+    )
+    if B._B2_WORDING.search(lines):
+        return B.B2
+    if B._B4_WORDING.search(lines):
+        return B.B4
+    if isinstance(decision_date, date):
+        return B.B4 if decision_date >= date(2016, 1, 1) else B.B3
+    if B._B3_WORDING.search(lines):
+        return B.B3
+    return B.B4
+
+
+_GUIDELINE_PIECES = st.sampled_from(
+    [
+        "Decision based on MTUS ",
+        "Page(s): 76-80",
+        "did not base their decision on the MTUS",
+        "outside of the MTUS",
+        "Medical Treatment 2009",
+        "MEDICAL TREATMENT 2009",
+        " 2016",
+        "x2016",
+        "ſ",
+        " ",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.none() | st.lists(_GUIDELINE_PIECES, max_size=4).map("".join),
+            st.none() | st.lists(_GUIDELINE_PIECES, max_size=4).map("".join),
+        ),
+        max_size=3,
+    ),
+    st.sampled_from(["block", "sentence", None]),
+    st.sampled_from([None, date(2015, 6, 1), date(2016, 1, 1), "not a date"]),
+)
+def test_b_era_same_as_uncached(guidelines, cred_form, decision_date) -> None:
+    items = [Item(1, "x", "x", False, "upheld", ca, (), rv, (), None) for ca, rv in guidelines]
+    want = _b_era_reference(cred_form, items, decision_date)
+    assert B._b_era(cred_form, items, decision_date) == want
+    assert B._b_era(cred_form, items, decision_date) == want  # again, from the cache
