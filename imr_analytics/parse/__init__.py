@@ -13,7 +13,7 @@ from .layout_a import TITLE as _A_TITLE
 from .layout_a import parse_a
 from .layout_b import DOCUMENTS, HOW_MADE, ITEMS_B, ITEMS_C, find_heading, heading_lines, parse_b
 from .layout_d import parse_d
-from .normalize import join_wrapped, lowered_for_search, normalize_text
+from .normalize import join_wrapped, lowered_for_search, normalize_text, normalized_lines
 from .records import DECISIONS, PARTIES, SOURCE_FAMILIES, Citation, Item, Letter, ParseFailure
 
 # Bump on any change that can change parsed values, so a database records which parser
@@ -92,7 +92,7 @@ def _parse(text: str) -> Letter | ParseFailure:
         return ParseFailure(
             "empty_text", "the document has no text (a scanned image, or an empty file)"
         )
-    lines = normalize_text(text).split("\n")
+    lines = normalized_lines(text)
     heads = heading_lines(lines)
     family = detect_layout(lines, heads)
     if family == "B":

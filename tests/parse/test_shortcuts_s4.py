@@ -285,3 +285,32 @@ def test_b_era_same_as_uncached(guidelines, cred_form, decision_date) -> None:
     want = _b_era_reference(cred_form, items, decision_date)
     assert B._b_era(cred_form, items, decision_date) == want
     assert B._b_era(cred_form, items, decision_date) == want  # again, from the cache
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=" \t\n\u00a0\u2003|#\\*_ab\f\x1c", max_size=40))
+def test_normalized_lines_are_the_normalized_text_split(raw: str) -> None:
+    # normalize_text is held to the regex-only reference in test_normalize_fast_path; its
+    # lines, as the parser takes them, must be that text split (one "" for an empty text)
+    assert N.normalized_lines(raw) == N.normalize_text(raw).split("\n")
+    assert N.normalize_text(raw) == _normalize_reference(raw)
+
+
+def _normalize_reference(raw: str) -> str:
+    """The regex-only definition (as in test_normalize_fast_path)."""
+    spaces = N._SPACES
+    text = N._INVISIBLE_RE.sub("", raw).replace("\ufffe", "-").replace("\r\n", "\n")
+    text = N._BREAKS_RE.sub("\n", text)
+    text = N._MD_EMPHASIS.sub("", N._HTML_BOLD.sub("", text))
+    lines = spaces.sub(" ", text).split("\n")
+    if "|" in text or "#" in text or "\\" in text:
+        lines = [N._markdown_line(line) for line in lines]
+    out = [line for line in map(str.strip, lines) if line]
+    if out and out[0].startswith(N.SYNTHETIC_MARKER):
+        out.pop(0)
+    return "\n".join(out)
+
+
+def test_markdown_mark_after_a_leading_space_is_seen() -> None:
+    for raw in (" | a | b |", "x\n\t# Title", "x\n  \\hard", " |---|", "a\n \n |b|"):
+        assert N.normalize_text(raw) == _normalize_reference(raw)
