@@ -98,6 +98,9 @@ def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
         joined = "\n".join(lines)
         low = lowered_for_search(joined)
     ends = _line_ends(lines)
+    # Lines that are all stripped and non-empty (normalised text) let a label's part be
+    # joined by replacing its line breaks (see _join_part).
+    clean = all(lines) and lines == [line.strip() for line in lines]
     start = 0
     if lines and _INTRO.match(lines[0]):
         start = 1
@@ -138,7 +141,7 @@ def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
             ends[body_end - 1] - 1 if body_end > anchor + 1 else ends[anchor],
         )
         ca, reviewer, rationale = _split_label_text(
-            joined[first:stop], None if low is None else low[first:stop]
+            joined[first:stop], None if low is None else low[first:stop], clean
         )
         if not item_text:
             raise ItemsError("item_structure", f"item {k + 1} has an empty heading")
@@ -326,13 +329,16 @@ def _states_conclusion(lines: list[str], i: int) -> bool:
     return any(m.end() > len(before) + 1 for m in _CONCLUSION_LINE.finditer(joined))
 
 
-def _split_label_text(text: str, low: str | None) -> tuple[str | None, str | None, str | None]:
+def _split_label_text(
+    text: str, low: str | None, clean: bool = False
+) -> tuple[str | None, str | None, str | None]:
     """The three labelled parts of an item body's ``text``, each joined across its wraps.
 
     Labels are looked for anywhere in the body, not only at line starts: a converter
     that joins lines can leave ``… 2004. MAXIMUS guideline: …`` on one line. Each label
     is taken once, in its order, after the previous one. ``low`` is
-    ``lowered_for_search(text)`` (or None, which only makes the label searches slower).
+    ``lowered_for_search(text)`` (or None, which only makes the label searches slower);
+    ``clean`` says that the lines of ``text`` are stripped and non-empty.
     """
     found: list[tuple[str, int, int]] = []
     pos = 0
@@ -344,5 +350,14 @@ def _split_label_text(text: str, low: str | None) -> tuple[str | None, str | Non
     parts: dict[str, str | None] = {"ca": None, "rv": None, "ra": None}
     for n, (key, _, end) in enumerate(found):
         stop = found[n + 1][1] if n + 1 < len(found) else len(text)
-        parts[key] = join_wrapped(text[end:stop].split("\n")) or None
+        parts[key] = _join_part(text[end:stop], clean) or None
     return parts["ca"], parts["rv"], parts["ra"]
+
+
+def _join_part(part: str, clean: bool) -> str:
+    """``join_wrapped(part.split("\\n"))``. In a body whose lines are stripped and non-empty
+    only a part's own ends can hold white space (a label ends in ``\\s*``; the next one may
+    start mid-line), so, unless a line ends in a hyphen, the join is a replace and a strip."""
+    if clean and "-\n" not in part:
+        return part.replace("\n", " ").strip()
+    return join_wrapped(part.split("\n"))

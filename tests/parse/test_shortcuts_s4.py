@@ -314,3 +314,30 @@ def _normalize_reference(raw: str) -> str:
 def test_markdown_mark_after_a_leading_space_is_seen() -> None:
     for raw in (" | a | b |", "x\n\t# Title", "x\n  \\hard", " |---|", "a\n \n |b|"):
         assert N.normalize_text(raw) == _normalize_reference(raw)
+
+
+_BODY_LINE_PIECES = st.sampled_from(
+    [
+        "Claims Administrator guideline:",
+        "Claims Administrator guideline: Decision based on MTUS 2004.",
+        "MAXIMUS guideline:",
+        "2004. MAXIMUS guideline: Decision based on",
+        "Decision rationale:",
+        "x. Decision rationale: The request",
+        "non-",
+        "x-",
+        "-",
+        "ray is not",
+        "medically necessary.",
+        "a - b",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(_BODY_LINE_PIECES, min_size=1, max_size=3).map(" ".join), max_size=8))
+def test_clean_body_parts_same_as_line_by_line_join(lines: list[str]) -> None:
+    # lines as normalisation leaves them: stripped, single-spaced, none empty
+    text = "\n".join(lines)
+    low = N.lowered_for_search(text)
+    assert I._split_label_text(text, low, True) == I._split_label_text(text, low, False)
