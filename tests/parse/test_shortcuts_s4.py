@@ -223,15 +223,24 @@ def _header_reference(header_text: str) -> tuple[dict, list[str]]:
                 "URGENT",
                 "Regular",
                 "Expedited",
+                "x",
+                "_",
+                "9",
+                "İ",
+                "ſ",
+                "\u212a",
+                "Application For",
             ]
         ),
         max_size=16,
     ),
-    st.sampled_from(["\n", " ", "  \n"]),
+    st.sampled_from(["\n", " ", "  \n", ""]),
 )
 def test_header_tokens_same_as_match_objects(tokens: list[str], sep: str) -> None:
     text = sep.join(tokens)
     assert H.parse_header(text) == _header_reference(text)
+    want = [tuple(g.lower() for g in t) for t in H._TOKEN_RE.findall(text)]
+    assert [tuple(g.lower() for g in t) for t in H._tokens(text)] == want
 
 
 def _b_era_reference(cred_form, items, decision_date) -> str:
