@@ -100,7 +100,7 @@ def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
     ends = _line_ends(lines)
     # Lines that are all stripped and non-empty (normalised text) let a label's part be
     # joined by replacing its line breaks (see _join_part).
-    clean = all(lines) and lines == [line.strip() for line in lines]
+    clean = all(lines) and lines == list(map(str.strip, lines))
     start = 0
     if lines and _INTRO.match(lines[0]):
         start = 1
