@@ -13,7 +13,7 @@ from .layout_a import TITLE as _A_TITLE
 from .layout_a import parse_a
 from .layout_b import DOCUMENTS, HOW_MADE, ITEMS_B, ITEMS_C, find_heading, heading_lines, parse_b
 from .layout_d import parse_d
-from .normalize import join_wrapped, lowered_for_search, normalize_text
+from .normalize import join_wrapped, lowered_for_search, normalize_text, normalized_lines
 from .records import DECISIONS, PARTIES, SOURCE_FAMILIES, Citation, Item, Letter, ParseFailure
 
 # Bump on any change that can change parsed values, so a database records which parser
@@ -88,11 +88,11 @@ def parse_letter(text: str) -> Letter | ParseFailure:
 
 
 def _parse(text: str) -> Letter | ParseFailure:
-    if not text or not text.strip():
+    if not text or text.isspace():  # what strip() leaves nothing of, without the copy
         return ParseFailure(
             "empty_text", "the document has no text (a scanned image, or an empty file)"
         )
-    lines = normalize_text(text).split("\n")
+    lines = normalized_lines(text)
     heads = heading_lines(lines)
     family = detect_layout(lines, heads)
     if family == "B":

@@ -10,6 +10,7 @@ mapping onto the vocabulary is the loader's job, so the raw spelling is never lo
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .normalize import join_wrapped, lowered_for_search, search_from
 
@@ -38,6 +39,22 @@ def parse_credentials(section_text: str) -> tuple[list[str], list[str], str | No
     ``section_text`` should run up to the next heading, since the specialty line can
     wrap onto a second line. ``form`` is ``"block"``, ``"sentence"`` or ``None``.
     """
+    specs, states, form = _cached_credentials(section_text)
+    return list(specs), list(states), form
+
+
+def _credentials(section_text: str) -> tuple[tuple[str, ...], tuple[str, ...], str | None]:
+    specs, states, form = _read_credentials(section_text)
+    return tuple(specs), tuple(states), form
+
+
+# The section is boilerplate followed by the reviewer's credential lines, which a corpus
+# repeats letter after letter (one reviewer signs many): the reading is a pure function of
+# the text, cached per process. Tuples are cached, fresh lists handed out.
+_cached_credentials = lru_cache(maxsize=1 << 11)(_credentials)
+
+
+def _read_credentials(section_text: str) -> tuple[list[str], list[str], str | None]:
     flat = join_wrapped(section_text)
     low = lowered_for_search(flat)
     specs_m = search_from(_BLOCK_SPECIALTIES, flat, low, ("certification",))

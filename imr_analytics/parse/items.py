@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import add
 
 from .citations import parse_guideline
 from .normalize import join_wrapped, lowered_for_search, search_from
@@ -40,6 +41,8 @@ _REVIEWER_LABEL = re.compile(
 )
 _RATIONALE_LABEL = re.compile(r"^Decision\s+rationale\s*:\s*", re.IGNORECASE)
 _ANY_LABEL = (_CA_LABEL, _REVIEWER_LABEL, _RATIONALE_LABEL)
+# One regex for "one of the three labels starts the line": a single match instead of three.
+_ANY_LABEL_RE = re.compile("|".join(f"(?:{p.pattern})" for p in _ANY_LABEL), re.IGNORECASE)
 _CA_LABEL_ANYWHERE = re.compile(_CA_LABEL.pattern[1:], re.IGNORECASE)
 _REVIEWER_LABEL_ANYWHERE = re.compile(r"(?<![\w-])" + _REVIEWER_LABEL.pattern[1:], re.IGNORECASE)
 _RATIONALE_LABEL_ANYWHERE = re.compile(_RATIONALE_LABEL.pattern[1:], re.IGNORECASE)
@@ -94,7 +97,10 @@ def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
     if len(lines) != len(section_lines):
         joined = "\n".join(lines)
         low = lowered_for_search(joined)
-    ends = list(accumulate(len(line) + 1 for line in lines))  # offset after each line's break
+    ends = _line_ends(lines)
+    # Lines that are all stripped and non-empty (normalised text) let a label's part be
+    # joined by replacing its line breaks (see _join_part).
+    clean = all(lines) and lines == list(map(str.strip, lines))
     start = 0
     if lines and _INTRO.match(lines[0]):
         start = 1
@@ -135,7 +141,7 @@ def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
             ends[body_end - 1] - 1 if body_end > anchor + 1 else ends[anchor],
         )
         ca, reviewer, rationale = _split_label_text(
-            joined[first:stop], None if low is None else low[first:stop]
+            joined[first:stop], None if low is None else low[first:stop], clean
         )
         if not item_text:
             raise ItemsError("item_structure", f"item {k + 1} has an empty heading")
@@ -145,6 +151,12 @@ def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
         items.append(item)
         warnings += item_warnings
     return items, warnings
+
+
+def _line_ends(lines: list[str]) -> list[int]:
+    """The offset after each line's break in ``"\\n".join(lines)`` (C-level maps, no
+    per-line Python step)."""
+    return list(accumulate(map(add, map(len, lines), repeat(1))))
 
 
 def build_item(
@@ -177,12 +189,23 @@ def build_item(
 
 def disputed_part(item_text: str) -> tuple[str, bool]:
     """The part of a heading that went to IMR, and whether UR authorised the rest."""
-    if not _MODIFIED_MARKERS.search(item_text):
+    if not _may_be_modified(item_text) or not _MODIFIED_MARKERS.search(item_text):
         return item_text, False
     m = _REMAINDER.search(item_text)
     if m:
         return m.group("rest").strip(" ,"), True
     return item_text, True
+
+
+# Every match of _MODIFIED_MARKERS holds one of these words (case-insensitively).
+_MODIFIED_WORDS = ("original", "authorized", "remaining")
+
+
+def _may_be_modified(text: str) -> bool:
+    """False only when ``_MODIFIED_MARKERS`` cannot match: none of its words is in the text
+    (most headings), found with ``in`` instead of a case-insensitive scan."""
+    low = lowered_for_search(text)
+    return low is None or any(w in low for w in _MODIFIED_WORDS)
 
 
 def _outcome_candidates(
@@ -202,7 +225,7 @@ def _outcome_candidates(
     if not places:
         return []
     if ends is None:
-        ends = list(accumulate(len(line) + 1 for line in lines))
+        ends = _line_ends(lines)
     found = {bisect_right(ends, p) for p in places}
     return [i for i in sorted(found) if i >= start]
 
@@ -215,7 +238,7 @@ def _merge_lone_outcomes(lines: list[str], low: str | None = None) -> list[str]:
     if low is not None and not (
         low.startswith(_LONE_WORDS) or any(f"\n{w}" in low for w in _LONE_WORDS)
     ):
-        return list(lines)
+        return lines
     out: list[str] = []
     for line in lines:
         if out and out[-1].rstrip().endswith(":") and _OUTCOME_ALONE.match(line):
@@ -237,7 +260,7 @@ def _is_outcome(lines: list[str], i: int) -> bool:
     if tail[-1:] not in _OUTCOME_LAST_LETTERS or not _OUTCOME_LINE.match(line):
         return False
     nxt = lines[i + 1] if i + 1 < len(lines) else ""
-    return any(p.match(nxt) for p in _ANY_LABEL)
+    return _ANY_LABEL_RE.match(nxt) is not None
 
 
 def _heading_start(lines: list[str], anchor: int, floor: int) -> int:
@@ -306,13 +329,16 @@ def _states_conclusion(lines: list[str], i: int) -> bool:
     return any(m.end() > len(before) + 1 for m in _CONCLUSION_LINE.finditer(joined))
 
 
-def _split_label_text(text: str, low: str | None) -> tuple[str | None, str | None, str | None]:
+def _split_label_text(
+    text: str, low: str | None, clean: bool = False
+) -> tuple[str | None, str | None, str | None]:
     """The three labelled parts of an item body's ``text``, each joined across its wraps.
 
     Labels are looked for anywhere in the body, not only at line starts: a converter
     that joins lines can leave ``… 2004. MAXIMUS guideline: …`` on one line. Each label
     is taken once, in its order, after the previous one. ``low`` is
-    ``lowered_for_search(text)`` (or None, which only makes the label searches slower).
+    ``lowered_for_search(text)`` (or None, which only makes the label searches slower);
+    ``clean`` says that the lines of ``text`` are stripped and non-empty.
     """
     found: list[tuple[str, int, int]] = []
     pos = 0
@@ -324,5 +350,14 @@ def _split_label_text(text: str, low: str | None) -> tuple[str | None, str | Non
     parts: dict[str, str | None] = {"ca": None, "rv": None, "ra": None}
     for n, (key, _, end) in enumerate(found):
         stop = found[n + 1][1] if n + 1 < len(found) else len(text)
-        parts[key] = join_wrapped(text[end:stop].split("\n")) or None
+        parts[key] = _join_part(text[end:stop], clean) or None
     return parts["ca"], parts["rv"], parts["ra"]
+
+
+def _join_part(part: str, clean: bool) -> str:
+    """``join_wrapped(part.split("\\n"))``. In a body whose lines are stripped and non-empty
+    only a part's own ends can hold white space (a label ends in ``\\s*``; the next one may
+    start mid-line), so, unless a line ends in a hyphen, the join is a replace and a strip."""
+    if clean and "-\n" not in part:
+        return part.replace("\n", " ").strip()
+    return join_wrapped(part.split("\n"))
