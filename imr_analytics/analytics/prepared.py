@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -39,20 +38,8 @@ __all__ = ["SelectionCache"]
 
 _COUNTER = itertools.count(1)
 
-# Letter columns the cache keeps: those the per-letter dimensions and ``letter_volumes`` read,
-# found in their SQL (so a new letter dimension is covered without a list to update), plus the
-# two ``coverage`` reads.
-_LETTER_COLUMNS: tuple[str, ...] = tuple(
-    sorted(
-        set(
-            re.findall(
-                r"\bl\.(\w+)",
-                " ".join(d.sql for d in DIMENSIONS.values() if d.per_letter) + _rates._DAYS,
-            )
-        )
-        | {"layout", "parse_warnings"}
-    )
-)
+# The letter table's rows joined back to their letters: the dimension SQL reads ``l.``.
+_JOINED = "{table} AS c JOIN letters AS l ON l.rowid = c.lk"
 
 
 def _normal_where(where: Mapping[str, Any] | None) -> dict[str, list[Any]]:
@@ -108,15 +95,16 @@ class SelectionCache:
         """The temporary table's name, building it on first use.
 
         One row per letter of the selection as ``letter_volumes`` selects them (an item filter
-        keeps letters with a matching item): ``lk`` (a small key), the letter's columns, and
+        keeps letters with a matching item): ``lk`` (the letter's rowid in ``letters``) and
         over its decided items that pass the filters ``m`` (items), ``y`` (upheld), ``rx``
-        (pharmaceutical) and ``oth`` (category 'Other').
+        (pharmaceutical) and ``oth`` (category 'Other'). Five numbers per letter: the letter's
+        own columns are read from ``letters`` by rowid when a query needs them, so the table
+        stays small (about 24 MB at a million letters) and leaves DuckDB's memory to the
+        queries.
         """
         if self._letters is None:
             name = f"_imr_selection_{next(_COUNTER)}"
             params = _rates._Params()
-            have = {c for c in _rates._EXTRA_COLUMNS if c in _LETTER_COLUMNS}
-            extra = [f"l.{c} AS {c}" for c in _LETTER_COLUMNS if c not in have]
             base, _ = _rates._base_sql(
                 [],
                 self.where or None,
@@ -124,16 +112,14 @@ class SelectionCache:
                 self.date_to,
                 params,
                 from_letters=True,
-                extra=[*extra, "i.item_category AS _item_category"],
+                extra=["l.rowid AS _lk", "i.item_category AS _item_category"],
             )
-            cols = ", ".join(f"any_value({c}) AS {c}" for c in _LETTER_COLUMNS)
             self.con.execute(
-                f"CREATE TEMP TABLE {name} AS SELECT row_number() OVER ()::INTEGER AS lk, * "
-                f"FROM (SELECT {cols}, count(item_no)::INTEGER AS m, "
+                f"CREATE TEMP TABLE {name} AS SELECT _lk AS lk, count(item_no)::INTEGER AS m, "
                 "count(item_no) FILTER (WHERE decision = 'upheld')::INTEGER AS y, "
                 "count(item_no) FILTER (WHERE _item_category = 'Pharmaceuticals')::INTEGER "
                 "AS rx, count(item_no) FILTER (WHERE _item_category = 'Other')::INTEGER AS oth "
-                f"FROM ({base}) AS base GROUP BY letter_id)",
+                f"FROM ({base}) AS base GROUP BY _lk",
                 params.values,
             )
             self._letters = name
@@ -179,8 +165,8 @@ class SelectionCache:
         multi = [d for d in by if DIMENSIONS[d].multi_valued]
         if unit == "item":
             sums = (
-                "sum(m)::BIGINT AS m, sum(y)::BIGINT AS y, count(*) AS k, sum(m * m) AS mm, "
-                "sum(y * y) AS yy, sum(y * m) AS ym"
+                "sum(c.m)::BIGINT AS m, sum(c.y)::BIGINT AS y, count(*) AS k, "
+                "sum(c.m * c.m) AS mm, sum(c.y * c.y) AS yy, sum(c.y * c.m) AS ym"
             )
             counts = (
                 "sum(m)::BIGINT AS n, sum(y)::BIGINT AS upheld, sum(k)::BIGINT AS n_letters, "
@@ -188,7 +174,7 @@ class SelectionCache:
             )
             total = f"(SELECT coalesce(sum(m), 0)::BIGINT FROM {self.letters})"
         else:
-            sums = "count(*) AS m, count(*) FILTER (WHERE y = m) AS y, count(*) AS k"
+            sums = "count(*) AS m, count(*) FILTER (WHERE c.y = c.m) AS y, count(*) AS k"
             counts = (
                 "sum(m)::BIGINT AS n, sum(y)::BIGINT AS upheld, sum(k)::BIGINT AS n_letters, "
                 "NULL AS s_mm, NULL AS s_yy, NULL AS s_ym"
@@ -198,8 +184,9 @@ class SelectionCache:
             f"{DIMENSIONS[d].sql} AS _list_{d}" for d in multi
         ]
         names = [*scalar, *(f"_list_{d}" for d in multi)]
-        per_list = f"SELECT {', '.join([*keys, sums])} FROM {self.letters} AS l WHERE m > 0" + (
-            f" GROUP BY {', '.join(names)}" if names else ""
+        per_list = (
+            f"SELECT {', '.join([*keys, sums])} FROM {_JOINED.format(table=self.letters)} "
+            "WHERE c.m > 0" + (f" GROUP BY {', '.join(names)}" if names else "")
         )
         froms = ["pl AS p"] + [
             f"UNNEST(CASE WHEN len(list_distinct(p._list_{d})) > 0 THEN "
@@ -241,8 +228,9 @@ class SelectionCache:
             return None
         pcol = f"{DIMENSIONS[period].sql} AS {period}, " if period else ""
         sql = (
-            f"WITH per_letter AS (SELECT {pcol}{_rates._DAYS} AS days, m AS k "
-            f"FROM {self.letters} AS l) SELECT {period + ', ' if period else ''}"
+            f"WITH per_letter AS (SELECT {pcol}{_rates._DAYS} AS days, c.m AS k "
+            f"FROM {_JOINED.format(table=self.letters)}) "
+            f"SELECT {period + ', ' if period else ''}"
             f"{_rates._VOLUME_AGGREGATES} FROM per_letter"
             + (f" GROUP BY {period}" if period else "")
         )
@@ -259,8 +247,8 @@ class SelectionCache:
         if not self.covers(where, date_from, date_to):
             return None
         return (
-            "WITH sel AS (SELECT lk AS letter_id, m AS k, y, rx, oth, layout, decision_date, "
-            f"parse_warnings FROM {self.letters}) "
+            "WITH sel AS (SELECT c.lk AS letter_id, c.m AS k, c.y, c.rx, c.oth, l.layout, "
+            f"l.decision_date, l.parse_warnings FROM {_JOINED.format(table=self.letters)}) "
         )
 
 
