@@ -670,6 +670,47 @@ def filtered_items(
     return con.execute(sql, params.values).df()
 
 
+def value_counts(con: duckdb.DuckDBPyConnection, dimension: str) -> pd.DataFrame:
+    """Decided items per value of one dimension (``value``, ``n_items``), most items first,
+    then by value; a missing value is left out.
+
+    The values and item counts are those of ``uphold_rates(con, by=dimension)`` (an item counts
+    once under each distinct value of a multi-valued dimension) from one grouped scan, without
+    the per-letter grouping the intervals need: for checking that a selection's values occur.
+    """
+    _check_dims([dimension])
+    params = _Params()
+    base, _ = _base_sql([dimension], None, None, None, params)
+    dim = DIMENSIONS[dimension]
+    value = (
+        f"unnest(CASE WHEN len(list_distinct({dimension})) > 0 THEN "
+        f"list_distinct({dimension}) ELSE [NULL] END)"
+        if dim.multi_valued
+        else dimension
+    )
+    return con.execute(
+        f"SELECT value, count(*) AS n_items FROM (SELECT {value} AS value FROM ({base})) "
+        "WHERE value IS NOT NULL GROUP BY value ORDER BY n_items DESC, value",
+        params.values,
+    ).df()
+
+
+def selection_matches(
+    con: duckdb.DuckDBPyConnection,
+    where: Mapping[str, Any] | str | None = None,
+    *,
+    date_from: date | datetime | str | None = None,
+    date_to: date | datetime | str | None = None,
+) -> bool:
+    """Whether at least one decided item passes the filters (as ``uphold_rates`` reads them);
+    stops at the first one instead of counting them all."""
+    params = _Params()
+    base, _ = _base_sql(
+        [], where, _as_date(date_from, "date_from"), _as_date(date_to, "date_to"), params
+    )
+    return con.execute(f"SELECT 1 FROM ({base}) AS b LIMIT 1", params.values).fetchone() is not None
+
+
 def _filters_attr(
     where: Mapping[str, Any] | str | None, date_from: Any, date_to: Any
 ) -> dict[str, Any]:
