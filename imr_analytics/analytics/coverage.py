@@ -137,13 +137,20 @@ def coverage(
     ``n_undated_letters`` then counts those the other filters would have kept, and
     ``undated_excluded`` is True.
 
-    Parameters: ``where``, ``date_from`` and ``date_to`` as in ``uphold_rates`` (whose
-    docstring lists the dimensions ``where`` accepts). ``synthetic``: the database's
+    Parameters: ``con`` a connection or a ``prepared.SelectionCache``; ``where``,
+    ``date_from`` and ``date_to`` as in ``uphold_rates`` (whose docstring lists the dimensions
+    ``where`` accepts). ``synthetic``: the database's
     :func:`synthetic_letters` when the caller has it already (it reads every letter's stored
     text, about 10 s of CPU at a million letters), else it is counted here.
     """
     d_from = _as_date(date_from, "date_from")
     d_to = _as_date(date_to, "date_to")
+    from imr_analytics.analytics.prepared import split_source
+
+    cache, con = split_source(con)
+    sel = cache.coverage_letters(where, d_from, d_to) if cache else None
+    if sel is not None:
+        return _coverage_from(con, sel, {}, where, d_from, d_to, synthetic)
     params = _Params()
     base, _ = _base_sql(["item_category"], where, d_from, d_to, params, from_letters=True)
     per_letter = (
@@ -155,6 +162,23 @@ def coverage(
         "sel AS (SELECT pl.*, l.layout, l.decision_date, l.parse_warnings "
         "FROM pl JOIN letters AS l USING (letter_id)) "
     )
+    return _coverage_from(con, per_letter, params.values, where, d_from, d_to, synthetic)
+
+
+def _coverage_from(
+    con: duckdb.DuckDBPyConnection,
+    per_letter: str,
+    values: Mapping[str, Any],
+    where: Mapping[str, Any] | str | None,
+    d_from: date | None,
+    d_to: date | None,
+    synthetic: int | None,
+) -> Coverage:
+    """``coverage`` from ``per_letter``: a WITH clause ending in ``sel``, one row per letter of
+    the selection with letter_id, k (decided items), y, rx, oth, layout, decision_date and
+    parse_warnings (``SelectionCache`` passes one over its letter table)."""
+    params = _Params()
+    params.values.update(values)
     by_layout_year = con.execute(
         per_letter + "SELECT layout, year(decision_date) AS decision_year, "
         "count(*) AS n_letters, sum(k)::BIGINT AS n_items FROM sel GROUP BY ALL "

@@ -115,6 +115,15 @@ class Dimension:
     single_valued: tuple[str, ...] = ()
 
     @property
+    def per_letter(self) -> bool:
+        """True when the value is a property of the letter (the same for all its items).
+
+        Read from the SQL (no item column ``i.``, no join), so a new dimension is classified
+        where it is defined; ``SelectionCache`` answers these from one row per letter.
+        """
+        return not self.joins and re.search(r"\bi\.", self.sql) is None
+
+    @property
     def ordinal(self) -> bool:
         """Periods and bands have a natural order; everything else is nominal."""
         return self.sort in ("value", "order") or self.temporal is not None
@@ -546,6 +555,7 @@ def _base_sql(
     params: _Params,
     *,
     from_letters: bool = False,
+    extra: Sequence[str] = (),
 ) -> tuple[str, dict[str, list[Any]]]:
     """SQL for the filtered base relation (one row per decided item) and the dict filters.
 
@@ -568,6 +578,7 @@ def _base_sql(
 
     select = [f"{sql} AS {name}" for name, sql in _EXTRA_COLUMNS.items()]
     select += [f"{DIMENSIONS[d].sql} AS {d}" for d in needed]
+    select += list(extra)
 
     preds = []
     if from_letters:
@@ -657,6 +668,47 @@ def filtered_items(
     )
     sql = f"SELECT DISTINCT letter_id, item_no FROM ({base}) AS base ORDER BY letter_id, item_no"
     return con.execute(sql, params.values).df()
+
+
+def value_counts(con: duckdb.DuckDBPyConnection, dimension: str) -> pd.DataFrame:
+    """Decided items per value of one dimension (``value``, ``n_items``), most items first,
+    then by value; a missing value is left out.
+
+    The values and item counts are those of ``uphold_rates(con, by=dimension)`` (an item counts
+    once under each distinct value of a multi-valued dimension) from one grouped scan, without
+    the per-letter grouping the intervals need: for checking that a selection's values occur.
+    """
+    _check_dims([dimension])
+    params = _Params()
+    base, _ = _base_sql([dimension], None, None, None, params)
+    dim = DIMENSIONS[dimension]
+    value = (
+        f"unnest(CASE WHEN len(list_distinct({dimension})) > 0 THEN "
+        f"list_distinct({dimension}) ELSE [NULL] END)"
+        if dim.multi_valued
+        else dimension
+    )
+    return con.execute(
+        f"SELECT value, count(*) AS n_items FROM (SELECT {value} AS value FROM ({base})) "
+        "WHERE value IS NOT NULL GROUP BY value ORDER BY n_items DESC, value",
+        params.values,
+    ).df()
+
+
+def selection_matches(
+    con: duckdb.DuckDBPyConnection,
+    where: Mapping[str, Any] | str | None = None,
+    *,
+    date_from: date | datetime | str | None = None,
+    date_to: date | datetime | str | None = None,
+) -> bool:
+    """Whether at least one decided item passes the filters (as ``uphold_rates`` reads them);
+    stops at the first one instead of counting them all."""
+    params = _Params()
+    base, _ = _base_sql(
+        [], where, _as_date(date_from, "date_from"), _as_date(date_to, "date_to"), params
+    )
+    return con.execute(f"SELECT 1 FROM ({base}) AS b LIMIT 1", params.values).fetchone() is not None
 
 
 def _filters_attr(
@@ -757,7 +809,9 @@ def uphold_rates(
     ----------
     con
         A connection to a database built by ``imr-analytics load`` (``imr.connect(path)``), or
-        the database's path (opened read-only for this call; a connection is faster for many).
+        the database's path (opened read-only for this call; a connection is faster for many),
+        or a ``prepared.SelectionCache`` (same results; much faster for many breakdowns of one
+        selection).
     by
         Dimension name or list of names (below); ``()`` gives one overall row.
     where
@@ -800,6 +854,24 @@ def uphold_rates(
                 top=top,
                 unit=unit,
             )
+    by_list = _check_rates_args(by, method, alpha, unit)
+    d_from, d_to = _as_date(date_from, "date_from"), _as_date(date_to, "date_to")
+    cache, con = _split_source(con)
+    raw = cache.rates_counts(by_list, where, d_from, d_to, unit) if cache else None
+    if raw is None:
+        raw = _rates_counts(con, by_list, where, d_from, d_to, unit)
+    return _rates_frame(raw, by_list, where, date_from, date_to, method, alpha, top, unit)
+
+
+def _split_source(con: Any) -> tuple[Any, Any]:
+    """(SelectionCache or None, connection) for a ``con`` argument (see ``prepared``)."""
+    from imr_analytics.analytics.prepared import split_source
+
+    return split_source(con)
+
+
+def _check_rates_args(by: str | Sequence[str], method: str, alpha: float, unit: str) -> list[str]:
+    """The ``by`` list of an ``uphold_rates`` call, or the error its arguments deserve."""
     by_list = _check_dims([by] if isinstance(by, str) else list(by))
     if len(set(by_list)) != len(by_list):
         raise ValueError(f"repeated dimension in by: {by_list}")
@@ -808,21 +880,32 @@ def uphold_rates(
         raise ValueError(f"unknown unit {unit!r}: use 'item' or 'letter'")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1, got {alpha!r}")
+    return by_list
+
+
+def _rates_counts(
+    con: duckdb.DuckDBPyConnection,
+    by_list: list[str],
+    where: Mapping[str, Any] | str | None,
+    date_from: date | None,
+    date_to: date | None,
+    unit: str,
+) -> pd.DataFrame:
+    """Per group of ``by_list``: n, upheld, n_letters, the cluster sums and the filtered total,
+    straight from the items (``SelectionCache`` computes the same columns from its tables)."""
     params = _Params()
-    base, parsed = _base_sql(
-        by_list,
-        where,
-        _as_date(date_from, "date_from"),
-        _as_date(date_to, "date_to"),
-        params,
-    )
+    base, parsed = _base_sql(by_list, where, date_from, date_to, params)
     group = ", ".join(by_list)
     if unit == "item":
         counts = (
             "sum(m)::BIGINT AS n, sum(y)::BIGINT AS upheld, count(*) AS n_letters, "
             "sum(m * m)::DOUBLE AS s_mm, sum(y * y)::DOUBLE AS s_yy, sum(y * m)::DOUBLE AS s_ym"
         )
-        total = "(SELECT count(*) FROM base)"
+        # the filtered item count: every base row is in exactly one group unless a dimension
+        # is multi-valued, so the groups' n add up to it without a second scan of base (a CTE
+        # read twice is materialised: every column of every item, gigabytes at 1 M letters)
+        multi = any(DIMENSIONS[d].multi_valued for d in by_list)
+        total = "(SELECT count(*) FROM base)" if multi else "coalesce(sum(n) OVER (), 0)::BIGINT"
     else:
         counts = (
             "count(*) AS n, count(*) FILTER (WHERE y = m) AS upheld, count(*) AS n_letters, "
@@ -836,7 +919,21 @@ def uphold_rates(
         f"WITH base AS ({base}), {_letter_group_ctes(by_list, parsed, params)}, "
         f"agg AS ({agg}) SELECT *, {total} AS total FROM agg"
     )
-    raw = con.execute(sql, params.values).df()
+    return con.execute(sql, params.values).df()
+
+
+def _rates_frame(
+    raw: pd.DataFrame,
+    by_list: list[str],
+    where: Mapping[str, Any] | str | None,
+    date_from: Any,
+    date_to: Any,
+    method: str,
+    alpha: float,
+    top: int | None,
+    unit: str,
+) -> pd.DataFrame:
+    """An ``uphold_rates`` result from the per-group counts: intervals, flags, order, attrs."""
     if not by_list and len(raw) and not (raw["n"].fillna(0).iloc[0] > 0):
         raw = raw.iloc[0:0]
     df = raw.reset_index(drop=True)
@@ -988,24 +1085,30 @@ def letter_volumes(
     Parameters: ``period`` is 'year', 'quarter', 'month' (or the dimension names
     decision_year, decision_quarter, decision_month) or None for one overall row; ``where``,
     ``date_from``, ``date_to``, ``method`` and ``alpha`` as in ``uphold_rates`` (whose
-    docstring lists the dimensions ``where`` accepts).
+    docstring lists the dimensions ``where`` accepts); ``con`` a connection or a
+    ``prepared.SelectionCache``.
     """
     check_method(method)
-    if period is not None:
-        period = _PERIODS.get(period, period)
-        if period not in _PERIODS.values():
-            raise ValueError(
-                f"unknown period {period!r}; valid: year, quarter, month "
-                "(or decision_year, decision_quarter, decision_month) or None"
-            )
+    period = _check_period(period)
+    d_from, d_to = _as_date(date_from, "date_from"), _as_date(date_to, "date_to")
+    cache, con = _split_source(con)
+    df = cache.volumes_counts(period, where, d_from, d_to) if cache else None
+    if df is None:
+        df = _volumes_counts(con, period, where, d_from, d_to)
+    return _volumes_frame(df, period, where, date_from, date_to, method, alpha)
+
+
+def _volumes_counts(
+    con: duckdb.DuckDBPyConnection,
+    period: str | None,
+    where: Mapping[str, Any] | str | None,
+    date_from: date | None,
+    date_to: date | None,
+) -> pd.DataFrame:
+    """Per period: letters, items, multi-item letters and the days, straight from the tables."""
     params = _Params()
     base, _ = _base_sql(
-        [period] if period else [],
-        where,
-        _as_date(date_from, "date_from"),
-        _as_date(date_to, "date_to"),
-        params,
-        from_letters=True,
+        [period] if period else [], where, date_from, date_to, params, from_letters=True
     )
     pcol = f"any_value({period}) AS {period}, " if period else ""
     pgroup = f"{period}, " if period else ""
@@ -1013,12 +1116,43 @@ def letter_volumes(
         f"WITH base AS ({base}), per_letter AS ("
         f"SELECT letter_id, {pcol}any_value(days_to_decision) AS days, count(item_no) AS k "
         "FROM base GROUP BY letter_id) "
-        f"SELECT {pgroup}count(*) AS letters, sum(k)::BIGINT AS items, "
-        "count(*) FILTER (WHERE k > 1) AS multi, count(days) AS n_days, "
-        "avg(days) AS mean_days, median(days) AS median_days "
+        f"SELECT {pgroup}{_VOLUME_AGGREGATES} "
         f"FROM per_letter {'GROUP BY ' + period if period else ''}"
     )
-    df = con.execute(sql, params.values).df()
+    return con.execute(sql, params.values).df()
+
+
+def _check_period(period: str | None) -> str | None:
+    """The period dimension ('year' -> 'decision_year'), or the error naming the choices."""
+    if period is not None:
+        period = _PERIODS.get(period, period)
+        if period not in _PERIODS.values():
+            raise ValueError(
+                f"unknown period {period!r}; valid: year, quarter, month "
+                "(or decision_year, decision_quarter, decision_month) or None"
+            )
+    return period
+
+
+# What ``letter_volumes`` computes from one row per letter (columns period, days, k), shared by
+# the query over the items and ``SelectionCache``'s over its letter table.
+_VOLUME_AGGREGATES = (
+    "count(*) AS letters, sum(k)::BIGINT AS items, "
+    "count(*) FILTER (WHERE k > 1) AS multi, count(days) AS n_days, "
+    "avg(days) AS mean_days, median(days) AS median_days"
+)
+
+
+def _volumes_frame(
+    df: pd.DataFrame,
+    period: str | None,
+    where: Mapping[str, Any] | str | None,
+    date_from: Any,
+    date_to: Any,
+    method: str,
+    alpha: float,
+) -> pd.DataFrame:
+    """A ``letter_volumes`` result from the per-period counts: interval, flags, order, attrs."""
     if not period and len(df) and df["letters"].iloc[0] == 0:
         df = df.iloc[0:0]
     df = df.reset_index(drop=True)

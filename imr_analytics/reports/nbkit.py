@@ -335,6 +335,7 @@ class Report:
     _chart_count: int = 0
     _volumes: dict[tuple[Any, ...], pd.DataFrame] = field(default_factory=dict, repr=False)
     _coverage: Any = field(default=None, repr=False)
+    _selection: Any = field(default=None, repr=False)
     _synthetic: int | None = field(default=None, repr=False)
     _table_names: set[str] = field(default_factory=set, repr=False)
     _chart_worker: Any = field(default=None, repr=False)
@@ -540,6 +541,24 @@ class Report:
 
     # -- queries --------------------------------------------------------------------------------
 
+    @property
+    def selection(self) -> Any:
+        """The report's selection read once (``analytics.prepared.SelectionCache``).
+
+        Every rate, volume and coverage figure of the selection itself comes from it instead of
+        a query over all items each; a section with its own filter goes to the plain functions.
+        """
+        if self._selection is None:
+            from imr_analytics.analytics.prepared import SelectionCache
+
+            self._selection = SelectionCache(
+                self.con,
+                combine_where(self.where, None) or None,
+                date_from=self.date_from,
+                date_to=self.date_to,
+            )
+        return self._selection
+
     def _where(self, extra: Mapping[str, Any] | None) -> dict[str, Any]:
         """The report's selection narrowed by a section's filter (see :func:`combine_where`)."""
         return combine_where(self.where, extra)
@@ -558,7 +577,7 @@ class Report:
         from imr_analytics.analytics import uphold_rates
 
         return uphold_rates(
-            self.con,
+            self.selection,
             by=by,
             where=self._where(where) or None,
             date_from=self.date_from,
@@ -608,7 +627,7 @@ class Report:
         )
         if key not in self._volumes:
             self._volumes[key] = letter_volumes(
-                self.con,
+                self.selection,
                 period=period,
                 where=combined or None,
                 date_from=self.date_from,
@@ -1239,7 +1258,7 @@ class Report:
 
         if self._coverage is None:
             self._coverage = coverage(
-                self.con,
+                self.selection,
                 where=combine_where(self.where, None) or None,
                 date_from=self.date_from,
                 date_to=self.date_to,

@@ -101,11 +101,16 @@ def check_selection(
 
     One sentence per failure, naming the parameter, the value and the nearest valid values.
     """
+    from imr_analytics.analytics.rates import selection_matches, value_counts
+
     known: dict[str, list[str]] = {}
     for name, dim in PARAM_DIMENSIONS.items():
         for value in _as_list(params.get(name)):
             if dim not in known:
-                df = dimension_values(con, dim)
+                # the values in dimension_values' order, from one grouped scan: no intervals
+                # are needed to list them (a full uphold_rates per dimension was seconds at a
+                # million letters, and this runs in the CLI and again in the kernel)
+                df = value_counts(con, dim)
                 known[dim] = [str(v) for v in df["value"] if v is not None and not pd.isna(v)]
             if str(value) in known[dim]:
                 continue
@@ -115,20 +120,10 @@ def check_selection(
                 f"report {report!r}: {name} value {value!r} does not occur in the database "
                 f"({hint}; 'imr-analytics values {dim} --db FILE' lists them all)"
             )
-    from imr_analytics.analytics.rates import _as_date, _base_sql, _Params
-
     where = selection_where(params)
-    # one matching decided item is enough: stop at the first (counting them all cost a full
-    # scan of the items, twice per run, seconds at a million letters)
-    bound = _Params()
-    base, _ = _base_sql(
-        [],
-        where or None,
-        _as_date(date_from or None, "date_from"),
-        _as_date(date_to or None, "date_to"),
-        bound,
-    )
-    if con.execute(f"SELECT 1 FROM ({base}) AS b LIMIT 1", bound.values).fetchone() is None:
+    if not selection_matches(
+        con, where or None, date_from=date_from or None, date_to=date_to or None
+    ):
         span = con.execute("SELECT min(decision_date), max(decision_date) FROM letters").fetchone()
         window = (
             f"; the database's decision dates run from {span[0]} to {span[1]}" if span[0] else ""

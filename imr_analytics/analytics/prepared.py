@@ -1,0 +1,260 @@
+"""One report's selection read once, then every section's numbers from that copy.
+
+A report asks for some thirty breakdowns of the same selection (``uphold_rates`` by category, by
+year, by specialty, ..., ``letter_volumes``, ``coverage``). Answered one by one from the items,
+each joins two million items to a million letters on their text ids and groups the result by
+letter: two to nine seconds apiece at a million letters. ``SelectionCache`` instead reads the
+selection once into a temporary table with one row per letter (its decided and upheld items in
+the selection and the letter's own columns, keyed by a small integer). Every breakdown by a
+property of the letter (year, specialty, age band, ...) is then a group-by over that table, with
+no join and no per-letter grouping: a letter's items all fall in the same group, so its cluster
+sums are its own counts. Breakdowns by a property of the item, and calls with other filters,
+are answered from the tables as before.
+
+The cache is passed where a connection goes: ``uphold_rates(cache, ...)``, ``letter_volumes``
+and ``coverage`` accept it as ``con`` and ask it first (``split_source``), so a report calls the
+same public functions as a notebook does.
+
+The numbers are the same as ``uphold_rates``' own, not close to them: the same dimension SQL,
+the same integer sums, the same finishing code (``rates._rates_frame``); the tests compare the
+two on every dimension.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from imr_analytics.analytics import rates as _rates
+from imr_analytics.analytics.rates import DIMENSIONS
+
+__all__ = ["SelectionCache"]
+
+_COUNTER = itertools.count(1)
+
+# The letter table's rows joined back to their letters: the dimension SQL reads ``l.``.
+_JOINED = "{table} AS c JOIN letters AS l ON l.rowid = c.lk"
+
+
+def _normal_where(where: Mapping[str, Any] | None) -> dict[str, list[Any]]:
+    """A dict filter as dimension -> list of values, the way ``uphold_rates`` reads it."""
+    return {k: _rates._values(v) for k, v in (where or {}).items()}
+
+
+class SelectionCache:
+    """The letters of one selection (``where``, ``date_from``, ``date_to``) in a temporary table.
+
+    Built on first use and kept for the connection's life (a report's database is opened
+    read-only, so the copy cannot go stale). ``uphold_rates``, ``letter_volumes`` and
+    ``coverage`` take the same arguments as the module functions and give the same results;
+    a call the cache cannot answer (another filter, an item dimension) goes to them.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        where: Mapping[str, Any] | None = None,
+        *,
+        date_from: date | datetime | str | None = None,
+        date_to: date | datetime | str | None = None,
+    ) -> None:
+        if where is not None and not isinstance(where, Mapping):
+            raise TypeError("SelectionCache takes a dict filter {dimension: value(s)}")
+        self.con = con
+        self.where = _normal_where(where)
+        _rates._check_dims(self.where)
+        self.date_from = _rates._as_date(date_from, "date_from")
+        self.date_to = _rates._as_date(date_to, "date_to")
+        self._letters: str | None = None
+
+    # -- the table ------------------------------------------------------------------------------
+
+    def covers(
+        self,
+        where: Mapping[str, Any] | str | None,
+        date_from: date | datetime | str | None,
+        date_to: date | datetime | str | None,
+    ) -> bool:
+        """Whether a call with these filters selects exactly this cache's letters and items."""
+        if isinstance(where, str):
+            return False
+        return (
+            _normal_where(where) == self.where
+            and _rates._as_date(date_from, "date_from") == self.date_from
+            and _rates._as_date(date_to, "date_to") == self.date_to
+        )
+
+    @property
+    def letters(self) -> str:
+        """The temporary table's name, building it on first use.
+
+        One row per letter of the selection as ``letter_volumes`` selects them (an item filter
+        keeps letters with a matching item): ``lk`` (the letter's rowid in ``letters``) and
+        over its decided items that pass the filters ``m`` (items), ``y`` (upheld), ``rx``
+        (pharmaceutical) and ``oth`` (category 'Other'). Five numbers per letter: the letter's
+        own columns are read from ``letters`` by rowid when a query needs them, so the table
+        stays small (about 24 MB at a million letters) and leaves DuckDB's memory to the
+        queries.
+        """
+        if self._letters is None:
+            name = f"_imr_selection_{next(_COUNTER)}"
+            params = _rates._Params()
+            base, _ = _rates._base_sql(
+                [],
+                self.where or None,
+                self.date_from,
+                self.date_to,
+                params,
+                from_letters=True,
+                extra=["l.rowid AS _lk", "i.item_category AS _item_category"],
+            )
+            self.con.execute(
+                f"CREATE TEMP TABLE {name} AS SELECT _lk AS lk, count(item_no)::INTEGER AS m, "
+                "count(item_no) FILTER (WHERE decision = 'upheld')::INTEGER AS y, "
+                "count(item_no) FILTER (WHERE _item_category = 'Pharmaceuticals')::INTEGER "
+                "AS rx, count(item_no) FILTER (WHERE _item_category = 'Other')::INTEGER AS oth "
+                f"FROM ({base}) AS base GROUP BY _lk",
+                params.values,
+            )
+            self._letters = name
+        return self._letters
+
+    def close(self) -> None:
+        """Drop the temporary table (it goes with the connection anyway)."""
+        if self._letters is not None:
+            # a closed connection raises: its temporary tables went with it
+            with contextlib.suppress(duckdb.Error):
+                self.con.execute(f"DROP TABLE IF EXISTS {self._letters}")
+            self._letters = None
+
+    # -- what the module functions ask of it ------------------------------------------------
+
+    def rates_counts(
+        self,
+        by: list[str],
+        where: Mapping[str, Any] | str | None,
+        date_from: date | None,
+        date_to: date | None,
+        unit: str,
+    ) -> pd.DataFrame | None:
+        """``rates._rates_counts`` from the letter table, or None when the call's filters are
+        not this selection's or a dimension is not a property of the letter."""
+        if not (
+            self.covers(where, date_from, date_to) and all(DIMENSIONS[d].per_letter for d in by)
+        ):
+            return None
+        return self._letter_counts(by, unit)
+
+    def _letter_counts(self, by: list[str], unit: str) -> pd.DataFrame:
+        """``rates._rates_counts`` for dimensions of the letter, from the letter table.
+
+        A letter's decided items all share its value, so its (letter, group) counts are the
+        letter's m and y. A multi-valued dimension counts the letter once under each distinct
+        value (a missing or empty list: once under NULL), keeping only the values the filter
+        names, as ``rates._letter_group_ctes`` does; letters with the same list are summed
+        first, so the lists are unnested once per distinct list, not once per letter.
+        """
+        params = _rates._Params()
+        scalar = [d for d in by if not DIMENSIONS[d].multi_valued]
+        multi = [d for d in by if DIMENSIONS[d].multi_valued]
+        if unit == "item":
+            sums = (
+                "sum(c.m)::BIGINT AS m, sum(c.y)::BIGINT AS y, count(*) AS k, "
+                "sum(c.m * c.m) AS mm, sum(c.y * c.y) AS yy, sum(c.y * c.m) AS ym"
+            )
+            counts = (
+                "sum(m)::BIGINT AS n, sum(y)::BIGINT AS upheld, sum(k)::BIGINT AS n_letters, "
+                "sum(mm)::DOUBLE AS s_mm, sum(yy)::DOUBLE AS s_yy, sum(ym)::DOUBLE AS s_ym"
+            )
+            total = f"(SELECT coalesce(sum(m), 0)::BIGINT FROM {self.letters})"
+        else:
+            sums = "count(*) AS m, count(*) FILTER (WHERE c.y = c.m) AS y, count(*) AS k"
+            counts = (
+                "sum(m)::BIGINT AS n, sum(y)::BIGINT AS upheld, sum(k)::BIGINT AS n_letters, "
+                "NULL AS s_mm, NULL AS s_yy, NULL AS s_ym"
+            )
+            total = f"(SELECT count(*) FROM {self.letters} WHERE m > 0)"
+        keys = [f"{DIMENSIONS[d].sql} AS {d}" for d in scalar] + [
+            f"{DIMENSIONS[d].sql} AS _list_{d}" for d in multi
+        ]
+        names = [*scalar, *(f"_list_{d}" for d in multi)]
+        per_list = (
+            f"SELECT {', '.join([*keys, sums])} FROM {_JOINED.format(table=self.letters)} "
+            "WHERE c.m > 0" + (f" GROUP BY {', '.join(names)}" if names else "")
+        )
+        froms = ["pl AS p"] + [
+            f"UNNEST(CASE WHEN len(list_distinct(p._list_{d})) > 0 THEN "
+            f"list_distinct(p._list_{d}) ELSE [NULL] END) AS u{k}(v)"
+            for k, d in enumerate(multi)
+        ]
+        preds = [
+            _rates._match(f"u{k}.v", self.where[d], False, params)
+            for k, d in enumerate(multi)
+            if d in self.where
+        ]
+        cols = [f"p.{d} AS {d}" for d in scalar] + [f"u{k}.v AS {d}" for k, d in enumerate(multi)]
+        cols += [f"p.{c}" for c in (("m", "y", "k", "mm", "yy", "ym") if unit == "item" else "myk")]
+        lg = (
+            f"SELECT {', '.join(cols)} FROM {', '.join(froms)}"
+            + (" WHERE " + " AND ".join(preds) if preds else "")
+            if multi
+            else "SELECT * FROM pl"
+        )
+        group = ", ".join(by)
+        sql = (
+            f"WITH pl AS ({per_list}), lg AS ({lg}) "
+            f"SELECT {group + ', ' if group else ''}{counts}, {total} AS total FROM lg"
+            + (f" GROUP BY {group}" if group else "")
+        )
+        return self.con.execute(sql, params.values).df()
+
+    # -- volumes and coverage -------------------------------------------------------------------
+
+    def volumes_counts(
+        self,
+        period: str | None,
+        where: Mapping[str, Any] | str | None,
+        date_from: date | None,
+        date_to: date | None,
+    ) -> pd.DataFrame | None:
+        """``letter_volumes``' per-period counts from the letter table (None: not covered)."""
+        if not self.covers(where, date_from, date_to):
+            return None
+        pcol = f"{DIMENSIONS[period].sql} AS {period}, " if period else ""
+        sql = (
+            f"WITH per_letter AS (SELECT {pcol}{_rates._DAYS} AS days, c.m AS k "
+            f"FROM {_JOINED.format(table=self.letters)}) "
+            f"SELECT {period + ', ' if period else ''}"
+            f"{_rates._VOLUME_AGGREGATES} FROM per_letter"
+            + (f" GROUP BY {period}" if period else "")
+        )
+        return self.con.execute(sql).df()
+
+    def coverage_letters(
+        self,
+        where: Mapping[str, Any] | str | None,
+        date_from: date | None,
+        date_to: date | None,
+    ) -> str | None:
+        """The WITH clause ``coverage`` reads (``sel``: one row per letter), over the letter
+        table; None when the filters are not this selection's."""
+        if not self.covers(where, date_from, date_to):
+            return None
+        return (
+            "WITH sel AS (SELECT c.lk AS letter_id, c.m AS k, c.y, c.rx, c.oth, l.layout, "
+            f"l.decision_date, l.parse_warnings FROM {_JOINED.format(table=self.letters)}) "
+        )
+
+
+def split_source(con: Any) -> tuple[SelectionCache | None, Any]:
+    """(cache, connection) for the ``con`` argument of the module functions: a connection, or
+    a ``SelectionCache`` whose connection answers what the cache cannot."""
+    if isinstance(con, SelectionCache):
+        return con, con.con
+    return None, con
