@@ -518,6 +518,7 @@ class _Writer:
         stale: list[str] = []
         rows: list[tuple] = []
         s = self.summary
+        changed: list[tuple[str, str | None]] = []  # (letter id, new path or None: withdrawn)
         for letter_id, win_sha, win_path, cur_sha in outcome:
             if win_sha is not None:
                 winners[letter_id] = (win_sha, win_path)
@@ -530,18 +531,25 @@ class _Writer:
                 parsed = fresh.get(win_sha) or self._parse_stored(win_sha, win_path)
             if parsed is not None:
                 rows.append(parsed)
-            if cur_sha is None:
-                continue
-            old_path = self.con.execute(
-                "SELECT source_path FROM letters WHERE letter_id = ?", [letter_id]
-            ).fetchall()[0][0]
-            if parsed is None:
-                s.letters_removed += 1
-                s.corrections.append((letter_id, old_path, None))
-            else:
-                s.letters_corrected += 1
-                s.corrections.append((letter_id, old_path, win_path))
+            if cur_sha is not None:
+                changed.append((letter_id, None if parsed is None else win_path))
         con = self.con
+        if changed:
+            # One scan of letters for the batch's old paths, not one per corrected letter
+            # (DuckDB scans the table for each: the cost grew with the database).
+            old_paths = dict(
+                con.execute(
+                    "SELECT letter_id, source_path FROM letters "
+                    "WHERE letter_id IN (SELECT UNNEST(?::VARCHAR[]))",
+                    [[c[0] for c in changed]],
+                ).fetchall()
+            )
+            for letter_id, new_path in changed:
+                if new_path is None:
+                    s.letters_removed += 1
+                else:
+                    s.letters_corrected += 1
+                s.corrections.append((letter_id, old_paths[letter_id], new_path))
         if stale:
             for table in ("citations", "items", "letters"):
                 con.execute(
