@@ -162,6 +162,10 @@ class LoadKeys:
         # {letter_id: [(sha, path, decision_date, version_seq), ...]} of case numbers that had
         # no version before them.
         self.new_versions: dict[str, list[tuple]] = {}
+        # The same for case numbers that had versions before it, and whether those were all
+        # loaded before the batch's (a load; a reparse keeps the old load order).
+        self.batch_versions: dict[str, list[tuple]] = {}
+        self.appending = False
         # Paths of the last batch ``path_changes`` saw that ``seen_files`` already had.
         self.known_paths: set[str] = set()
 

@@ -347,11 +347,22 @@ def _chunked(items: Iterator[str], n: int) -> Iterator[list[str]]:
 def _is_database_file(path: str | Path, db_path: str | Path) -> bool:
     """Whether ``path`` is the database being loaded into (or its WAL): a folder may hold
     its own database. Names are compared first, so only a namesake costs a ``resolve``."""
+    return _database_files(db_path)(path)
+
+
+def _database_files(db_path: str | Path) -> Callable[[str | Path], bool]:
+    """``_is_database_file`` for one database, its names worked out once: the test runs for
+    every file a load walks, and two ``Path`` objects per file cost more than the walk."""
     db = Path(db_path)
-    if os.path.basename(path) not in (db.name, db.name + ".wal"):
-        return False
-    path = Path(path).resolve()
-    return path in (db.resolve(), db.resolve().with_name(db.name + ".wal"))
+    names = (db.name, db.name + ".wal")
+
+    def test(path: str | Path) -> bool:
+        if os.path.basename(path) not in names:
+            return False
+        path = Path(path).resolve()
+        return path in (db.resolve(), db.resolve().with_name(names[1]))
+
+    return test
 
 
 def _unchanged_files(con, stats: list[tuple[str, int, int]]) -> set[str]:
@@ -435,9 +446,9 @@ class _Writer:
                 now,
                 self.previous_versions,
             )
-            affected = {k[1][_LETTER_ID] for k in letters}
-            affected |= versions.apply_replacements(con, changes, now)
-            winners = self.settle(affected, fresh)
+            replaced = versions.apply_replacements(con, changes, now)
+            affected = {k[1][_LETTER_ID] for k in letters} | replaced
+            winners = self.settle(affected, fresh, replaced)
             duplicates = []
             for k in letters:
                 row = k[1]
@@ -495,15 +506,19 @@ class _Writer:
             f"{(time.thread_time() - cpu0) * 1000:.1f}",
         )
 
-    def settle(self, letter_ids: set[str], fresh: dict[str, tuple]) -> dict[str, tuple[str, str]]:
+    def settle(
+        self, letter_ids: set[str], fresh: dict[str, tuple], replaced: set[str] = frozenset()
+    ) -> dict[str, tuple[str, str]]:
         """Make each letter's row the current version by the rule; return {letter_id:
         (winning sha, its path)}. A winner parsed in this batch is in ``fresh``; an older
-        version that wins again (its correction was reverted) is parsed from its stored text."""
-        outcome = versions.resolve(self.con, sorted(letter_ids))
+        version that wins again (its correction was reverted) is parsed from its stored text.
+        ``replaced``: letters a version of which this batch marked replaced."""
+        outcome = versions.resolve(self.con, sorted(letter_ids), replaced)
         winners: dict[str, tuple[str, str]] = {}
         stale: list[str] = []
         rows: list[tuple] = []
         s = self.summary
+        changed: list[tuple[str, str | None]] = []  # (letter id, new path or None: withdrawn)
         for letter_id, win_sha, win_path, cur_sha in outcome:
             if win_sha is not None:
                 winners[letter_id] = (win_sha, win_path)
@@ -516,18 +531,25 @@ class _Writer:
                 parsed = fresh.get(win_sha) or self._parse_stored(win_sha, win_path)
             if parsed is not None:
                 rows.append(parsed)
-            if cur_sha is None:
-                continue
-            old_path = self.con.execute(
-                "SELECT source_path FROM letters WHERE letter_id = ?", [letter_id]
-            ).fetchall()[0][0]
-            if parsed is None:
-                s.letters_removed += 1
-                s.corrections.append((letter_id, old_path, None))
-            else:
-                s.letters_corrected += 1
-                s.corrections.append((letter_id, old_path, win_path))
+            if cur_sha is not None:
+                changed.append((letter_id, None if parsed is None else win_path))
         con = self.con
+        if changed:
+            # One scan of letters for the batch's old paths, not one per corrected letter
+            # (DuckDB scans the table for each: the cost grew with the database).
+            old_paths = dict(
+                con.execute(
+                    "SELECT letter_id, source_path FROM letters "
+                    "WHERE letter_id IN (SELECT UNNEST(?::VARCHAR[]))",
+                    [[c[0] for c in changed]],
+                ).fetchall()
+            )
+            for letter_id, new_path in changed:
+                if new_path is None:
+                    s.letters_removed += 1
+                else:
+                    s.letters_corrected += 1
+                s.corrections.append((letter_id, old_paths[letter_id], new_path))
         if stale:
             for table in ("citations", "items", "letters"):
                 con.execute(
@@ -713,7 +735,8 @@ def load_paths(
         def unchanged(stats: list[tuple[str, int, int]]) -> set[str]:
             return set() if rescan else _unchanged_files(con, stats)
 
-        files = (f for f in _walk(paths) if not _is_database_file(f, db_path))
+        is_database = _database_files(db_path)
+        files = (f for f in _walk(paths) if not is_database(f))
         for batch, n_unchanged in _batches(files, unchanged):
             summary.files_seen += len(batch) + n_unchanged
             summary.files_skipped += n_unchanged

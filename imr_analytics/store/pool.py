@@ -114,6 +114,7 @@ class _Worker:
         )
         self.wfd = self.proc.stdin.fileno()
         self.rfd = self.proc.stdout.fileno()
+        _widen_pipe(self.rfd)
         os.set_blocking(self.wfd, False)
         os.set_blocking(self.rfd, False)
         self.ready = False
@@ -413,6 +414,25 @@ class WorkerPool:
                 how += ", sent by another process or the kernel's out-of-memory killer"
             return worker_died(how)
         return worker_died(f"exit status {os.waitstatus_to_exitcode(status)}")
+
+
+# A worker's results wait in its pipe until the dispatcher thread reads them, between its
+# pauses and only while it holds the GIL (the main thread's writes hold it for long
+# stretches). A default 64 KiB pipe holds about five letters' results (text and rows,
+# ~11 KB each), and a worker whose pipe is full stops until it is read. 1 MiB (Linux's
+# ceiling for unprivileged processes) holds about ninety.
+PIPE_BYTES = 2**20
+
+
+def _widen_pipe(fd: int) -> None:
+    """Ask for a larger pipe buffer where the OS allows it (Linux); harmless elsewhere."""
+    import fcntl
+
+    setsz = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if setsz is None:
+        return
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, setsz, PIPE_BYTES)
 
 
 def _task_bytes(task: tuple) -> int:

@@ -114,6 +114,10 @@ def insert_versions(con, versions: list[tuple], now: datetime, previous: str | N
     a table of earlier versions (a reparse) whose order and replacements are kept."""
     state = keys_of(con)
     state.new_versions = {}
+    state.batch_versions = {}
+    # A load appends: each new version has a later version_seq than every stored one. A
+    # reparse keeps the old numbers, so its versions may come in any order.
+    state.appending = previous is None
     if not versions:
         return
     ids = state.letter_ids()  # read before this batch's rows are in the table
@@ -163,12 +167,15 @@ def insert_versions(con, versions: list[tuple], now: datetime, previous: str | N
     # reading letter_versions: its versions are all in this batch.
     keys = [text_key(v[0]) for v in versions]
     for v, had in zip(versions, ids.contains(keys), strict=True):
-        if had:
-            continue
         seq, replaced = added[v[1]]
+        version = (v[1], v[2], v[3], seq)
+        if had:
+            if not replaced:
+                state.batch_versions.setdefault(v[0], []).append(version)
+            continue
         versions_of = state.new_versions.setdefault(v[0], [])
         if not replaced:  # a reparse keeps replacements; a replaced version does not compete
-            versions_of.append((v[1], v[2], v[3], seq))
+            versions_of.append(version)
     ids.add(keys)
 
 
@@ -221,30 +228,66 @@ def apply_replacements(con, changes: list[tuple[str, str, str]], now: datetime) 
     return affected
 
 
-def resolve(con, letter_ids: list[str]) -> list[tuple[str, str | None, str | None, str | None]]:
+def _rule(version: tuple) -> tuple:
+    """The rule's order of (sha, path, decision_date, version_seq): latest decision date
+    (undated last), then latest load."""
+    return (version[2] is not None, version[2] or _NO_DATE, version[3])
+
+
+# The current version of each letter, where there is one (the letters table's index column
+# comes first: DuckDB reads little more than that column to find them).
+_CURRENT_SQL = (
+    "SELECT letter_id, content_sha256, source_path, decision_date FROM letters "
+    "WHERE letter_id IN (SELECT UNNEST($1::VARCHAR[]))"
+)
+
+
+def resolve(
+    con, letter_ids: list[str], replaced: set[str] = frozenset()
+) -> list[tuple[str, str | None, str | None, str | None]]:
     """For each letter id: (letter_id, winning sha, its source path, sha now in ``letters``).
 
     A case number whose every version came in the last ``insert_versions`` (the usual
     case: a new letter) is settled from those versions in memory; it has no row in
-    ``letters`` yet. The others (duplicates, corrections) are read from the database.
+    ``letters`` yet. A case number a load has seen before (a duplicate or a correction)
+    is settled between its current version (the row in ``letters``, the winner of every
+    version before this batch) and the batch's new ones, which were loaded later, unless
+    a version of it was ``replaced`` in this batch (then the rule runs again over all its
+    versions in the database). Reading every version of a few case numbers is a scan of
+    the whole ``letter_versions`` table; reading their current rows costs a tenth of that
+    (measured at 500,000 letters), so a batch's cost no longer grows with the database.
     """
     if not letter_ids:
         return []
     state = keys_of(con)
     fresh, state.new_versions = state.new_versions, {}  # good for this batch only
+    later, state.batch_versions = state.batch_versions, {}
     out = []
     rest = []
+    known = []
     for letter_id in letter_ids:
         candidates = fresh.get(letter_id)
         if candidates is None:
-            rest.append(letter_id)
+            if state.appending and letter_id in later and letter_id not in replaced:
+                known.append(letter_id)
+            else:
+                rest.append(letter_id)
             continue
         if not candidates:  # every version of it is replaced
             out.append((letter_id, None, None, None))
             continue
-        # the rule: latest decision date (undated last), then latest load
-        best = max(candidates, key=lambda v: (v[2] is not None, v[2] or _NO_DATE, v[3]))
+        best = max(candidates, key=_rule)
         out.append((letter_id, best[0], best[1], None))
+    if known:
+        current = {r[0]: r[1:] for r in con.execute(_CURRENT_SQL, [known]).fetchall()}
+        for letter_id in known:
+            cur = current.get(letter_id)
+            if cur is None:  # no current version (all were replaced): the full rule
+                rest.append(letter_id)
+                continue
+            # The current version was loaded before every version of this batch.
+            best = max([(cur[0], cur[1], cur[2], -1), *later[letter_id]], key=_rule)
+            out.append((letter_id, best[0], best[1], cur[0]))
     if rest:
         out += con.execute(_RESOLVE_SQL, [rest]).fetchall()
     order = {letter_id: i for i, letter_id in enumerate(letter_ids)}
