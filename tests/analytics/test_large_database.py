@@ -1,12 +1,11 @@
-"""A quick guard that uphold_rates stays fast on a full-size synthetic database.
+"""Calls on a full-size synthetic database (100,000 letters) give the totals the data imply.
 
-Speed is measured properly elsewhere; this only catches a call that has become slow by an
-order of magnitude (say, unnesting per item or pulling rows into pandas).
+Speed is measured by the benchmark (`imr-analytics bench --reports`), not here: a wall-clock
+bound in a test only fails on a busy machine. What this file guards is that each call works
+at scale and counts every item or letter of its selection exactly once per group.
 """
 
 from __future__ import annotations
-
-import time
 
 import pytest
 
@@ -62,39 +61,41 @@ def big(make_db):
     return con
 
 
+SELECTED = (
+    "SELECT count(*) FROM items i JOIN letters l USING (letter_id) "
+    "WHERE l.priority = 'standard' AND l.decision_date >= DATE '2015-01-01'"
+)
+
+
 @pytest.mark.parametrize(
-    "by",
+    ("by", "single_valued"),
     [
-        [],
-        ["item_category"],
-        ["item_pattern"],
-        ["reviewer_specialty"],
-        ["ca_source", "reviewer_source"],
-        ["mtus_chapter", "decision_year"],
-        ["item_category", "decision_quarter"],
+        ([], True),
+        (["item_category"], True),
+        (["item_pattern"], True),
+        (["reviewer_specialty"], False),
+        (["ca_source", "reviewer_source"], True),
+        (["mtus_chapter", "decision_year"], False),
+        (["item_category", "decision_quarter"], True),
     ],
 )
-def test_one_call_is_well_under_a_second(big, by):
-    start = time.perf_counter()
-    df = uphold_rates(big, by, where={"priority": "standard"}, date_from="2015-01-01")
-    elapsed = time.perf_counter() - start
-    assert len(df) > 0
-    assert elapsed < 5, f"uphold_rates(by={by}) took {elapsed:.2f} s"
+def test_every_selected_item_is_counted(big, by, single_valued):
+    df = uphold_rates(big, by, where={"priority": "standard"}, date_from="2015-01-01", top=0)
+    selected = big.execute(SELECTED).fetchone()[0]
+    assert selected > 0 and len(df) > 0
+    if single_valued:  # one group per item: the groups add up to the selection
+        assert df["n"].sum() == selected
+    else:  # an item with several values counts once in each of its groups
+        assert df["n"].sum() >= selected
 
 
-def test_volumes_are_fast(big):
-    start = time.perf_counter()
+def test_volumes_count_every_letter(big):
     df = letter_volumes(big, "month")
-    assert time.perf_counter() - start < 5
     assert df.n_letters.sum() == LETTERS
 
 
-def test_coverage_and_letter_unit_are_fast(big):
-    start = time.perf_counter()
+def test_coverage_and_letter_unit_count_every_letter(big):
     cov = coverage(big, date_from="2015-01-01")
-    assert time.perf_counter() - start < 5
     assert cov.n_letters > 0 and cov.n_undated_letters == 0
-    start = time.perf_counter()
     df = uphold_rates(big, ["reviewer_specialty"], unit="letter")
-    assert time.perf_counter() - start < 5
     assert df.n.sum() >= LETTERS
