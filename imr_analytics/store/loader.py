@@ -47,7 +47,14 @@ from .database import open_for_writing, stopped
 from .pool import WorkerError, WorkerPool
 from .rows import ITEM_COLUMNS, LETTER_COLUMNS
 from .tables import arrow_types, column_names, table_body
-from .worker import MAX_FILE_BYTES, hash_file, not_a_file, process_file, reparse_task
+from .worker import (
+    MAX_FILE_BYTES,
+    TOO_LARGE,
+    hash_file,
+    not_a_file,
+    process_file,
+    reparse_task,
+)
 
 __all__ = ["LoadSummary", "WorkerError", "load_paths", "reparse_database"]
 
@@ -319,10 +326,7 @@ def _batches(
                 continue
             reason = None
             if size > MAX_FILE_BYTES:
-                reason = (
-                    f"{size / 2**20:,.0f} MiB, larger than any IMR letter "
-                    f"({MAX_FILE_BYTES // 2**20} MiB at most); not read"
-                )
+                reason = f"{size / 2**20:,.0f} MiB, {TOO_LARGE}"
             records.append((name, real[name], size, mtime, reason))
             if reason is None:
                 batch_bytes += size
@@ -344,15 +348,10 @@ def _chunked(items: Iterator[str], n: int) -> Iterator[list[str]]:
         yield chunk
 
 
-def _is_database_file(path: str | Path, db_path: str | Path) -> bool:
-    """Whether ``path`` is the database being loaded into (or its WAL): a folder may hold
-    its own database. Names are compared first, so only a namesake costs a ``resolve``."""
-    return _database_files(db_path)(path)
-
-
 def _database_files(db_path: str | Path) -> Callable[[str | Path], bool]:
-    """``_is_database_file`` for one database, its names worked out once: the test runs for
-    every file a load walks, and two ``Path`` objects per file cost more than the walk."""
+    """A test of whether a path is the database being loaded into (or its WAL): a folder may
+    hold its own database. Names are compared first, so only a namesake costs a ``resolve``;
+    they are worked out once, as the test runs for every file a load walks."""
     db = Path(db_path)
     names = (db.name, db.name + ".wal")
 
@@ -860,7 +859,7 @@ def _drain(
     done = list(results) if results is not None else [fn(t) for t in tasks]
     if fn is process_file:
         done = _changed_since_hashed(writer, done, tasks, seen)
-    writer.write(done, errors, list(seen.values()) if isinstance(seen, dict) else seen)
+    writer.write(done, errors, list(seen.values()))
     progress.update(n_files)
     return pool
 
@@ -997,7 +996,7 @@ def reparse_database(
                 results = None
             if in_flight is not None:
                 pool = _drain(writer, progress, in_flight, pool, log, reparse_task)
-            in_flight = (results, [], len(tasks), tasks, [])
+            in_flight = (results, [], len(tasks), tasks, {})
         if in_flight is not None:
             pool = _drain(writer, progress, in_flight, pool, log, reparse_task)
             in_flight = None
