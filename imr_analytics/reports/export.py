@@ -334,7 +334,6 @@ def _template() -> Any:
 def export_html(
     nb: Mapping[str, Any],
     *,
-    provenance: dict[str, Any] | None = None,
     title: str = "IMR report",
 ) -> str:
     """Render an executed notebook to a self-contained HTML page, code hidden.
@@ -348,7 +347,6 @@ def export_html(
             cells=cells,
             title=title,
             footer=footer,
-            provenance=provenance or {},
             version=__version__,
         )
     )

@@ -409,8 +409,8 @@ class Report:
             rep.con = open_database(db_path, read_only=True)
         except DatabaseError as exc:
             raise ReportError(f"report {name!r}: {exc}") from None
-        _bound_memory(rep.con)
         try:
+            _bound_memory(rep.con)  # inside: a bad IMR_REPORT_MEMORY closes the database too
             check_selection(
                 rep.con, params, report=name, date_from=rep.date_from, date_to=rep.date_to
             )

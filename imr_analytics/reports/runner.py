@@ -562,7 +562,7 @@ def run_report(
                 f"report {name!r}: the notebook emitted no provenance footer "
                 "(its last cell must call show_provenance())"
             )
-        html = export_html(executed, provenance=data.provenance, title=str(title))
+        html = export_html(executed, title=str(title))
         files: dict[Path, str | bytes] = {
             nb_path: nbformat.writes(executed) + "\n",
             html_path: html,
