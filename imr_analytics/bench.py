@@ -293,12 +293,14 @@ def replicate_database(source: Path, target: Path, letters: int) -> tuple[int, i
 
     if letters < 1:
         raise ValueError("replicate to at least one letter")
+    open_database(source, read_only=True).close()  # DatabaseError: not an IMR database
     for stale in (target, target.with_name(target.name + ".wal")):
         stale.unlink(missing_ok=True)
     open_database(target, read_only=False).close()  # the schema, as a load creates it
     con = duckdb.connect(str(target))
     try:
-        con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
+        quoted = str(source).replace("'", "''")
+        con.execute(f"ATTACH '{quoted}' AS src (READ_ONLY)")
         base = con.execute("SELECT count(*) FROM src.letters").fetchone()[0]
         if not base:
             raise ValueError(f"{source} has no letters to replicate")
@@ -357,6 +359,7 @@ def run_report_benchmark(
 ) -> int:
     """Time each report on ``db`` (or on a ``replicate``-letter copy of it) in a child process."""
     from .reports.runner import ReportError, list_reports
+    from .store.database import DatabaseError
 
     source = Path(db).expanduser().resolve()
     if not source.is_file():
@@ -369,6 +372,8 @@ def run_report_benchmark(
         return 1
     work = Path(keep).expanduser() if keep else Path(tempfile.mkdtemp(prefix="imr-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    import duckdb
+
     try:
         target = source
         label = str(source)
@@ -377,7 +382,7 @@ def run_report_benchmark(
             t0, c0 = time.perf_counter(), time.process_time()
             try:
                 n, base = replicate_database(source, target, replicate)
-            except (ValueError, OSError) as exc:
+            except (ValueError, OSError, DatabaseError, duckdb.Error) as exc:
                 print(f"benchmark: cannot replicate {source}: {exc}", file=sys.stderr)
                 return 1
             label = (
@@ -388,8 +393,6 @@ def run_report_benchmark(
                 f"  replicated: {n:,} letters in {time.perf_counter() - t0:.1f} s "
                 f"(this process's CPU {time.process_time() - c0:.1f} s)"
             )
-        import duckdb
-
         with duckdb.connect(str(target), read_only=True) as con:
             letters, items = con.execute(
                 "SELECT (SELECT count(*) FROM letters), (SELECT count(*) FROM items)"
