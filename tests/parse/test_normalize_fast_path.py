@@ -2,7 +2,7 @@
 
 The fast version tests presence with ``in`` and collapses spaces with ``str.split``; both are
 only valid because of which whitespace characters ``_SPACES`` covers, so the reference below
-is the earlier regex-only definition and the texts are drawn from every awkward character.
+is the earlier regex-only definition (tests/normalize_reference.py) and the texts are drawn from every awkward character.
 """
 
 from __future__ import annotations
@@ -11,28 +11,13 @@ import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from normalize_reference import normalize_reference as _reference
 
 from imr_analytics.parse import citations as G
 from imr_analytics.parse import credentials as C
 from imr_analytics.parse import items as I
 from imr_analytics.parse import normalize as N
 from imr_analytics.parse.normalize import lowered_for_search, normalize_text, search_from
-
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
-
-
-def _reference(raw: str) -> str:
-    text = N._INVISIBLE_RE.sub("", raw).replace("\ufffe", "-").replace("\r\n", "\n")
-    text = N._BREAKS_RE.sub("\n", text)
-    text = N._MD_EMPHASIS.sub("", N._HTML_BOLD.sub("", text))
-    lines = _SPACES.sub(" ", text).split("\n")
-    if "|" in text or "#" in text or "\\" in text:
-        lines = [N._markdown_line(line) for line in lines]
-    out = [line for line in map(str.strip, lines) if line]
-    if out and out[0].startswith(N.SYNTHETIC_MARKER):
-        out.pop(0)
-    return "\n".join(out)
-
 
 _AWKWARD = (
     " \t\n\r\f\v\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2005\u200a\u200b\u200c\u200d"

@@ -11,6 +11,7 @@ from datetime import date
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from normalize_reference import normalize_reference as _normalize_reference
 
 from imr_analytics.parse import credentials as C
 from imr_analytics.parse import header as H
@@ -303,21 +304,6 @@ def test_normalized_lines_are_the_normalized_text_split(raw: str) -> None:
     # lines, as the parser takes them, must be that text split (one "" for an empty text)
     assert N.normalized_lines(raw) == N.normalize_text(raw).split("\n")
     assert N.normalize_text(raw) == _normalize_reference(raw)
-
-
-def _normalize_reference(raw: str) -> str:
-    """The regex-only definition (as in test_normalize_fast_path)."""
-    spaces = N._SPACES
-    text = N._INVISIBLE_RE.sub("", raw).replace("\ufffe", "-").replace("\r\n", "\n")
-    text = N._BREAKS_RE.sub("\n", text)
-    text = N._MD_EMPHASIS.sub("", N._HTML_BOLD.sub("", text))
-    lines = spaces.sub(" ", text).split("\n")
-    if "|" in text or "#" in text or "\\" in text:
-        lines = [N._markdown_line(line) for line in lines]
-    out = [line for line in map(str.strip, lines) if line]
-    if out and out[0].startswith(N.SYNTHETIC_MARKER):
-        out.pop(0)
-    return "\n".join(out)
 
 
 def test_markdown_mark_after_a_leading_space_is_seen() -> None:
