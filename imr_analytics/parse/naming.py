@@ -30,6 +30,7 @@ from ..vocab._lexicon import (
     Lexicons,
     default_lexicons,
 )
+from ..vocab._matcher import folds_apart
 from ..vocab._pattern import ANCILLARY_PREFIX, item_pattern
 
 PHARMACEUTICALS = "Pharmaceuticals"
@@ -550,10 +551,9 @@ def _absent(text: str, *words: str) -> bool:
     """Whether none of ``words`` occurs in ``text`` (lower-cased), so that a case-insensitive
     regex every match of which holds one of them cannot match and need not run. False for a
     text holding a dotless i or a long s, which re.IGNORECASE matches to "i" and "s"."""
-    return not any(w in text for w in words) and not any(c in text for c in _FOLD_TRAPS)
+    return not any(w in text for w in words) and not folds_apart(text)
 
 
-_FOLD_TRAPS = ("\u0131", "\u017f")
 _DIGIT = re.compile(r"\d")
 
 

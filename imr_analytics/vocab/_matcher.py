@@ -34,6 +34,18 @@ _WORD = re.compile(r"\w+")
 _TOKEN_CACHE = 1 << 15
 
 
+# Characters whose case folding under re.IGNORECASE differs from str.lower() (dotted and
+# dotless i, long s, Kelvin sign).
+_FOLD_TRAPS = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
+def folds_apart(text: str) -> bool:
+    """Whether ``text`` holds a character that re.IGNORECASE matches differently from
+    ``str.lower()``: then no shortcut that tests lower-cased words (a gate, a plain
+    substring search) may stand in for the regex, and the text is searched the plain way."""
+    return not text.isascii() and any(c in text for c in _FOLD_TRAPS)
+
+
 def fold(text: str) -> str:
     """Lower ASCII letters (and the few characters that fold onto them); leave the rest."""
     return text.translate(_ASCII_FOLD)

@@ -13,6 +13,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from ._matcher import folds_apart
+
 _NUMBER_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
@@ -176,9 +178,6 @@ _STEPS: tuple[tuple[re.Pattern[str], str, _Gate | None], ...] = tuple(
     (re.compile(p, re.IGNORECASE), r, _gate(gate)) for p, r, gate in _RAW_STEPS
 )
 _DIGIT = re.compile(r"\d")
-# Letters that re.IGNORECASE matches to an ASCII letter but lower() leaves apart (dotless i,
-# long s): a text holding one runs every step.
-_GATE_TRAPS = ("\u0131", "\u017f")
 _PUNCT = re.compile(r"[,;:()\[\]{}\"“”‘’*#+=~|<>]|(?<!\w)['\-.]|['\-.](?!\w)")
 _SLASH = re.compile(r"\s*/\s*")
 _EDGE = r"(?:of|for|with|the|and|to|in|at|on|x|per|a|an|&|/|-|\.)"
@@ -199,7 +198,7 @@ def _pattern(disputed_text: str, *, gated: bool) -> str:
     the gates are tested against)."""
     raw = _SPACE.sub(" ", unicodedata.normalize("NFKC", disputed_text)).strip().lower()
     text = raw
-    if gated and not raw.isascii() and any(c in raw for c in _GATE_TRAPS):
+    if gated and folds_apart(raw):  # a text that folds apart runs every step
         gated = False
     for rx, repl, gate in _STEPS:
         if gated and gate is not None:
