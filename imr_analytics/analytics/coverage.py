@@ -371,16 +371,14 @@ def _warnings(cov: Coverage) -> list[str]:
             + "."
         )
     if cov.n_undated_letters:
-        s = "s" if cov.n_undated_letters != 1 else ""
+        one = cov.n_undated_letters == 1
+        letters = f"{cov.n_undated_letters:,} letter{'' if one else 's'} without a decision date"
         if cov.undated_excluded:
-            out.append(
-                f"{cov.n_undated_letters:,} letter{s} without a decision date "
-                "are left out by the date filter."
-            )
+            out.append(f"{letters} {'is' if one else 'are'} left out by the date filter.")
         else:
             out.append(
-                f"{cov.n_undated_letters:,} letter{s} without a decision date "
-                "are counted but fall in no year."
+                f"{letters} {'is' if one else 'are'} counted but "
+                f"{'falls' if one else 'fall'} in no year."
             )
     n_quarantined = int(cov.quarantined["n_files"].sum()) if len(cov.quarantined) else 0
     if n_quarantined:

@@ -1287,14 +1287,16 @@ class Report:
             parts.append(f"decision dates {cov.date_min} to {cov.date_max}")
         undated = int(cov.n_undated_letters or 0)
         if undated:
+            one = undated == 1
+            letters = f"{fmt_count(undated)} letter{'' if one else 's'}"
             if cov.undated_excluded:
                 parts.append(
-                    f"{fmt_count(undated)} letters without a decision date are left out by the "
-                    "date filter"
+                    f"{letters} without a decision date {'is' if one else 'are'} left out by "
+                    "the date filter"
                 )
             else:
                 parts.append(
-                    f"{fmt_count(undated)} letters have no decision date (counted, but in no "
+                    f"{letters} {'has' if one else 'have'} no decision date (counted, but in no "
                     "period; a date filter would drop them)"
                 )
         else:
