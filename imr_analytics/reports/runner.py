@@ -275,6 +275,27 @@ def _kernel_name(requested: str | None) -> str:
     return name
 
 
+# Set to "kernel" to run reports in a Jupyter kernel as plain papermill does (to compare, or
+# when a notebook needs a kernel of its own); by default they run in the CLI's process.
+ENGINE_ENV = "IMR_REPORT_ENGINE"
+
+
+def _runs_in_process(requested_kernel: str | None) -> bool:
+    """Whether to run the notebook in this process: unless a kernel is asked for (``--kernel``
+    or ``IMR_REPORT_ENGINE=kernel``), or this process already hosts an IPython shell (the
+    runner called from a notebook), which owns the process's display machinery."""
+    engine = os.environ.get(ENGINE_ENV, "").strip().lower()
+    if engine not in {"", "kernel", "in-process"}:
+        raise ReportError(
+            f"{ENGINE_ENV}={engine!r} is not an engine: use 'kernel' or 'in-process' (default)"
+        )
+    if requested_kernel or engine == "kernel":
+        return False
+    from imr_analytics.reports.inprocess import available
+
+    return available()
+
+
 # Passed to every kernel the runner starts, as nbclient passes it to the kernels it starts: the
 # kernel keeps no IPython history file (a report run is not an interactive session).
 _KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
@@ -420,7 +441,7 @@ def _execution_error(
 
 
 def _execute(
-    km: Any,
+    km: Any | None,
     source_nb: nbformat.NotebookNode,
     parameters: dict[str, Any],
     *,
@@ -432,9 +453,18 @@ def _execute(
 ) -> nbformat.NotebookNode:
     """Run the notebook with papermill in the started kernel ``km``; one clear error if not.
 
-    A failed run leaves its executed notebook (with the traceback) at ``failed_path``.
+    Without a kernel (``km`` None) papermill runs it in this process
+    (:mod:`imr_analytics.reports.inprocess`). A failed run leaves its executed notebook (with
+    the traceback) at ``failed_path``.
     """
     import papermill
+
+    engine: dict[str, Any] = {"km": km}  # the kernel started early, already booting
+    if km is None:
+        from imr_analytics.reports.inprocess import ENGINE_NAME, register_engine
+
+        register_engine()
+        engine = {"engine_name": ENGINE_NAME}
 
     with tempfile.TemporaryDirectory(prefix=f"imr-report-{name}-") as tmp:
         tmp_dir = Path(tmp)
@@ -455,7 +485,7 @@ def _execute(
                 # the executed notebook is written once, at the end (and on failure), not
                 # after every cell: nobody watches it mid-run, and each save re-serialised it
                 request_save_on_cell_execute=False,
-                km=km,  # the kernel started early, already booting
+                **engine,
             )
         except Exception as exc:  # papermill, nbclient or the kernel: one clear error
             if getattr(exc, "ename", None) == ReportParameterError.__name__:
@@ -523,7 +553,8 @@ def run_report(
     if "db_path" in specs:
         _check_database(name, resolved_db)
 
-    kernel = _kernel_name(kernel_name)
+    in_process = _runs_in_process(kernel_name)
+    kernel = DEFAULT_KERNEL if in_process else _kernel_name(kernel_name)
     out = output_dir(out_dir)  # an existing file or an unwritable folder: one sentence
     stem = output_stem(stem, name=name, now=started) if stem else name
     html_path = out / f"{stem}.html"
@@ -539,7 +570,8 @@ def run_report(
     title = effective.get("title") or name
     source_nb.metadata["title"] = str(title)
 
-    km = _start_kernel(kernel, script.parent)  # boots while papermill is imported
+    # a kernel boots while papermill is imported; in-process there is none to start
+    km = None if in_process else _start_kernel(kernel, script.parent)
     finished = False
     try:
         executed = _execute(
@@ -552,7 +584,8 @@ def run_report(
             cell_timeout=cell_timeout,
             failed_path=out / f"{stem}.failed.ipynb",
         )
-        _ask_kernel_to_stop(km)
+        if km is not None:
+            _ask_kernel_to_stop(km)
 
         from imr_analytics.reports.export import export_html, extract_report_data
 
@@ -573,7 +606,8 @@ def run_report(
         write_files(files)  # all or nothing
         finished = True
     finally:
-        _stop_kernel(km, finished=finished)
+        if km is not None:
+            _stop_kernel(km, finished=finished)
     (out / f"{stem}.failed.ipynb").unlink(missing_ok=True)  # from an earlier, failed run
     return ReportResult(
         name=name,
