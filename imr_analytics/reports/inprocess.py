@@ -334,7 +334,12 @@ def _close_reports(namespace: dict[str, Any]) -> None:
     duckdb = sys.modules.get("duckdb")
     for value in list(namespace.values()):
         with contextlib.suppress(Exception):
-            if nbkit is not None and isinstance(value, nbkit.Report) or duckdb is not None and isinstance(value, duckdb.DuckDBPyConnection):
+            if (
+                nbkit is not None
+                and isinstance(value, nbkit.Report)
+                or duckdb is not None
+                and isinstance(value, duckdb.DuckDBPyConnection)
+            ):
                 value.close()
 
 

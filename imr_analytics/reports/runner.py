@@ -570,8 +570,14 @@ def run_report(
     title = effective.get("title") or name
     source_nb.metadata["title"] = str(title)
 
-    # a kernel boots while papermill is imported; in-process there is none to start
+    # a kernel boots while papermill is imported; in-process there is none to start, but the
+    # chart worker of a report that opens one (Report.open) is, so it is ready by the first chart
     km = None if in_process else _start_kernel(kernel, script.parent)
+    spare_worker = in_process and any("Report.open" in c.source for c in source_nb.cells)
+    if spare_worker:
+        from imr_analytics.reports.chartworker import start_spare
+
+        start_spare()
     finished = False
     try:
         executed = _execute(
@@ -608,6 +614,10 @@ def run_report(
     finally:
         if km is not None:
             _stop_kernel(km, finished=finished)
+        if spare_worker:
+            from imr_analytics.reports.chartworker import drop_spare
+
+            drop_spare()  # one the report did not take over
     (out / f"{stem}.failed.ipynb").unlink(missing_ok=True)  # from an earlier, failed run
     return ReportResult(
         name=name,
