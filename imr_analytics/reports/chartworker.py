@@ -48,8 +48,16 @@ class ChartWorkerError(RuntimeError):
 
 
 def _serve() -> None:
-    """The worker process: draw each requested spec to SVG, answer in order."""
+    """The worker process: draw each requested spec to SVG, answer in order.
+
+    Ctrl-C in a terminal reaches every process of the report's group; the worker leaves it to
+    the report, which closes its input (the worker then exits) however it ends.
+    """
+    import signal
+
     import vl_convert as vlc
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     with contextlib.suppress(Exception):  # a failed warm-up only costs the first chart
         vlc.vegalite_to_svg(_WARM_UP, allowed_base_urls=[])

@@ -39,6 +39,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import nbformat
@@ -314,7 +315,8 @@ class _Signals:
         if not self._main:  # signals can only be handled in the main thread
             yield
             return
-        self._saved[signal.SIGINT] = signal.signal(signal.SIGINT, self._on_interrupt)
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # nohup, `cmd &`: ignored
+            self._saved[signal.SIGINT] = signal.signal(signal.SIGINT, self._on_interrupt)
         if self.timeout:
             self._saved[signal.SIGALRM] = signal.signal(signal.SIGALRM, self._on_alarm)
             signal.setitimer(signal.ITIMER_REAL, self.timeout)
@@ -424,6 +426,10 @@ def _shell_config() -> Any:
     return config
 
 
+def _timestamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _run_cell(shell: _Shell, cell: Any, signals: _Signals) -> BaseException | None:
     """Run one cell as nbclient would; the exception of a cell that raised, else None."""
     if cell.cell_type != "code" or not cell.source.strip():
@@ -437,12 +443,21 @@ def _run_cell(shell: _Shell, cell: Any, signals: _Signals) -> BaseException | No
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout = _Stream(shell.imr_outputs, "stdout")
     sys.stderr = _Stream(shell.imr_outputs, "stderr")
+    started = _timestamp()
     try:
         with signals.watching():
             result = shell.run_cell(cell.source, store_history=True)
     finally:
         sys.stdout, sys.stderr = stdout, stderr
         shell.imr_outputs.cell = None
+        ended = _timestamp()
+        # the timings nbclient records from a kernel's messages (busy, input, reply, idle)
+        cell.metadata["execution"] = {
+            "iopub.execute_input": started,
+            "iopub.status.busy": started,
+            "iopub.status.idle": ended,
+            "shell.execute_reply": ended,
+        }
     error = result.error_before_exec or result.error_in_exec
     if error is not None and "raises-exception" in tags:
         return None
