@@ -202,13 +202,15 @@ def describe_report(name: str) -> dict[str, ParamSpec]:
 # -- database path ------------------------------------------------------------------------------
 
 
-def _check_database(name: str, path: Path) -> None:
-    """Open the database read-only once before a kernel starts: a locked or broken file fails
-    here with one sentence.
+def _check_database(name: str, path: Path, params: dict[str, Any]) -> None:
+    """Open the database read-only once before the notebook runs: a locked or broken file, and
+    a selection the data cannot satisfy, fail here with one sentence, in about a second.
 
     The selection (values that must occur, a selection that must match something) is checked
-    once, by the notebook itself (``Report.open``), the same check plain papermill and
-    JupyterLab get; a failure there comes back as the same one-sentence parameter error.
+    by the notebook itself too (``Report.open``), the check plain papermill and JupyterLab get;
+    here the same function runs first, when the run selects anything, so a mistyped
+    ``-p categories`` fails before the notebook's imports and its chart worker start. A run
+    without a selection has nothing to refuse and pays nothing.
     """
     from imr_analytics.store.database import DatabaseError, open_database
 
@@ -216,7 +218,27 @@ def _check_database(name: str, path: Path) -> None:
         con = open_database(path, read_only=True)
     except DatabaseError as exc:
         raise ReportError(f"report {name!r}: {exc}") from None
-    con.close()
+    try:
+        if _selects_anything(params):
+            from imr_analytics.reports.selection import check_selection
+
+            check_selection(
+                con,
+                params,
+                report=name,
+                date_from=params.get("date_from") or None,
+                date_to=params.get("date_to") or None,
+            )
+    finally:
+        con.close()
+
+
+def _selects_anything(params: dict[str, Any]) -> bool:
+    """Whether the parameters narrow the letters by a selection check_selection checks."""
+    from imr_analytics.reports.selection import PARAM_DIMENSIONS
+
+    names = [*PARAM_DIMENSIONS, "date_from", "date_to"]
+    return any(params.get(k) not in (None, "", [], ()) for k in names)
 
 
 _PLACEHOLDERS = ("name", "date", "time", "datetime")
@@ -551,7 +573,7 @@ def run_report(
         resolved_db = Path(str(db_path)) if db_path else Path()
     effective = {k: coerced.get(k, spec.default) for k, spec in specs.items()}
     if "db_path" in specs:
-        _check_database(name, resolved_db)
+        _check_database(name, resolved_db, effective)
 
     in_process = _runs_in_process(kernel_name)
     kernel = DEFAULT_KERNEL if in_process else _kernel_name(kernel_name)

@@ -228,3 +228,24 @@ def test_report_cli_runs_in_process_unless_a_kernel_is_asked_for(
     assert not runner._runs_in_process("python3")
     monkeypatch.setenv(runner.ENGINE_ENV, "kernel")
     assert not runner._runs_in_process(None)
+
+
+def test_a_bad_selection_fails_before_the_notebook_runs(
+    tmp_path: Path, small_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imr_analytics.reports import ReportParameterError, chartworker
+
+    executed: list[object] = []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: executed.append(k))
+    before = _children()
+    with pytest.raises(ReportParameterError, match="categories value 'Pharmaceutical' does not"):
+        run_report("uphold_rates", {"categories": ["Pharmaceutical"]}, tmp_path, db_path=small_db)
+    with pytest.raises(ReportParameterError, match="matches no decided item"):
+        run_report(
+            "uphold_rates",
+            {"date_from": "1999-01-01", "date_to": "1999-12-31"},
+            tmp_path,
+            db_path=small_db,
+        )
+    assert executed == [] and chartworker._spare is None and _children() <= before
+    assert not any(tmp_path.iterdir())
