@@ -313,9 +313,10 @@ def _runs_in_process(requested_kernel: str | None) -> bool:
         )
     if requested_kernel or engine == "kernel":
         return False
-    from imr_analytics.reports.inprocess import available
-
-    return available()
+    # what inprocess.available() says, without importing IPython and papermill yet (the chart
+    # worker is started first): a shell exists only if IPython has been imported
+    shell = sys.modules.get("IPython.core.interactiveshell")
+    return shell is None or not shell.InteractiveShell.initialized()
 
 
 # Passed to every kernel the runner starts, as nbclient passes it to the kernels it starts: the
@@ -538,14 +539,15 @@ def run_report(
 
     ``params`` values may be typed Python values or CLI strings (coerced to the declared type).
     ``db_path`` wins over a ``db_path`` in ``params`` (the CLI's ``--db`` overrides
-    ``-p db_path``); either is resolved to an absolute path here, so the kernel's working
+    ``-p db_path``); either is resolved to an absolute path here, so the notebook's working
     directory does not matter. Every parameter, the database file included (it must open
-    read-only, i.e. not be locked by a writer), is checked before a kernel starts; the
-    selection's values are checked once, by the notebook (a value that does not occur is the
-    same :class:`ReportParameterError`).
+    read-only, i.e. not be locked by a writer), and the selection's values are checked before
+    the notebook runs (a value that does not occur is a :class:`ReportParameterError`).
+    The notebook runs in this process (:mod:`imr_analytics.reports.inprocess`) unless
+    ``kernel_name`` or ``IMR_REPORT_ENGINE=kernel`` asks for a Jupyter kernel.
     ``out_dir`` receives the files (written atomically: all or none); ``stem`` names them
-    (default: the report's name); ``kernel_name`` picks the Jupyter kernel (default: the
-    notebook's); ``cell_timeout`` is the seconds one cell may run before the run fails.
+    (default: the report's name); ``kernel_name`` runs it in that Jupyter kernel;
+    ``cell_timeout`` is the seconds one cell may run before the run fails.
     ``tables`` also writes every table the report shows as ``<stem>.<table>.csv`` (the rows it
     was drawn from, with counts, intervals and reliability flags), with the HTML, all or none.
     """
