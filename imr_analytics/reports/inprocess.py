@@ -276,6 +276,9 @@ def _process_state_restored() -> Iterator[None]:
         if main is not None:
             sys.modules["__main__"] = main
         warnings.filters[:] = filters
+        mutated = getattr(warnings, "_filters_mutated", None)
+        if mutated is not None:  # modules' warning registries are rechecked, as after any
+            mutated()  # change through warnings.filterwarnings
         sys.path[:] = path
         with contextlib.suppress(OSError):
             os.chdir(cwd)
