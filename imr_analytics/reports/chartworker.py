@@ -27,7 +27,7 @@ import sys
 import threading
 from typing import Any
 
-__all__ = ["ASYNC_CHARTS_ENV", "ChartWorker", "ChartWorkerError"]
+__all__ = ["ASYNC_CHARTS_ENV", "ChartWorker", "ChartWorkerError", "drop_spare", "start_spare"]
 
 ASYNC_CHARTS_ENV = "IMR_REPORT_CHART_WORKER"  # "1": draw charts in a worker process
 
@@ -48,8 +48,16 @@ class ChartWorkerError(RuntimeError):
 
 
 def _serve() -> None:
-    """The worker process: draw each requested spec to SVG, answer in order."""
+    """The worker process: draw each requested spec to SVG, answer in order.
+
+    Ctrl-C in a terminal reaches every process of the report's group; the worker leaves it to
+    the report, which closes its input (the worker then exits) however it ends.
+    """
+    import signal
+
     import vl_convert as vlc
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     with contextlib.suppress(Exception):  # a failed warm-up only costs the first chart
         vlc.vegalite_to_svg(_WARM_UP, allowed_base_urls=[])
@@ -66,21 +74,66 @@ def _serve() -> None:
         sys.stdout.flush()
 
 
+def _spawn() -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "imr_analytics.reports.chartworker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+
+
+# A worker process started ahead of the report that will use it (see start_spare).
+_spare: subprocess.Popen[str] | None = None
+
+
+def start_spare() -> None:
+    """Start the next report's worker process now, in this process, ahead of the report.
+
+    Its JavaScript engine takes about a second to start and warm up; the runner, which runs
+    a report in its own process, starts it before it imports papermill, so the engine is
+    ready by the first chart instead of a second after it. The next :class:`ChartWorker`
+    made in this process takes it over; :func:`drop_spare` ends one nobody took.
+    """
+    global _spare
+    if _spare is None:
+        _spare = _spawn()
+
+
+def drop_spare() -> None:
+    """End a worker from :func:`start_spare` that no report took over (a report that failed
+    before it opened, or that draws no chart)."""
+    global _spare
+    proc, _spare = _spare, None
+    if proc is None:
+        return
+    with contextlib.suppress(OSError):
+        assert proc.stdin is not None
+        proc.stdin.close()  # the worker exits when its input closes
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    finally:
+        with contextlib.suppress(OSError):
+            assert proc.stdout is not None
+            proc.stdout.close()
+
+
 class ChartWorker:
     """A worker process with a queue of charts to draw; ``result`` waits for one chart's SVG.
 
     Requests are written by a thread of their own, so ``submit`` never waits for the pipe
-    while the worker is busy drawing; answers are read by another.
+    while the worker is busy drawing; answers are read by another. A worker process started
+    ahead (:func:`start_spare`) is taken over instead of starting another.
     """
 
     def __init__(self) -> None:
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "imr_analytics.reports.chartworker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-        )
+        global _spare
+        proc, _spare = _spare, None
+        self._proc = proc if proc is not None and proc.poll() is None else _spawn()
         self._requests: queue.Queue[str | None] = queue.Queue()
         self._answers: dict[str, dict[str, Any]] = {}
         self._done = threading.Condition()

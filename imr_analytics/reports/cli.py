@@ -73,7 +73,11 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         action="store_true",
         help="print the path of the report's notebook (for plain papermill) and exit",
     )
-    parser.add_argument("--kernel", metavar="NAME", help="Jupyter kernel (default: python3)")
+    parser.add_argument(
+        "--kernel",
+        metavar="NAME",
+        help="run the notebook in this Jupyter kernel (default: in this process, no kernel)",
+    )
     mail = parser.add_argument_group(
         "email",
         "SMTP settings come from IMR_SMTP_HOST, IMR_SMTP_PORT, IMR_SMTP_STARTTLS (on/off), "

@@ -202,13 +202,15 @@ def describe_report(name: str) -> dict[str, ParamSpec]:
 # -- database path ------------------------------------------------------------------------------
 
 
-def _check_database(name: str, path: Path) -> None:
-    """Open the database read-only once before a kernel starts: a locked or broken file fails
-    here with one sentence.
+def _check_database(name: str, path: Path, params: dict[str, Any]) -> None:
+    """Open the database read-only once before the notebook runs: a locked or broken file, and
+    a selection the data cannot satisfy, fail here with one sentence, in about a second.
 
     The selection (values that must occur, a selection that must match something) is checked
-    once, by the notebook itself (``Report.open``), the same check plain papermill and
-    JupyterLab get; a failure there comes back as the same one-sentence parameter error.
+    by the notebook itself too (``Report.open``), the check plain papermill and JupyterLab get;
+    here the same function runs first, when the run selects anything, so a mistyped
+    ``-p categories`` fails before the notebook's imports and its chart worker start. A run
+    without a selection has nothing to refuse and pays nothing.
     """
     from imr_analytics.store.database import DatabaseError, open_database
 
@@ -216,7 +218,27 @@ def _check_database(name: str, path: Path) -> None:
         con = open_database(path, read_only=True)
     except DatabaseError as exc:
         raise ReportError(f"report {name!r}: {exc}") from None
-    con.close()
+    try:
+        if _selects_anything(params):
+            from imr_analytics.reports.selection import check_selection
+
+            check_selection(
+                con,
+                params,
+                report=name,
+                date_from=params.get("date_from") or None,
+                date_to=params.get("date_to") or None,
+            )
+    finally:
+        con.close()
+
+
+def _selects_anything(params: dict[str, Any]) -> bool:
+    """Whether the parameters narrow the letters by a selection check_selection checks."""
+    from imr_analytics.reports.selection import PARAM_DIMENSIONS
+
+    names = [*PARAM_DIMENSIONS, "date_from", "date_to"]
+    return any(params.get(k) not in (None, "", [], ()) for k in names)
 
 
 _PLACEHOLDERS = ("name", "date", "time", "datetime")
@@ -273,6 +295,28 @@ def _kernel_name(requested: str | None) -> str:
             f"install one with: {sys.executable} -m ipykernel install --sys-prefix"
         )
     return name
+
+
+# Set to "kernel" to run reports in a Jupyter kernel as plain papermill does (to compare, or
+# when a notebook needs a kernel of its own); by default they run in the CLI's process.
+ENGINE_ENV = "IMR_REPORT_ENGINE"
+
+
+def _runs_in_process(requested_kernel: str | None) -> bool:
+    """Whether to run the notebook in this process: unless a kernel is asked for (``--kernel``
+    or ``IMR_REPORT_ENGINE=kernel``), or this process already hosts an IPython shell (the
+    runner called from a notebook), which owns the process's display machinery."""
+    engine = os.environ.get(ENGINE_ENV, "").strip().lower()
+    if engine not in {"", "kernel", "in-process"}:
+        raise ReportError(
+            f"{ENGINE_ENV}={engine!r} is not an engine: use 'kernel' or 'in-process' (default)"
+        )
+    if requested_kernel or engine == "kernel":
+        return False
+    # what inprocess.available() says, without importing IPython and papermill yet (the chart
+    # worker is started first): a shell exists only if IPython has been imported
+    shell = sys.modules.get("IPython.core.interactiveshell")
+    return shell is None or not shell.InteractiveShell.initialized()
 
 
 # Passed to every kernel the runner starts, as nbclient passes it to the kernels it starts: the
@@ -420,7 +464,7 @@ def _execution_error(
 
 
 def _execute(
-    km: Any,
+    km: Any | None,
     source_nb: nbformat.NotebookNode,
     parameters: dict[str, Any],
     *,
@@ -432,9 +476,18 @@ def _execute(
 ) -> nbformat.NotebookNode:
     """Run the notebook with papermill in the started kernel ``km``; one clear error if not.
 
-    A failed run leaves its executed notebook (with the traceback) at ``failed_path``.
+    Without a kernel (``km`` None) papermill runs it in this process
+    (:mod:`imr_analytics.reports.inprocess`). A failed run leaves its executed notebook (with
+    the traceback) at ``failed_path``.
     """
     import papermill
+
+    engine: dict[str, Any] = {"km": km}  # the kernel started early, already booting
+    if km is None:
+        from imr_analytics.reports.inprocess import ENGINE_NAME, register_engine
+
+        register_engine()
+        engine = {"engine_name": ENGINE_NAME}
 
     with tempfile.TemporaryDirectory(prefix=f"imr-report-{name}-") as tmp:
         tmp_dir = Path(tmp)
@@ -455,7 +508,7 @@ def _execute(
                 # the executed notebook is written once, at the end (and on failure), not
                 # after every cell: nobody watches it mid-run, and each save re-serialised it
                 request_save_on_cell_execute=False,
-                km=km,  # the kernel started early, already booting
+                **engine,
             )
         except Exception as exc:  # papermill, nbclient or the kernel: one clear error
             if getattr(exc, "ename", None) == ReportParameterError.__name__:
@@ -486,14 +539,15 @@ def run_report(
 
     ``params`` values may be typed Python values or CLI strings (coerced to the declared type).
     ``db_path`` wins over a ``db_path`` in ``params`` (the CLI's ``--db`` overrides
-    ``-p db_path``); either is resolved to an absolute path here, so the kernel's working
+    ``-p db_path``); either is resolved to an absolute path here, so the notebook's working
     directory does not matter. Every parameter, the database file included (it must open
-    read-only, i.e. not be locked by a writer), is checked before a kernel starts; the
-    selection's values are checked once, by the notebook (a value that does not occur is the
-    same :class:`ReportParameterError`).
+    read-only, i.e. not be locked by a writer), and the selection's values are checked before
+    the notebook runs (a value that does not occur is a :class:`ReportParameterError`).
+    The notebook runs in this process (:mod:`imr_analytics.reports.inprocess`) unless
+    ``kernel_name`` or ``IMR_REPORT_ENGINE=kernel`` asks for a Jupyter kernel.
     ``out_dir`` receives the files (written atomically: all or none); ``stem`` names them
-    (default: the report's name); ``kernel_name`` picks the Jupyter kernel (default: the
-    notebook's); ``cell_timeout`` is the seconds one cell may run before the run fails.
+    (default: the report's name); ``kernel_name`` runs it in that Jupyter kernel;
+    ``cell_timeout`` is the seconds one cell may run before the run fails.
     ``tables`` also writes every table the report shows as ``<stem>.<table>.csv`` (the rows it
     was drawn from, with counts, intervals and reliability flags), with the HTML, all or none.
     """
@@ -521,9 +575,10 @@ def run_report(
         resolved_db = Path(str(db_path)) if db_path else Path()
     effective = {k: coerced.get(k, spec.default) for k, spec in specs.items()}
     if "db_path" in specs:
-        _check_database(name, resolved_db)
+        _check_database(name, resolved_db, effective)
 
-    kernel = _kernel_name(kernel_name)
+    in_process = _runs_in_process(kernel_name)
+    kernel = DEFAULT_KERNEL if in_process else _kernel_name(kernel_name)
     out = output_dir(out_dir)  # an existing file or an unwritable folder: one sentence
     stem = output_stem(stem, name=name, now=started) if stem else name
     html_path = out / f"{stem}.html"
@@ -539,7 +594,14 @@ def run_report(
     title = effective.get("title") or name
     source_nb.metadata["title"] = str(title)
 
-    km = _start_kernel(kernel, script.parent)  # boots while papermill is imported
+    # a kernel boots while papermill is imported; in-process there is none to start, but the
+    # chart worker of a report that opens one (Report.open) is, so it is ready by the first chart
+    km = None if in_process else _start_kernel(kernel, script.parent)
+    spare_worker = in_process and any("Report.open" in c.source for c in source_nb.cells)
+    if spare_worker:
+        from imr_analytics.reports.chartworker import start_spare
+
+        start_spare()
     finished = False
     try:
         executed = _execute(
@@ -552,7 +614,8 @@ def run_report(
             cell_timeout=cell_timeout,
             failed_path=out / f"{stem}.failed.ipynb",
         )
-        _ask_kernel_to_stop(km)
+        if km is not None:
+            _ask_kernel_to_stop(km)
 
         from imr_analytics.reports.export import export_html, extract_report_data
 
@@ -573,7 +636,12 @@ def run_report(
         write_files(files)  # all or nothing
         finished = True
     finally:
-        _stop_kernel(km, finished=finished)
+        if km is not None:
+            _stop_kernel(km, finished=finished)
+        if spare_worker:
+            from imr_analytics.reports.chartworker import drop_spare
+
+            drop_spare()  # one the report did not take over
     (out / f"{stem}.failed.ipynb").unlink(missing_ok=True)  # from an earlier, failed run
     return ReportResult(
         name=name,

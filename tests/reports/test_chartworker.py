@@ -54,3 +54,28 @@ def test_a_stopped_worker_is_an_error_not_a_hang() -> None:
     with pytest.raises(ChartWorkerError, match="stopped"):
         worker.result("late")
     worker.close()
+
+
+def test_a_worker_started_ahead_is_taken_over_once_and_an_unused_one_ends() -> None:
+    from imr_analytics.reports import chartworker
+
+    chartworker.start_spare()
+    spare = chartworker._spare
+    assert spare is not None
+    chartworker.start_spare()  # one at a time
+    assert chartworker._spare is spare
+    worker = ChartWorker()
+    try:
+        assert worker._proc is spare and chartworker._spare is None
+        worker.submit("a", *vegalite_spec(_chart()))
+        assert worker.result("a") == to_svg(_chart())
+        other = ChartWorker()  # the next worker starts its own
+        other.close()
+        assert other._proc is not spare
+    finally:
+        worker.close()
+    chartworker.start_spare()
+    unused = chartworker._spare
+    chartworker.drop_spare()
+    assert unused is not None and unused.returncode == 0 and chartworker._spare is None
+    chartworker.drop_spare()  # nothing to drop: nothing happens
