@@ -52,3 +52,28 @@ def test_search_from_reaches_its_plain_search() -> None:
     text = "decision " * (N._ANCHORED_TRIES + 3) + "Decision rationale: yes"
     m = search_from(I._RATIONALE_LABEL_ANYWHERE, text, text.lower(), ("decision",))
     assert m is not None and m.span() == I._RATIONALE_LABEL_ANYWHERE.search(text).span()
+
+
+_HEADING_PIECES = st.sampled_from(
+    [
+        "Norco 10/325mg #60",
+        " was the original request. ",
+        "was authorized by the Claims Administrator",
+        "The Claims Administrator AUTHORIZED ",
+        "The remaining IMR eligible portion of the original request, ",
+        "leaving the original request",
+        "The original request, ",
+        "AUTHORİZED",
+        "ORİGİNAL",
+        "remaınıng",
+        "original",
+        " is",
+        "\n",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_HEADING_PIECES, max_size=6).map("".join))
+def test_gated_modified_search_same_as_search(text: str) -> None:
+    assert I._modified(text) == (I._MODIFIED_MARKERS.search(text) is not None)
