@@ -201,6 +201,11 @@ def disputed_part(item_text: str) -> tuple[str, bool]:
 _MODIFIED_WORDS = ("original", "authorized", "remaining")
 
 
+def _modified(text: str) -> bool:
+    """``_MODIFIED_MARKERS.search(text)``, run only where one of its words occurs."""
+    return _may_be_modified(text) and _MODIFIED_MARKERS.search(text) is not None
+
+
 def _may_be_modified(text: str) -> bool:
     """False only when ``_MODIFIED_MARKERS`` cannot match: none of its words is in the text
     (most headings), found with ``in`` instead of a case-insensitive scan."""
@@ -281,7 +286,7 @@ def _heading_start(lines: list[str], anchor: int, floor: int) -> int:
             head = " ".join(lines[i : anchor + 1])
             # A partially authorised request's heading holds whole sentences; keep
             # going until its first sentence ("X was the original request.") is in.
-            if _MODIFIED_MARKERS.search(head) and not _ORIGINAL_REQUEST.search(head):
+            if _modified(head) and not _ORIGINAL_REQUEST.search(head):
                 i -= 1
                 continue
             if head[:1].islower():
@@ -292,7 +297,7 @@ def _heading_start(lines: list[str], anchor: int, floor: int) -> int:
     while (
         i < anchor
         and _states_conclusion(lines, i)
-        and not _MODIFIED_MARKERS.search(" ".join(lines[i : anchor + 1]))
+        and not _modified(" ".join(lines[i : anchor + 1]))
     ):
         i += 1
     return i

@@ -78,12 +78,27 @@ def normalize_states(raw: Sequence[str]) -> list[str]:
 
     Entries still holding several states (``California,North Carolina``) are split first.
     """
+    if isinstance(raw, str):
+        return list(_normalized((raw,)))
+    entries = tuple(raw)
+    try:
+        return list(_normalized_tuple(entries))
+    except TypeError:  # an unhashable entry: not a string, so _pieces skips it anyway
+        return list(_normalized(entries))
+
+
+def _normalized(raw: Sequence[str]) -> tuple[str, ...]:
     out: dict[str, None] = {}
     for piece in _pieces(raw):
         name = normalize_state(piece)
         if name:
             out[name] = None
-    return list(out)
+    return tuple(out)
+
+
+# A reviewer's licensure line is the same letter after letter: the whole list is cached per
+# process as a tuple (a fresh list is handed out), not only each piece.
+_normalized_tuple = lru_cache(maxsize=1 << 11)(_normalized)
 
 
 def _pieces(raw: Sequence[str] | str) -> Iterable[str]:
