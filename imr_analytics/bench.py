@@ -140,6 +140,20 @@ class WriteLog:
 
         return (med(head, 2), med(head, 3)), (med(tail, 2), med(tail, 3))
 
+    def cpu_per_letter_ends(self, n: int = 5) -> tuple[float, float] | None:
+        """Median writing CPU ms per 1,000 letters over the same batches as ``ends``.
+
+        Batches are bounded by bytes, so they hold different numbers of letters: per
+        letter, the start and the end of a load compare like for like."""
+        full = [b for b in self.batches if b[1] > 0]
+        if len(full) > 1:
+            full = full[:-1]
+        if not full:
+            return None
+        n = max(1, min(n, len(full) // 2 or 1))
+        head, tail = full[:n], full[-n:]
+        return tuple(statistics.median(1000 * b[3] / b[1] for b in rows) for rows in (head, tail))
+
 
 def _pdf_rates(pdf_files: list[Path]) -> tuple[float, float | None]:
     """Files per second for pypdfium2 (in process, one core) and pdftotext (if present)."""
@@ -255,6 +269,12 @@ def load_report(run: Measured, log: WriteLog, files: int) -> list[str]:
             f"{w1:,.0f} ms at the end ({w1 / w0:.2f}x; CPU {c0:,.0f} -> {c1:,.0f} ms)"
             + (f"; closing checkpoint {log.finish_ms:,.0f} ms" if log.finish_ms is not None else "")
         )
+        p0, p1 = log.cpu_per_letter_ends()
+        if p0 > 0:
+            lines.append(
+                f"              writing CPU per 1,000 letters {p0:,.0f} ms at the start, "
+                f"{p1:,.0f} ms at the end ({p1 / p0:.2f}x)"
+            )
         worst = max(log.batches, key=lambda b: b[2])
         lines.append(
             f"              slowest batch {worst[2]:,.0f} ms, after {worst[0]:,} letters "

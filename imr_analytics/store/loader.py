@@ -58,12 +58,21 @@ from .worker import (
 
 __all__ = ["LoadSummary", "WorkerError", "load_paths", "reparse_database"]
 
-# Files per batch, one transaction each: at 2,000 rather than 1,000 the batch writes took
-# about a tenth less CPU on 20,000 real-text letters (each batch's bookkeeping queries and
-# commit are paid half as often), for 30-45 MiB more at the peak (two batches of results
-# are held at once).
-BATCH_FILES = 2000
-BATCH_BYTES = 64 * 1024 * 1024
+# A batch is one transaction, bounded by bytes (what memory holds: the batch being written
+# and the next one's results) and, for tiny files, by count. Some of a batch's write cost is
+# paid once per batch however few letters it holds, and grows with the database: a
+# corrected letter's old items and citations are deleted by a scan of both tables, and the
+# current rows of repeated case numbers are read by a scan of ``letters``. At 2,000 letters
+# a batch that share made the write cost per letter 1.7x larger at the end of a 500,000-
+# letter load than at its start; 24 MiB of files (about 5,000 real-text or 6,000 synthetic
+# letters) pays it a third as often.
+BATCH_FILES = 8000
+BATCH_BYTES = 24 * 1024 * 1024
+# A reparse reads its pages of stored text in this process: smaller pages keep its memory
+# where it was measured (under 600 MiB at 100,000 letters).
+REPARSE_PAGE_FILES = 2000
+# Files are stat-ed and looked up in ``seen_files`` in groups of this many.
+_STAT_GROUP = 1000
 # Below this many files a process pool costs more than it saves.
 POOL_THRESHOLD = 200
 
@@ -98,7 +107,9 @@ LOAD_MEMORY_LIMIT = "256MB"
 # batches, each costlier than the last as the tables grow (the per-batch write cost that
 # rose with the database). During a load the log may grow to this size instead, and the
 # load ends with one checkpoint (on close). A killed load loses nothing more: every
-# committed batch is in the log, which the next open replays.
+# committed batch is in the log, which the next open replays. Not off altogether: data
+# committed since the last checkpoint stays uncompressed in DuckDB's buffer pool (256 MB,
+# then temporary files), and every batch's delete of corrected letters scans it.
 LOAD_CHECKPOINT_THRESHOLD = "1GB"
 
 
@@ -291,15 +302,19 @@ FileRecord = tuple[str, str, int | None, int | None, str | None]
 def _batches(
     files: Iterator[str], unchanged: Callable[[list[tuple[str, int, int]]], set[str]]
 ) -> Iterator[tuple[list[FileRecord], int]]:
-    """Stat files in batches bounded by count and bytes; yield (records, files skipped).
+    """Stat files in batches bounded by bytes and count; yield (records, files skipped).
 
-    Each group of files is stat-ed and ``unchanged`` names those whose path, size and
+    Files are stat-ed a group at a time, and ``unchanged`` names those whose path, size and
     modification time match a file already handled by an earlier load: they are passed
-    over. Nothing is opened here (the workers read the files); anything that is not a
-    regular file, or is too large to be a letter, gets a record with the reason.
+    over. A batch closes when the files to read reach ``BATCH_BYTES`` or the records
+    ``BATCH_FILES``, across groups. Nothing is opened here (the workers read the files);
+    anything that is not a regular file, or is too large to be a letter, gets a record
+    with the reason.
     """
-    for chunk in _chunked(files, BATCH_FILES):
-        records: list[FileRecord] = []
+    records: list[FileRecord] = []
+    skipped = 0
+    batch_bytes = 0
+    for chunk in _chunked(files, min(_STAT_GROUP, BATCH_FILES)):
         stats: list[tuple[str, int, int]] = []
         real: dict[str, str] = {}
         for path in chunk:
@@ -318,8 +333,6 @@ def _batches(
             stats.append((name, st.st_size, st.st_mtime_ns))
             real[name] = path
         same = unchanged(stats)
-        skipped = 0
-        batch_bytes = 0
         for name, size, mtime in stats:
             if name in same:
                 skipped += 1
@@ -330,11 +343,14 @@ def _batches(
             records.append((name, real[name], size, mtime, reason))
             if reason is None:
                 batch_bytes += size
-                if batch_bytes >= BATCH_BYTES:
-                    yield records, skipped
-                    records, skipped, batch_bytes = [], 0, 0
-        if records or skipped:
+            if batch_bytes >= BATCH_BYTES or len(records) >= BATCH_FILES:
+                yield records, skipped
+                records, skipped, batch_bytes = [], 0, 0
+        if skipped >= BATCH_FILES:  # an unchanged folder: say so as it goes
             yield records, skipped
+            records, skipped, batch_bytes = [], 0, 0
+    if records or skipped:
+        yield records, skipped
 
 
 def _chunked(items: Iterator[str], n: int) -> Iterator[list[str]]:
@@ -983,7 +999,7 @@ def reparse_database(
         while rows := con.execute(
             "SELECT rowid, content_sha256, source_path, text FROM main.documents "
             "WHERE rowid > ? ORDER BY rowid LIMIT ?",
-            [last_rowid, BATCH_FILES],
+            [last_rowid, min(BATCH_FILES, REPARSE_PAGE_FILES)],
         ).fetchall():
             last_rowid = rows[-1][0]
             summary.files_seen += len(rows)
