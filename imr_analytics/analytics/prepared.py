@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -32,7 +33,7 @@ import duckdb
 import pandas as pd
 
 from imr_analytics.analytics import rates as _rates
-from imr_analytics.analytics.rates import DIMENSIONS
+from imr_analytics.analytics.rates import DIMENSIONS, Dimension
 
 __all__ = ["SelectionCache"]
 
@@ -40,6 +41,47 @@ _COUNTER = itertools.count(1)
 
 # The letter table's rows joined back to their letters: the dimension SQL reads ``l.``.
 _JOINED = "{table} AS c JOIN letters AS l ON l.rowid = c.lk"
+
+
+def _item_columns(sql: str) -> set[str]:
+    """The ``items`` columns a dimension's SQL reads (``i.name``)."""
+    return set(re.findall(r"\bi\.([A-Za-z_][A-Za-z0-9_]*)", sql))
+
+
+def _profile_only(dim: Dimension) -> bool:
+    """A dimension answered from the item table's profiles: item columns only, all of them
+    profile columns, no letter column and no join (citations)."""
+    return (
+        not dim.joins
+        and re.search(r"\bl\.", dim.sql) is None
+        and _item_columns(dim.sql) <= set(PROFILE_COLUMNS)
+    )
+
+
+# The item columns the item-level dimensions read, found from their SQL so that a new dimension
+# is covered where it is defined. item_pattern is left out: thousands of values would multiply
+# the profiles (a breakdown by it, or a filter narrower than the selection's, goes to the plain
+# function).
+PROFILE_COLUMNS: tuple[str, ...] = tuple(
+    sorted(
+        {
+            c
+            for d in DIMENSIONS.values()
+            if not d.joins and re.search(r"\bl\.", d.sql) is None
+            for c in _item_columns(d.sql)
+        }
+        - {"item_pattern"}
+    )
+)
+
+
+def _same_values(a: list[Any], b: list[Any]) -> bool:
+    return _subset(a, b) and _subset(b, a)
+
+
+def _subset(a: list[Any], b: list[Any]) -> bool:
+    """Every value of ``a`` is in ``b`` (None included), compared as the filters bind them."""
+    return all(any(x == y and (x is None) == (y is None) for y in b) for x in a)
 
 
 def _normal_where(where: Mapping[str, Any] | None) -> dict[str, list[Any]]:
@@ -72,6 +114,7 @@ class SelectionCache:
         self.date_from = _rates._as_date(date_from, "date_from")
         self.date_to = _rates._as_date(date_to, "date_to")
         self._letters: str | None = None
+        self._items: tuple[str, str] | None = None
 
     # -- the table ------------------------------------------------------------------------------
 
@@ -125,13 +168,196 @@ class SelectionCache:
             self._letters = name
         return self._letters
 
+    @property
+    def items(self) -> tuple[str, str]:
+        """The item table and its profile table, building them on first use.
+
+        The profile table holds each distinct combination of the ``PROFILE_COLUMNS`` among the
+        selection's decided items (a few thousand at a million letters), numbered ``pid``; the
+        item table one row per decided item of the selection: ``lk`` (the letter's rowid in
+        ``letters``), ``up`` (upheld) and ``pid``. Thirteen bytes an item, about 30 MB at
+        2.4 million items, instead of the items' text ids and list columns: a breakdown by a
+        property of the item evaluates the dimension SQL once per profile and groups integers.
+        """
+        if self._items is None:
+            n = next(_COUNTER)
+            items, profiles, grouped = (
+                f"_imr_items_{n}",
+                f"_imr_profiles_{n}",
+                f"_imr_item_groups_{n}",
+            )
+            params = _rates._Params()
+            cols = [f"i.{c} AS {c}" for c in PROFILE_COLUMNS]
+            base, _ = _rates._base_sql(
+                [],
+                self.where or None,
+                self.date_from,
+                self.date_to,
+                params,
+                extra=["l.rowid AS _lk", *cols],
+            )
+            names = ", ".join(PROFILE_COLUMNS)
+            # one grouping of the items by profile gives the profiles and, in lists, their items:
+            # no second pass and no join on list columns to number them
+            self.con.execute(
+                f"CREATE TEMP TABLE {grouped} AS SELECT row_number() OVER ()::INTEGER AS pid, * "
+                f"FROM (SELECT {names}, list(_lk) AS _lks, list(decision = 'upheld') AS _ups "
+                f"FROM ({base}) AS base GROUP BY ALL)",
+                params.values,
+            )
+            try:
+                self.con.execute(
+                    f"CREATE TEMP TABLE {items} AS SELECT unnest(_lks) AS lk, "
+                    f"unnest(_ups) AS up, pid FROM {grouped}"
+                )
+                self.con.execute(
+                    f"CREATE TEMP TABLE {profiles} AS SELECT pid, {names} FROM {grouped}"
+                )
+            finally:
+                self.con.execute(f"DROP TABLE {grouped}")
+            self._items = (items, profiles)
+        return self._items
+
+    def _item_filters(
+        self, where: Mapping[str, Any] | None, date_from: Any, date_to: Any
+    ) -> dict[str, list[Any]] | None:
+        """The filters a call adds to this selection, or None when the item table cannot
+        answer it (another date window, a value outside the selection's, a raw SQL filter,
+        or a narrower filter on a column the table does not hold).
+
+        A dimension the call filters on the selection's own values needs nothing more (the
+        table holds exactly those items); a narrower list, or a dimension the selection does
+        not filter on, is applied again over the table.
+        """
+        if isinstance(where, str) or not (
+            _rates._as_date(date_from, "date_from") == self.date_from
+            and _rates._as_date(date_to, "date_to") == self.date_to
+        ):
+            return None
+        call = _normal_where(where)
+        if any(d not in call for d in self.where):
+            return None  # wider than the selection
+        extra = {}
+        for d, values in call.items():
+            mine = self.where.get(d)
+            if mine is not None and _same_values(values, mine):
+                continue
+            if mine is not None and not _subset(values, mine):
+                return None
+            dim = DIMENSIONS[d]
+            if not (dim.per_letter or _profile_only(dim)):
+                return None
+            extra[d] = values
+        return extra
+
+    def _item_counts(
+        self,
+        by: list[str],
+        where: Mapping[str, Any] | str | None,
+        date_from: date | None,
+        date_to: date | None,
+        unit: str,
+    ) -> pd.DataFrame | None:
+        """``rates._rates_counts`` from the item table, or None when it cannot answer.
+
+        The same rows as ``_letter_group_ctes`` over the items: per letter and group the
+        decided (m) and upheld (y) items, a multi-valued dimension unnested to its distinct
+        values (a missing or empty list: NULL) and filtered on the values the call names;
+        then the same sums. A dimension of the item is evaluated once per profile, one of the
+        letter once per letter; the items only carry integers into the grouping.
+        """
+        if not all(DIMENSIONS[d].per_letter or _profile_only(DIMENSIONS[d]) for d in by):
+            return None
+        extra = self._item_filters(where, date_from, date_to)
+        if extra is None:
+            return None
+        items, profiles = self.items
+        params = _rates._Params()
+        multi_by = [d for d in by if DIMENSIONS[d].multi_valued]
+
+        def side(letter: bool, grouped: bool) -> tuple[str, list[str], str] | None:
+            """(subquery, its dimensions, the item table's key) for the letter or the profile
+            side: the call's filters of that side, and with ``grouped`` its dimensions of
+            ``by`` (multi-valued ones unnested); None when the side has neither."""
+            dims = [d for d in by if DIMENSIONS[d].per_letter == letter] if grouped else []
+            filters = {d: v for d, v in extra.items() if DIMENSIONS[d].per_letter == letter}
+            if not dims and not filters:
+                return None
+            alias, key, table = ("l", "rowid", "letters") if letter else ("i", "pid", profiles)
+            cols = [f"{alias}.{key} AS _key"]
+            froms = [f"{table} AS {alias}"]
+            preds = [
+                _rates._match(DIMENSIONS[d].sql, v, DIMENSIONS[d].multi_valued, params)
+                for d, v in filters.items()
+            ]
+            for k, d in enumerate(dims):
+                sql = DIMENSIONS[d].sql
+                if d not in multi_by:
+                    cols.append(f"{sql} AS {d}")
+                    continue
+                froms.append(
+                    f"UNNEST(CASE WHEN len(list_distinct({sql})) > 0 THEN "
+                    f"list_distinct({sql}) ELSE [NULL] END) AS u{k}(v)"
+                )
+                cols.append(f"u{k}.v AS {d}")
+                wanted = extra.get(d, self.where.get(d))
+                if wanted is not None:  # only the values the filter names become rows
+                    preds.append(_rates._match(f"u{k}.v", wanted, False, params))
+            sql = f"SELECT {', '.join(cols)} FROM {', '.join(froms)}" + (
+                " WHERE " + " AND ".join(preds) if preds else ""
+            )
+            return sql, dims, "lk" if letter else "pid"
+
+        sides = [x for x in (side(False, True), side(True, True)) if x is not None]
+        joins = "".join(
+            f" JOIN ({sql}) AS s{k} ON s{k}._key = it.{key}"
+            for k, (sql, _, key) in enumerate(sides)
+        )
+        dims = [f"s{k}.{d}" for k, (_, names, _) in enumerate(sides) for d in names]
+        group = ", ".join(by)
+        lg = (
+            f"SELECT it.lk AS letter_id{''.join(', ' + d for d in dims)}, count(*) AS m, "
+            f"count(*) FILTER (WHERE it.up) AS y FROM {items} AS it{joins} "
+            f"GROUP BY {', '.join(['it.lk', *dims])}"
+        )
+
+        def kept() -> str:
+            """The items that pass the filters, each once (``base`` of the plain query)."""
+            filters = [x for x in (side(False, False), side(True, False)) if x is not None]
+            return f"FROM {items} AS it" + "".join(
+                f" SEMI JOIN ({sql}) AS f{k} ON f{k}._key = it.{key}"
+                for k, (sql, _, key) in enumerate(filters)
+            )
+
+        if unit == "item":
+            counts = (
+                "sum(m)::BIGINT AS n, sum(y)::BIGINT AS upheld, count(*) AS n_letters, "
+                "sum(m * m)::DOUBLE AS s_mm, sum(y * y)::DOUBLE AS s_yy, sum(y * m)::DOUBLE AS s_ym"
+            )
+            total = (
+                f"(SELECT count(*) {kept()})" if multi_by else "coalesce(sum(n) OVER (), 0)::BIGINT"
+            )
+        else:
+            counts = (
+                "count(*) AS n, count(*) FILTER (WHERE y = m) AS upheld, count(*) AS n_letters, "
+                "NULL AS s_mm, NULL AS s_yy, NULL AS s_ym"
+            )
+            total = f"(SELECT count(DISTINCT it.lk) {kept()})"
+        agg = f"SELECT {group + ', ' if group else ''}{counts} FROM lg" + (
+            f" GROUP BY {group}" if group else ""
+        )
+        sql = f"WITH lg AS ({lg}), agg AS ({agg}) SELECT *, {total} AS total FROM agg"
+        return self.con.execute(sql, params.values).df()
+
     def close(self) -> None:
-        """Drop the temporary table (it goes with the connection anyway)."""
-        if self._letters is not None:
+        """Drop the temporary tables (they go with the connection anyway)."""
+        tables = [t for t in (self._letters, *(self._items or ())) if t is not None]
+        for table in tables:
             # a closed connection raises: its temporary tables went with it
             with contextlib.suppress(duckdb.Error):
-                self.con.execute(f"DROP TABLE IF EXISTS {self._letters}")
-            self._letters = None
+                self.con.execute(f"DROP TABLE IF EXISTS {table}")
+        self._letters = None
+        self._items = None
 
     # -- what the module functions ask of it ------------------------------------------------
 
@@ -143,13 +369,12 @@ class SelectionCache:
         date_to: date | None,
         unit: str,
     ) -> pd.DataFrame | None:
-        """``rates._rates_counts`` from the letter table, or None when the call's filters are
-        not this selection's or a dimension is not a property of the letter."""
-        if not (
-            self.covers(where, date_from, date_to) and all(DIMENSIONS[d].per_letter for d in by)
-        ):
-            return None
-        return self._letter_counts(by, unit)
+        """``rates._rates_counts`` from the letter table (the selection's own filters, every
+        dimension a property of the letter) or the item table (filters inside the selection,
+        dimensions of the item or the letter); None when neither can answer."""
+        if self.covers(where, date_from, date_to) and all(DIMENSIONS[d].per_letter for d in by):
+            return self._letter_counts(by, unit)
+        return self._item_counts(by, where, date_from, date_to, unit)
 
     def _letter_counts(self, by: list[str], unit: str) -> pd.DataFrame:
         """``rates._rates_counts`` for dimensions of the letter, from the letter table.
