@@ -323,17 +323,31 @@ class SelectionCache:
             )
             return sql, dims, "lk" if letter else "pid"
 
-        sides = [x for x in (side(False, True), side(True, True)) if x is not None]
-        joins = "".join(
-            f" JOIN ({sql}) AS s{k} ON s{k}._key = it.{key}"
-            for k, (sql, _, key) in enumerate(sides)
-        )
-        dims = [f"s{k}.{d}" for k, (_, names, _) in enumerate(sides) for d in names]
-        group = ", ".join(by)
+        # The profile side's values are numbered (dense_rank over a few thousand rows), so the
+        # grouping by letter and group, the one that touches every item, groups integers; the
+        # values are joined back onto the few result rows. The letter side keeps its values.
+        profile, letter = side(False, True), side(True, True)
+        ctes, joins, inner, shown = [], "", [], {}
+        if profile is not None:
+            sql, names, _ = profile
+            code = f", dense_rank() OVER (ORDER BY {', '.join(names)}) AS _code" if names else ""
+            ctes.append(f"sp AS (SELECT *{code} FROM ({sql}))")
+            joins += " JOIN sp ON sp._key = it.pid"
+            if names:
+                inner.append("_code")
+                ctes.append(f"vp AS (SELECT DISTINCT _code, {', '.join(names)} FROM sp)")
+                shown.update({d: f"vp.{d}" for d in names})
+        if letter is not None:
+            sql, names, _ = letter
+            ctes.append(f"sl AS ({sql})")
+            joins += " JOIN sl ON sl._key = it.lk"
+            inner += names
+            shown.update({d: f"agg0.{d}" for d in names})
+        source = {d: "sl" for d in (letter[1] if letter else [])} | {"_code": "sp"}
+        keys = ["it.lk", *(f"{source[c]}.{c}" for c in inner)]
         lg = (
-            f"SELECT it.lk AS letter_id{''.join(', ' + d for d in dims)}, count(*) AS m, "
-            f"count(*) FILTER (WHERE it.up) AS y FROM {items} AS it{joins} "
-            f"GROUP BY {', '.join(['it.lk', *dims])}"
+            f"SELECT {', '.join(keys)}, count(*) AS m, count(*) FILTER (WHERE it.up) AS y "
+            f"FROM {items} AS it{joins} GROUP BY {', '.join(keys)}"
         )
 
         def kept() -> str:
@@ -358,10 +372,16 @@ class SelectionCache:
                 "NULL AS s_mm, NULL AS s_yy, NULL AS s_ym"
             )
             total = f"(SELECT count(DISTINCT it.lk) {kept()})"
-        agg = f"SELECT {group + ', ' if group else ''}{counts} FROM lg" + (
-            f" GROUP BY {group}" if group else ""
+        agg0 = f"SELECT {', '.join([*inner, counts])} FROM lg" + (
+            f" GROUP BY {', '.join(inner)}" if inner else ""
         )
-        sql = f"WITH lg AS ({lg}), agg AS ({agg}) SELECT *, {total} AS total FROM agg"
+        columns = [f"{shown[d]} AS {d}" for d in by] + [
+            f"agg0.{c}" for c in ("n", "upheld", "n_letters", "s_mm", "s_yy", "s_ym")
+        ]
+        named = " JOIN vp ON vp._code = agg0._code" if "_code" in inner else ""
+        ctes += [f"lg AS ({lg})", f"agg0 AS ({agg0})"]
+        ctes.append(f"agg AS (SELECT {', '.join(columns)} FROM agg0{named})")
+        sql = f"WITH {', '.join(ctes)} SELECT *, {total} AS total FROM agg"
         return self.con.execute(sql, params.values).df()
 
     def close(self) -> None:
