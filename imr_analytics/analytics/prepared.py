@@ -146,25 +146,8 @@ class SelectionCache:
         """
         if self._letters is None:
             name = f"_imr_selection_{next(_COUNTER)}"
-            params = _rates._Params()
-            base, _ = _rates._base_sql(
-                [],
-                self.where or None,
-                self.date_from,
-                self.date_to,
-                params,
-                from_letters=True,
-                extra=["l.rowid AS _lk", "i.item_category AS _item_category"],
-            )
-            self.con.execute(
-                f"CREATE TEMP TABLE {name} AS SELECT l.rowid AS lk, a.m, a.y, a.rx, a.oth "
-                "FROM letters AS l LEFT JOIN (SELECT _lk, count(item_no)::INTEGER AS m, "
-                "count(item_no) FILTER (WHERE decision = 'upheld')::INTEGER AS y, "
-                "count(item_no) FILTER (WHERE _item_category = 'Pharmaceuticals')::INTEGER "
-                "AS rx, count(item_no) FILTER (WHERE _item_category = 'Other')::INTEGER AS oth "
-                f"FROM ({base}) AS base GROUP BY _lk) AS a ON a._lk = l.rowid ORDER BY l.rowid",
-                params.values,
-            )
+            if not self._letters_from_items(name):
+                self._letters_from_tables(name)
             # side by side only if every row lines up with its letter (it does for a table
             # scanned in order; checked, as it costs a hundredth of a second)
             misplaced = self.con.execute(
@@ -174,6 +157,95 @@ class SelectionCache:
             self._positional = misplaced is not None and misplaced[0] == 0
             self._letters = name
         return self._letters
+
+    def _split_selection(
+        self, letter_params: _rates._Params, item_params: _rates._Params
+    ) -> tuple[list[str], list[str]] | None:
+        """The selection's predicates over the letter (dates included) and over the item, as
+        ``_base_sql`` writes them; None when a dimension needs a join or reads both."""
+        letter: list[str] = []
+        item: list[str] = []
+        for d, values in self.where.items():
+            dim = DIMENSIONS[d]
+            reads_item = re.search(r"\bi\.", dim.sql) is not None
+            if dim.joins or (reads_item and re.search(r"\bl\.", dim.sql)):
+                return None
+            if reads_item:
+                item.append(_rates._match(dim.sql, values, dim.multi_valued, item_params))
+            else:
+                letter.append(_rates._match(dim.sql, values, dim.multi_valued, letter_params))
+        if self.date_from is not None:
+            letter.append(f"l.decision_date >= {letter_params.add(self.date_from)}")
+        if self.date_to is not None:
+            letter.append(f"l.decision_date <= {letter_params.add(self.date_to)}")
+        return letter, item
+
+    def _letters_from_items(self, name: str) -> bool:
+        """Build the letter table from the item table (no second join of the items to the
+        letters on their text ids); False when the selection needs the plain build.
+
+        ``letter_volumes`` selects a letter with decided items when one of them passes the
+        filters (it is then in the item table), and a letter without decided items when the
+        filters hold for its one row of NULL item columns (the LEFT JOIN's). That is decided
+        once, here, by evaluating the item predicates on such a row. With no item predicate
+        the selection is every letter passing the letter predicates; with item predicates
+        that a NULL item fails (any filter naming values) it is the item table's letters;
+        a filter a NULL item passes (one naming None) needs the plain build.
+        """
+        letter_params, item_params = _rates._Params(), _rates._Params()
+        split = self._split_selection(letter_params, item_params)
+        if split is None or "item_category" not in PROFILE_COLUMNS:
+            return False
+        letter_preds, item_preds = split
+        if item_preds:
+            passes = self.con.execute(
+                f"SELECT {' AND '.join(item_preds)} FROM (SELECT 1) AS one "
+                "LEFT JOIN (SELECT * FROM items LIMIT 0) AS i ON true",
+                item_params.values,
+            ).fetchone()
+            if passes is None or passes[0]:
+                return False  # a NULL item passes (FALSE and NULL pass no WHERE)
+            selected, values = "a.lk IS NOT NULL", {}
+        else:
+            selected, values = " AND ".join(letter_preds) or "true", letter_params.values
+        items, profiles = self.items
+        counts = ", ".join(
+            f"CASE WHEN {selected} THEN coalesce(a.{c}, 0) END AS {c}"
+            for c in ("m", "y", "rx", "oth")
+        )
+        self.con.execute(
+            f"CREATE TEMP TABLE {name} AS SELECT l.rowid AS lk, {counts} FROM letters AS l "
+            "LEFT JOIN (SELECT it.lk, count(*)::INTEGER AS m, "
+            "count(*) FILTER (WHERE it.up)::INTEGER AS y, "
+            "count(*) FILTER (WHERE p.item_category = 'Pharmaceuticals')::INTEGER AS rx, "
+            "count(*) FILTER (WHERE p.item_category = 'Other')::INTEGER AS oth "
+            f"FROM {items} AS it JOIN {profiles} AS p ON p.pid = it.pid GROUP BY it.lk) AS a "
+            "ON a.lk = l.rowid ORDER BY l.rowid",
+            values,
+        )
+        return True
+
+    def _letters_from_tables(self, name: str) -> None:
+        """Build the letter table from ``letters`` LEFT JOIN ``items`` (the plain selection)."""
+        params = _rates._Params()
+        base, _ = _rates._base_sql(
+            [],
+            self.where or None,
+            self.date_from,
+            self.date_to,
+            params,
+            from_letters=True,
+            extra=["l.rowid AS _lk", "i.item_category AS _item_category"],
+        )
+        self.con.execute(
+            f"CREATE TEMP TABLE {name} AS SELECT l.rowid AS lk, a.m, a.y, a.rx, a.oth "
+            "FROM letters AS l LEFT JOIN (SELECT _lk, count(item_no)::INTEGER AS m, "
+            "count(item_no) FILTER (WHERE decision = 'upheld')::INTEGER AS y, "
+            "count(item_no) FILTER (WHERE _item_category = 'Pharmaceuticals')::INTEGER "
+            "AS rx, count(item_no) FILTER (WHERE _item_category = 'Other')::INTEGER AS oth "
+            f"FROM ({base}) AS base GROUP BY _lk) AS a ON a._lk = l.rowid ORDER BY l.rowid",
+            params.values,
+        )
 
     def _joined(self) -> str:
         """The letter table beside its letters (``c`` and ``l``); rows outside the selection
