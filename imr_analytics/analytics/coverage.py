@@ -140,8 +140,8 @@ def coverage(
     Parameters: ``con`` a connection or a ``prepared.SelectionCache``; ``where``,
     ``date_from`` and ``date_to`` as in ``uphold_rates`` (whose docstring lists the dimensions
     ``where`` accepts). ``synthetic``: the database's
-    :func:`synthetic_letters` when the caller has it already (it reads every letter's stored
-    text, about 10 s of CPU at a million letters), else it is counted here.
+    :func:`synthetic_letters` when the caller has it already (on a synthetic database it reads
+    every letter's stored text, about 8 s of CPU at a million letters), else it is counted here.
     """
     d_from = _as_date(date_from, "date_from")
     d_to = _as_date(date_to, "date_to")
