@@ -434,6 +434,10 @@ def _per_letter_rows(
     return letters, np.asarray(got["r"], dtype=np.int64), np.asarray(got["c"], dtype=float)
 
 
+# Letters whose scores are held at once by ``_cluster_cov`` (65,536 x 30 parameters: 16 MB).
+_SCORE_BLOCK = 65_536
+
+
 def _cluster_cov(
     fit: Any,
     X: pd.DataFrame,
@@ -460,11 +464,20 @@ def _cluster_cov(
     factor /= model.family.variance(mu)
     n_groups = int(letters.max()) + 1 if len(letters) else 0
     per_record = count * factor[row_of]
-    scores = np.empty((n_groups, xs.shape[1]))
-    for j in range(xs.shape[1]):
-        scores[:, j] = np.bincount(letters, weights=per_record * xs[row_of, j], minlength=n_groups)
-    meat = scores.T @ scores
-    del scores
+    # The letters' scores in blocks of _SCORE_BLOCK letters, each block's outer products added
+    # to the meat: a million letters' scores at once were n_groups x parameters doubles (about
+    # 200 MB), the largest allocation of a report. A database under one block is summed as one.
+    order = np.argsort(letters, kind="stable")
+    letters, row_of, per_record = letters[order], row_of[order], per_record[order]
+    meat = np.zeros((xs.shape[1], xs.shape[1]))
+    for start in range(0, n_groups, _SCORE_BLOCK):
+        stop = min(start + _SCORE_BLOCK, n_groups)
+        lo, hi = np.searchsorted(letters, [start, stop])
+        block = np.empty((stop - start, xs.shape[1]))
+        local, rows, weight = letters[lo:hi] - start, row_of[lo:hi], per_record[lo:hi]
+        for j in range(xs.shape[1]):
+            block[:, j] = np.bincount(local, weights=weight * xs[rows, j], minlength=stop - start)
+        meat += block.T @ block
     hessian_inv = np.linalg.inv(model.hessian(beta))
     cov = np.dot(np.dot(hessian_inv, meat), hessian_inv.T)
     k_params = xs.shape[1]

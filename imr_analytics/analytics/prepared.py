@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -32,14 +33,52 @@ import duckdb
 import pandas as pd
 
 from imr_analytics.analytics import rates as _rates
-from imr_analytics.analytics.rates import DIMENSIONS
+from imr_analytics.analytics.rates import DIMENSIONS, Dimension
 
 __all__ = ["SelectionCache"]
 
 _COUNTER = itertools.count(1)
 
-# The letter table's rows joined back to their letters: the dimension SQL reads ``l.``.
-_JOINED = "{table} AS c JOIN letters AS l ON l.rowid = c.lk"
+
+def _item_columns(sql: str) -> set[str]:
+    """The ``items`` columns a dimension's SQL reads (``i.name``)."""
+    return set(re.findall(r"\bi\.([A-Za-z_][A-Za-z0-9_]*)", sql))
+
+
+def _profile_only(dim: Dimension) -> bool:
+    """A dimension answered from the item table's profiles: item columns only, all of them
+    profile columns, no letter column and no join (citations)."""
+    return (
+        not dim.joins
+        and re.search(r"\bl\.", dim.sql) is None
+        and _item_columns(dim.sql) <= set(PROFILE_COLUMNS)
+    )
+
+
+# The item columns the item-level dimensions read, found from their SQL so that a new dimension
+# is covered where it is defined. item_pattern is left out: thousands of values would multiply
+# the profiles (a breakdown by it, or a filter narrower than the selection's, goes to the plain
+# function).
+PROFILE_COLUMNS: tuple[str, ...] = tuple(
+    sorted(
+        {
+            c
+            for d in DIMENSIONS.values()
+            if not d.joins and re.search(r"\bl\.", d.sql) is None
+            for c in _item_columns(d.sql)
+        }
+        - {"item_pattern"}
+    )
+)
+
+
+def _same_values(a: list[Any], b: list[Any]) -> bool:
+    return _subset(a, b) and _subset(b, a)
+
+
+def _subset(a: list[Any], b: list[Any]) -> bool:
+    """Every value of ``a`` is in ``b`` (None included), compared as the filters bind them."""
+    return all(any(x == y and (x is None) == (y is None) for y in b) for x in a)
 
 
 def _normal_where(where: Mapping[str, Any] | None) -> dict[str, list[Any]]:
@@ -72,6 +111,8 @@ class SelectionCache:
         self.date_from = _rates._as_date(date_from, "date_from")
         self.date_to = _rates._as_date(date_to, "date_to")
         self._letters: str | None = None
+        self._positional = False
+        self._items: tuple[str, str] | None = None
 
     # -- the table ------------------------------------------------------------------------------
 
@@ -94,44 +135,336 @@ class SelectionCache:
     def letters(self) -> str:
         """The temporary table's name, building it on first use.
 
-        One row per letter of the selection as ``letter_volumes`` selects them (an item filter
-        keeps letters with a matching item): ``lk`` (the letter's rowid in ``letters``) and
-        over its decided items that pass the filters ``m`` (items), ``y`` (upheld), ``rx``
-        (pharmaceutical) and ``oth`` (category 'Other'). Five numbers per letter: the letter's
-        own columns are read from ``letters`` by rowid when a query needs them, so the table
-        stays small (about 24 MB at a million letters) and leaves DuckDB's memory to the
-        queries.
+        One row per row of ``letters``, in the table's own order, so that a query reads the
+        two side by side (``POSITIONAL JOIN``: no hash join of a million rows on rowids):
+        ``lk`` (the letter's rowid) and, for the letters of the selection as
+        ``letter_volumes`` selects them (an item filter keeps letters with a matching item),
+        over their decided items that pass the filters ``m`` (items), ``y`` (upheld), ``rx``
+        (pharmaceutical) and ``oth`` (category 'Other'); NULL for the other letters. Five
+        numbers per letter (about 24 MB at a million letters): the letter's own columns are
+        read from ``letters`` beside it, which leaves DuckDB's memory to the queries.
         """
         if self._letters is None:
             name = f"_imr_selection_{next(_COUNTER)}"
+            if not self._letters_from_items(name):
+                self._letters_from_tables(name)
+            # side by side only if every row lines up with its letter (it does for a table
+            # scanned in order; checked, as it costs a hundredth of a second)
+            misplaced = self.con.execute(
+                f"SELECT count(*) FROM letters AS l POSITIONAL JOIN {name} AS c "
+                "WHERE c.lk IS DISTINCT FROM l.rowid"
+            ).fetchone()
+            self._positional = misplaced is not None and misplaced[0] == 0
+            self._letters = name
+        return self._letters
+
+    def _split_selection(
+        self, letter_params: _rates._Params, item_params: _rates._Params
+    ) -> tuple[list[str], list[str]] | None:
+        """The selection's predicates over the letter (dates included) and over the item, as
+        ``_base_sql`` writes them; None when a dimension needs a join or reads both."""
+        letter: list[str] = []
+        item: list[str] = []
+        for d, values in self.where.items():
+            dim = DIMENSIONS[d]
+            reads_item = re.search(r"\bi\.", dim.sql) is not None
+            if dim.joins or (reads_item and re.search(r"\bl\.", dim.sql)):
+                return None
+            if reads_item:
+                item.append(_rates._match(dim.sql, values, dim.multi_valued, item_params))
+            else:
+                letter.append(_rates._match(dim.sql, values, dim.multi_valued, letter_params))
+        if self.date_from is not None:
+            letter.append(f"l.decision_date >= {letter_params.add(self.date_from)}")
+        if self.date_to is not None:
+            letter.append(f"l.decision_date <= {letter_params.add(self.date_to)}")
+        return letter, item
+
+    def _letters_from_items(self, name: str) -> bool:
+        """Build the letter table from the item table (no second join of the items to the
+        letters on their text ids); False when the selection needs the plain build.
+
+        ``letter_volumes`` selects a letter with decided items when one of them passes the
+        filters (it is then in the item table), and a letter without decided items when the
+        filters hold for its one row of NULL item columns (the LEFT JOIN's). That is decided
+        once, here, by evaluating the item predicates on such a row. With no item predicate
+        the selection is every letter passing the letter predicates; with item predicates
+        that a NULL item fails (any filter naming values) it is the item table's letters;
+        a filter a NULL item passes (one naming None) needs the plain build.
+        """
+        letter_params, item_params = _rates._Params(), _rates._Params()
+        split = self._split_selection(letter_params, item_params)
+        if split is None or "item_category" not in PROFILE_COLUMNS:
+            return False
+        letter_preds, item_preds = split
+        if item_preds:
+            passes = self.con.execute(
+                f"SELECT {' AND '.join(item_preds)} FROM (SELECT 1) AS one "
+                "LEFT JOIN (SELECT * FROM items LIMIT 0) AS i ON true",
+                item_params.values,
+            ).fetchone()
+            if passes is None or passes[0]:
+                return False  # a NULL item passes (FALSE and NULL pass no WHERE)
+            selected, values = "a.lk IS NOT NULL", {}
+        else:
+            selected, values = " AND ".join(letter_preds) or "true", letter_params.values
+        items, profiles = self.items
+        counts = ", ".join(
+            f"CASE WHEN {selected} THEN coalesce(a.{c}, 0) END AS {c}"
+            for c in ("m", "y", "rx", "oth")
+        )
+        self.con.execute(
+            f"CREATE TEMP TABLE {name} AS SELECT l.rowid AS lk, {counts} FROM letters AS l "
+            "LEFT JOIN (SELECT it.lk, count(*)::INTEGER AS m, "
+            "count(*) FILTER (WHERE it.up)::INTEGER AS y, "
+            "count(*) FILTER (WHERE p.item_category = 'Pharmaceuticals')::INTEGER AS rx, "
+            "count(*) FILTER (WHERE p.item_category = 'Other')::INTEGER AS oth "
+            f"FROM {items} AS it JOIN {profiles} AS p ON p.pid = it.pid GROUP BY it.lk) AS a "
+            "ON a.lk = l.rowid ORDER BY l.rowid",
+            values,
+        )
+        return True
+
+    def _letters_from_tables(self, name: str) -> None:
+        """Build the letter table from ``letters`` LEFT JOIN ``items`` (the plain selection)."""
+        params = _rates._Params()
+        base, _ = _rates._base_sql(
+            [],
+            self.where or None,
+            self.date_from,
+            self.date_to,
+            params,
+            from_letters=True,
+            extra=["l.rowid AS _lk", "i.item_category AS _item_category"],
+        )
+        self.con.execute(
+            f"CREATE TEMP TABLE {name} AS SELECT l.rowid AS lk, a.m, a.y, a.rx, a.oth "
+            "FROM letters AS l LEFT JOIN (SELECT _lk, count(item_no)::INTEGER AS m, "
+            "count(item_no) FILTER (WHERE decision = 'upheld')::INTEGER AS y, "
+            "count(item_no) FILTER (WHERE _item_category = 'Pharmaceuticals')::INTEGER "
+            "AS rx, count(item_no) FILTER (WHERE _item_category = 'Other')::INTEGER AS oth "
+            f"FROM ({base}) AS base GROUP BY _lk) AS a ON a._lk = l.rowid ORDER BY l.rowid",
+            params.values,
+        )
+
+    def _joined(self) -> str:
+        """The letter table beside its letters (``c`` and ``l``); rows outside the selection
+        have ``c.m`` NULL."""
+        table = self.letters
+        if self._positional:
+            return f"letters AS l POSITIONAL JOIN {table} AS c"
+        return f"{table} AS c JOIN letters AS l ON l.rowid = c.lk"
+
+    @property
+    def items(self) -> tuple[str, str]:
+        """The item table and its profile table, building them on first use.
+
+        The profile table holds each distinct combination of the ``PROFILE_COLUMNS`` among the
+        selection's decided items (a few thousand at a million letters), numbered ``pid``; the
+        item table one row per decided item of the selection: ``lk`` (the letter's rowid in
+        ``letters``), ``up`` (upheld) and ``pid``. Thirteen bytes an item, about 30 MB at
+        2.4 million items, instead of the items' text ids and list columns: a breakdown by a
+        property of the item evaluates the dimension SQL once per profile and groups integers.
+        """
+        if self._items is None:
+            n = next(_COUNTER)
+            items, profiles, grouped = (
+                f"_imr_items_{n}",
+                f"_imr_profiles_{n}",
+                f"_imr_item_groups_{n}",
+            )
             params = _rates._Params()
+            cols = [f"i.{c} AS {c}" for c in PROFILE_COLUMNS]
             base, _ = _rates._base_sql(
                 [],
                 self.where or None,
                 self.date_from,
                 self.date_to,
                 params,
-                from_letters=True,
-                extra=["l.rowid AS _lk", "i.item_category AS _item_category"],
+                extra=["l.rowid AS _lk", *cols],
             )
+            names = ", ".join(PROFILE_COLUMNS)
+            # one grouping of the items by profile gives the profiles and, in lists, their items:
+            # no second pass and no join on list columns to number them
             self.con.execute(
-                f"CREATE TEMP TABLE {name} AS SELECT _lk AS lk, count(item_no)::INTEGER AS m, "
-                "count(item_no) FILTER (WHERE decision = 'upheld')::INTEGER AS y, "
-                "count(item_no) FILTER (WHERE _item_category = 'Pharmaceuticals')::INTEGER "
-                "AS rx, count(item_no) FILTER (WHERE _item_category = 'Other')::INTEGER AS oth "
-                f"FROM ({base}) AS base GROUP BY _lk",
+                f"CREATE TEMP TABLE {grouped} AS SELECT row_number() OVER ()::INTEGER AS pid, * "
+                f"FROM (SELECT {names}, list(_lk) AS _lks, list(decision = 'upheld') AS _ups "
+                f"FROM ({base}) AS base GROUP BY ALL)",
                 params.values,
             )
-            self._letters = name
-        return self._letters
+            try:
+                self.con.execute(
+                    f"CREATE TEMP TABLE {items} AS SELECT unnest(_lks) AS lk, "
+                    f"unnest(_ups) AS up, pid FROM {grouped}"
+                )
+                self.con.execute(
+                    f"CREATE TEMP TABLE {profiles} AS SELECT pid, {names} FROM {grouped}"
+                )
+            finally:
+                self.con.execute(f"DROP TABLE {grouped}")
+            self._items = (items, profiles)
+        return self._items
+
+    def _item_filters(
+        self, where: Mapping[str, Any] | None, date_from: Any, date_to: Any
+    ) -> dict[str, list[Any]] | None:
+        """The filters a call adds to this selection, or None when the item table cannot
+        answer it (another date window, a value outside the selection's, a raw SQL filter,
+        or a narrower filter on a column the table does not hold).
+
+        A dimension the call filters on the selection's own values needs nothing more (the
+        table holds exactly those items); a narrower list, or a dimension the selection does
+        not filter on, is applied again over the table.
+        """
+        if isinstance(where, str) or not (
+            _rates._as_date(date_from, "date_from") == self.date_from
+            and _rates._as_date(date_to, "date_to") == self.date_to
+        ):
+            return None
+        call = _normal_where(where)
+        if any(d not in call for d in self.where):
+            return None  # wider than the selection
+        extra = {}
+        for d, values in call.items():
+            mine = self.where.get(d)
+            if mine is not None and _same_values(values, mine):
+                continue
+            if mine is not None and not _subset(values, mine):
+                return None
+            dim = DIMENSIONS[d]
+            if not (dim.per_letter or _profile_only(dim)):
+                return None
+            extra[d] = values
+        return extra
+
+    def _item_counts(
+        self,
+        by: list[str],
+        where: Mapping[str, Any] | str | None,
+        date_from: date | None,
+        date_to: date | None,
+        unit: str,
+    ) -> pd.DataFrame | None:
+        """``rates._rates_counts`` from the item table, or None when it cannot answer.
+
+        The same rows as ``_letter_group_ctes`` over the items: per letter and group the
+        decided (m) and upheld (y) items, a multi-valued dimension unnested to its distinct
+        values (a missing or empty list: NULL) and filtered on the values the call names;
+        then the same sums. A dimension of the item is evaluated once per profile, one of the
+        letter once per letter; the items only carry integers into the grouping.
+        """
+        if not all(DIMENSIONS[d].per_letter or _profile_only(DIMENSIONS[d]) for d in by):
+            return None
+        extra = self._item_filters(where, date_from, date_to)
+        if extra is None:
+            return None
+        items, profiles = self.items
+        params = _rates._Params()
+        multi_by = [d for d in by if DIMENSIONS[d].multi_valued]
+
+        def side(letter: bool, grouped: bool) -> tuple[str, list[str], str] | None:
+            """(subquery, its dimensions, the item table's key) for the letter or the profile
+            side: the call's filters of that side, and with ``grouped`` its dimensions of
+            ``by`` (multi-valued ones unnested); None when the side has neither."""
+            dims = [d for d in by if DIMENSIONS[d].per_letter == letter] if grouped else []
+            filters = {d: v for d, v in extra.items() if DIMENSIONS[d].per_letter == letter}
+            if not dims and not filters:
+                return None
+            alias, key, table = ("l", "rowid", "letters") if letter else ("i", "pid", profiles)
+            cols = [f"{alias}.{key} AS _key"]
+            froms = [f"{table} AS {alias}"]
+            preds = [
+                _rates._match(DIMENSIONS[d].sql, v, DIMENSIONS[d].multi_valued, params)
+                for d, v in filters.items()
+            ]
+            for k, d in enumerate(dims):
+                sql = DIMENSIONS[d].sql
+                if d not in multi_by:
+                    cols.append(f"{sql} AS {d}")
+                    continue
+                froms.append(
+                    f"UNNEST(CASE WHEN len(list_distinct({sql})) > 0 THEN "
+                    f"list_distinct({sql}) ELSE [NULL] END) AS u{k}(v)"
+                )
+                cols.append(f"u{k}.v AS {d}")
+                wanted = extra.get(d, self.where.get(d))
+                if wanted is not None:  # only the values the filter names become rows
+                    preds.append(_rates._match(f"u{k}.v", wanted, False, params))
+            sql = f"SELECT {', '.join(cols)} FROM {', '.join(froms)}" + (
+                " WHERE " + " AND ".join(preds) if preds else ""
+            )
+            return sql, dims, "lk" if letter else "pid"
+
+        # The profile side's values are numbered (dense_rank over a few thousand rows), so the
+        # grouping by letter and group, the one that touches every item, groups integers; the
+        # values are joined back onto the few result rows. The letter side keeps its values.
+        profile, letter = side(False, True), side(True, True)
+        ctes, joins, inner, shown = [], "", [], {}
+        if profile is not None:
+            sql, names, _ = profile
+            code = f", dense_rank() OVER (ORDER BY {', '.join(names)}) AS _code" if names else ""
+            ctes.append(f"sp AS (SELECT *{code} FROM ({sql}))")
+            joins += " JOIN sp ON sp._key = it.pid"
+            if names:
+                inner.append("_code")
+                ctes.append(f"vp AS (SELECT DISTINCT _code, {', '.join(names)} FROM sp)")
+                shown.update({d: f"vp.{d}" for d in names})
+        if letter is not None:
+            sql, names, _ = letter
+            ctes.append(f"sl AS ({sql})")
+            joins += " JOIN sl ON sl._key = it.lk"
+            inner += names
+            shown.update({d: f"agg0.{d}" for d in names})
+        source = {d: "sl" for d in (letter[1] if letter else [])} | {"_code": "sp"}
+        keys = ["it.lk", *(f"{source[c]}.{c}" for c in inner)]
+        lg = (
+            f"SELECT {', '.join(keys)}, count(*) AS m, count(*) FILTER (WHERE it.up) AS y "
+            f"FROM {items} AS it{joins} GROUP BY {', '.join(keys)}"
+        )
+
+        def kept() -> str:
+            """The items that pass the filters, each once (``base`` of the plain query)."""
+            filters = [x for x in (side(False, False), side(True, False)) if x is not None]
+            return f"FROM {items} AS it" + "".join(
+                f" SEMI JOIN ({sql}) AS f{k} ON f{k}._key = it.{key}"
+                for k, (sql, _, key) in enumerate(filters)
+            )
+
+        if unit == "item":
+            counts = (
+                "sum(m)::BIGINT AS n, sum(y)::BIGINT AS upheld, count(*) AS n_letters, "
+                "sum(m * m)::DOUBLE AS s_mm, sum(y * y)::DOUBLE AS s_yy, sum(y * m)::DOUBLE AS s_ym"
+            )
+            total = (
+                f"(SELECT count(*) {kept()})" if multi_by else "coalesce(sum(n) OVER (), 0)::BIGINT"
+            )
+        else:
+            counts = (
+                "count(*) AS n, count(*) FILTER (WHERE y = m) AS upheld, count(*) AS n_letters, "
+                "NULL AS s_mm, NULL AS s_yy, NULL AS s_ym"
+            )
+            total = f"(SELECT count(DISTINCT it.lk) {kept()})"
+        agg0 = f"SELECT {', '.join([*inner, counts])} FROM lg" + (
+            f" GROUP BY {', '.join(inner)}" if inner else ""
+        )
+        columns = [f"{shown[d]} AS {d}" for d in by] + [
+            f"agg0.{c}" for c in ("n", "upheld", "n_letters", "s_mm", "s_yy", "s_ym")
+        ]
+        named = " JOIN vp ON vp._code = agg0._code" if "_code" in inner else ""
+        ctes += [f"lg AS ({lg})", f"agg0 AS ({agg0})"]
+        ctes.append(f"agg AS (SELECT {', '.join(columns)} FROM agg0{named})")
+        sql = f"WITH {', '.join(ctes)} SELECT *, {total} AS total FROM agg"
+        return self.con.execute(sql, params.values).df()
 
     def close(self) -> None:
-        """Drop the temporary table (it goes with the connection anyway)."""
-        if self._letters is not None:
+        """Drop the temporary tables (they go with the connection anyway)."""
+        tables = [t for t in (self._letters, *(self._items or ())) if t is not None]
+        for table in tables:
             # a closed connection raises: its temporary tables went with it
             with contextlib.suppress(duckdb.Error):
-                self.con.execute(f"DROP TABLE IF EXISTS {self._letters}")
-            self._letters = None
+                self.con.execute(f"DROP TABLE IF EXISTS {table}")
+        self._letters = None
+        self._items = None
 
     # -- what the module functions ask of it ------------------------------------------------
 
@@ -143,13 +476,12 @@ class SelectionCache:
         date_to: date | None,
         unit: str,
     ) -> pd.DataFrame | None:
-        """``rates._rates_counts`` from the letter table, or None when the call's filters are
-        not this selection's or a dimension is not a property of the letter."""
-        if not (
-            self.covers(where, date_from, date_to) and all(DIMENSIONS[d].per_letter for d in by)
-        ):
-            return None
-        return self._letter_counts(by, unit)
+        """``rates._rates_counts`` from the letter table (the selection's own filters, every
+        dimension a property of the letter) or the item table (filters inside the selection,
+        dimensions of the item or the letter); None when neither can answer."""
+        if self.covers(where, date_from, date_to) and all(DIMENSIONS[d].per_letter for d in by):
+            return self._letter_counts(by, unit)
+        return self._item_counts(by, where, date_from, date_to, unit)
 
     def _letter_counts(self, by: list[str], unit: str) -> pd.DataFrame:
         """``rates._rates_counts`` for dimensions of the letter, from the letter table.
@@ -172,7 +504,7 @@ class SelectionCache:
                 "sum(m)::BIGINT AS n, sum(y)::BIGINT AS upheld, sum(k)::BIGINT AS n_letters, "
                 "sum(mm)::DOUBLE AS s_mm, sum(yy)::DOUBLE AS s_yy, sum(ym)::DOUBLE AS s_ym"
             )
-            total = f"(SELECT coalesce(sum(m), 0)::BIGINT FROM {self.letters})"
+            total = f"(SELECT coalesce(sum(m), 0)::BIGINT FROM {self.letters})"  # NULL: not summed
         else:
             sums = "count(*) AS m, count(*) FILTER (WHERE c.y = c.m) AS y, count(*) AS k"
             counts = (
@@ -184,9 +516,8 @@ class SelectionCache:
             f"{DIMENSIONS[d].sql} AS _list_{d}" for d in multi
         ]
         names = [*scalar, *(f"_list_{d}" for d in multi)]
-        per_list = (
-            f"SELECT {', '.join([*keys, sums])} FROM {_JOINED.format(table=self.letters)} "
-            "WHERE c.m > 0" + (f" GROUP BY {', '.join(names)}" if names else "")
+        per_list = f"SELECT {', '.join([*keys, sums])} FROM {self._joined()} WHERE c.m > 0" + (
+            f" GROUP BY {', '.join(names)}" if names else ""
         )
         froms = ["pl AS p"] + [
             f"UNNEST(CASE WHEN len(list_distinct(p._list_{d})) > 0 THEN "
@@ -229,7 +560,7 @@ class SelectionCache:
         pcol = f"{DIMENSIONS[period].sql} AS {period}, " if period else ""
         sql = (
             f"WITH per_letter AS (SELECT {pcol}{_rates._DAYS} AS days, c.m AS k "
-            f"FROM {_JOINED.format(table=self.letters)}) "
+            f"FROM {self._joined()} WHERE c.m IS NOT NULL) "
             f"SELECT {period + ', ' if period else ''}"
             f"{_rates._VOLUME_AGGREGATES} FROM per_letter"
             + (f" GROUP BY {period}" if period else "")
@@ -248,7 +579,7 @@ class SelectionCache:
             return None
         return (
             "WITH sel AS (SELECT c.lk AS letter_id, c.m AS k, c.y, c.rx, c.oth, l.layout, "
-            f"l.decision_date, l.parse_warnings FROM {_JOINED.format(table=self.letters)}) "
+            f"l.decision_date, l.parse_warnings FROM {self._joined()} WHERE c.m IS NOT NULL) "
         )
 
 

@@ -1262,7 +1262,7 @@ class Report:
                 where=combine_where(self.where, None) or None,
                 date_from=self.date_from,
                 date_to=self.date_to,
-                synthetic=self.synthetic_letters(),  # counted once per run (reads every text)
+                synthetic=self.synthetic_letters(),  # counted once per run (may read every text)
             )
         return self._coverage
 

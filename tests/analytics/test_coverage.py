@@ -96,3 +96,44 @@ def test_reference_bands_in_and_out(db):
     for band in REFERENCE_BANDS:
         assert checks.loc[band.measure, "band_low"] == band.low and band.source
     assert not any("spans" in w for w in cov.warnings)
+
+
+def test_synthetic_letters_reads_the_marker_as_the_plain_prefix_test() -> None:
+    """The range form counts exactly the texts starting_with(ltrim(left(text, 243)), marker)."""
+    import duckdb
+
+    from imr_analytics.analytics.coverage import synthetic_letters
+    from imr_analytics.parse.normalize import SYNTHETIC_MARKER as m
+
+    texts = [
+        m + " (seed 1); not a real IMR determination.\nCase Number: CM1",
+        m,  # the marker alone
+        "   " + m + "\nbody",  # indented
+        " " * 200 + m,  # the widest indent the check has read
+        " " * 201 + m,  # one space too many
+        "\t" + m,  # ltrim removes spaces only
+        m[:-1] + "\n",  # one character short
+        m[:-1] + chr(ord(m[-1]) + 1),  # just above the marker
+        m.lower(),
+        "Case Number: CM13-0000001\n" + m,  # the marker later in the text
+        "",
+        " ",
+        "SYNTHETIC",
+        *(c + m for c in "\u00a0\u1680\u2000\u2009\u202f\u205f\u3000\ufeff\x85\n\r\x0b"),
+        "\u3000 \u00a0" + m,
+        "\u00e9" + m,
+    ]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE documents (content_sha256 VARCHAR, text VARCHAR)")
+    con.execute("CREATE TABLE letters (letter_id VARCHAR, content_sha256 VARCHAR)")
+    for k, text in enumerate(texts):
+        con.execute("INSERT INTO documents VALUES (?, ?)", [f"h{k}", text])
+        con.execute("INSERT INTO letters VALUES (?, ?)", [f"L{k}", f"h{k}"])
+    con.execute("INSERT INTO letters VALUES ('L-none', 'no-such-document')")
+    plain = con.execute(
+        "SELECT count(*) FROM letters l JOIN documents d USING (content_sha256) "
+        f"WHERE starts_with(ltrim(left(d.text, {len(m) + 200})), ?)",
+        [m],
+    ).fetchone()[0]
+    assert plain >= 4  # DuckDB 2.0 ltrim also removes the Unicode space separators (12)
+    assert synthetic_letters(con) == plain

@@ -96,3 +96,86 @@ def test_bad_arguments_fail_as_in_uphold_rates(db):
         letter_volumes(cache, "week")
     with pytest.raises(TypeError, match="dict filter"):
         SelectionCache(db.con, "patient_age > 40")  # type: ignore[arg-type]
+
+
+ITEM_BY = [
+    *([d] for d, dim in DIMENSIONS.items() if not dim.per_letter),
+    ["item_category", "decision_year"],
+    ["ingredient", "reviewer_specialty"],
+    ["body_region", "ingredient"],
+    ["ca_source", "reviewer_source"],
+]
+
+
+@pytest.mark.parametrize(("where", "date_from", "date_to"), SELECTIONS)
+def test_item_dimensions_and_narrower_filters_equal_the_plain_function(
+    db, where, date_from, date_to
+):
+    """The item table answers breakdowns by item dimensions (alone or with letter ones) and
+    filters narrower than the selection; mtus_chapter (a join) and item_pattern (not a
+    profile column) go to the plain function; the results are the same either way."""
+    varied(db)
+    cache = SelectionCache(db.con, where, date_from=date_from, date_to=date_to)
+    narrower = [
+        where,
+        {**(where or {}), "item_category": ["Pharmaceuticals"]},
+        {**(where or {}), "body_region": ["lumbar spine", None]},
+        {**(where or {}), "reviewer_specialty": [SPECIALTIES[1]]},
+    ]
+    for call in narrower:
+        for unit in ("item", "letter"):
+            for by in ITEM_BY:
+                kwargs = {"date_from": date_from, "date_to": date_to, "unit": unit}
+                same(
+                    uphold_rates(db.con, by, call, **kwargs),
+                    uphold_rates(cache, by, call, **kwargs),
+                )
+    assert cache._items is not None  # the item table answered some of them
+
+
+def test_the_letter_table_read_by_rowid_gives_the_same_results(db):
+    """The letter table is read beside ``letters`` (POSITIONAL JOIN) once its rows are checked
+    to line up; the hash join on rowids it falls back to gives the same numbers."""
+    varied(db)
+    where = {"item_category": ["Pharmaceuticals", "Other"]}
+    positional = SelectionCache(db.con, where)
+    by_rowid = SelectionCache(db.con, where)
+    assert by_rowid.letters and positional.letters and positional._positional
+    by_rowid._positional = False
+    for by in ([], ["decision_year"], ["reviewer_specialty", "age_band"]):
+        same(uphold_rates(positional, by, where), uphold_rates(by_rowid, by, where))
+    for period in (None, "month"):
+        same(letter_volumes(positional, period, where), letter_volumes(by_rowid, period, where))
+    a = coverage(positional, where=where, synthetic=0)
+    b = coverage(by_rowid, where=where, synthetic=0)
+    pd.testing.assert_frame_equal(a.by_layout_year, b.by_layout_year, check_exact=True)
+    assert (a.n_letters, a.n_items, a.warnings) == (b.n_letters, b.n_items, b.warnings)
+
+
+@pytest.mark.parametrize(
+    ("where", "date_from", "date_to", "from_items"),
+    [
+        *((w, f, t, True) for w, f, t in SELECTIONS),
+        ({"body_region": ["lumbar spine"], "patient_sex": ["female"]}, None, "2015-06-30", True),
+        ({"drug_class": [None]}, None, None, False),  # NULL items pass: the plain build
+        ({"item_category": []}, None, None, True),  # selects nothing
+    ],
+)
+def test_the_letter_table_from_the_item_table_is_the_plain_one(
+    db, where, date_from, date_to, from_items
+):
+    """Row for row (letters outside the selection NULL, inside it their counts, zero when
+    the letter has no matching decided item), the letter table derived from the item table
+    is the one built from letters LEFT JOIN items."""
+    varied(db)
+    cache = SelectionCache(db.con, where, date_from=date_from, date_to=date_to)
+    assert cache._letters_from_items("_t_items") is from_items
+    if not from_items:
+        return
+    cache._letters_from_tables("_t_plain")
+    rows = "SELECT lk, m, y, rx, oth FROM {}"
+    for a, b in (("_t_items", "_t_plain"), ("_t_plain", "_t_items")):
+        diff = db.con.execute(f"{rows.format(a)} EXCEPT ALL {rows.format(b)}").fetchall()
+        assert diff == []
+    n = db.con.execute("SELECT count(*), count(m) FROM _t_items").fetchone()
+    assert n[0] == db.con.execute("SELECT count(*) FROM letters").fetchone()[0]
