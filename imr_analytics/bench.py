@@ -291,9 +291,10 @@ def load_report(run: Measured, log: WriteLog, files: int) -> list[str]:
 
 # --- reports ----------------------------------------------------------------------------------
 # Report timings: each report runs as `python -m imr_analytics report NAME --db FILE` in a child
-# process, the way cron runs it, so interpreter start, the kernel it starts, papermill, the
-# HTML export and chart rendering are all counted; CPU is the whole tree's (wait4: the CLI waits
-# for its kernel) and memory the peak of the tree's summed RSS (the CLI plus its kernel).
+# process, the way cron runs it, so interpreter start, papermill, the notebook (in the CLI's own
+# process, or in a kernel when one is asked for), the HTML export and chart rendering are all
+# counted; CPU is the whole tree's (wait4: the CLI waits for its chart worker and any kernel)
+# and memory the peak of the tree's summed RSS.
 
 REPLICA_SUFFIX = "~r"  # letter ids and case numbers of copies: CM16-0219557~r12
 
@@ -438,8 +439,8 @@ def run_report_benchmark(
             peak = f"{run.peak_rss / 2**20:,.0f} MiB" if run.peak_rss is not None else "n/a"
             status = "" if run.code == 0 else f"  FAILED (exit {run.code})"
             print(
-                f"  {name:<18} {run.seconds:6.1f} s wall  {run.cpu_s:6.1f} s CPU (CLI + kernel)  "
-                f"peak {peak} (CLI + kernel)  load average {load_before:.1f} -> "
+                f"  {name:<18} {run.seconds:6.1f} s wall  {run.cpu_s:6.1f} s CPU (whole tree)  "
+                f"peak {peak} (whole tree)  load average {load_before:.1f} -> "
                 f"{os.getloadavg()[0]:.1f}{status}"
             )
             if run.code:

@@ -334,7 +334,7 @@ def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
     reports = p.add_argument_group(
         "reports",
         "time each report (imr-analytics report NAME, in a child process) with the CPU and "
-        "peak memory of the CLI plus its kernel, instead of the load",
+        "peak memory of its whole process tree, instead of the load",
     )
     reports.add_argument("--reports", action="store_true", help="benchmark the reports on --db")
     reports.add_argument("--db", metavar="FILE", help="database the reports run on")

@@ -58,16 +58,14 @@ from .worker import (
 
 __all__ = ["LoadSummary", "WorkerError", "load_paths", "reparse_database"]
 
-# A batch is one transaction, bounded by bytes (what memory holds: the batch being written
-# and the next one's results) and, for tiny files, by count. Some of a batch's write cost is
-# paid once per batch however few letters it holds, and grows with the database: a
-# corrected letter's old items and citations are deleted by a scan of both tables, and the
-# current rows of repeated case numbers are read by a scan of ``letters``. At 2,000 letters
-# a batch that share made the write cost per letter 1.7x larger at the end of a 500,000-
-# letter load than at its start; 24 MiB of files (about 5,000 real-text or 6,000 synthetic
-# letters) pays it a third as often.
-BATCH_FILES = 8000
-BATCH_BYTES = 24 * 1024 * 1024
+# A batch is one transaction, bounded by count and by bytes (what memory holds: the batch
+# being written and the next one's results). Batches of 24 MiB (about 6,000 synthetic
+# letters) were tried against the growth of the write cost over a 500,000-letter load, and
+# did not flatten it on a quiet machine: per 1,000 letters 180 -> 345 ms CPU from the first
+# to the last 100,000 letters (1.9x; 2,000-file batches: 197 -> 335 ms, 1.7x), for about
+# 150 MiB more at the peak. What grows is paid per letter, not per batch.
+BATCH_FILES = 2000
+BATCH_BYTES = 64 * 1024 * 1024
 # A reparse reads its pages of stored text in this process: smaller pages keep its memory
 # where it was measured (under 600 MiB at 100,000 letters).
 REPARSE_PAGE_FILES = 2000

@@ -1,5 +1,5 @@
 """``imr-analytics bench --reports``: a replicated database that reads like a loaded one, and
-each report timed in a child process with the CPU and memory of the CLI plus its kernel."""
+each report timed in a child process with the CPU and memory of its whole process tree."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def test_report_benchmark_times_a_report_on_a_replicated_database(
     assert "REPLICATED: 500 letters" in out
     line = next(x for x in out.splitlines() if x.strip().startswith("uphold_rates"))
     m = re.search(
-        r"([\d.]+) s wall\s+([\d.]+) s CPU \(CLI \+ kernel\)\s+peak ([\d,]+) MiB .*"
+        r"([\d.]+) s wall\s+([\d.]+) s CPU \(whole tree\)\s+peak ([\d,]+) MiB .*"
         r"load average [\d.]+ -> [\d.]+$",
         line,
     )
