@@ -320,16 +320,19 @@ def _batches(
             try:
                 st = os.stat(path)
             except FileNotFoundError:
-                records.append((name, path, None, None, "no such file or directory"))
-                continue
+                refused = "no such file or directory"
             except OSError as exc:
-                records.append((name, path, None, None, f"cannot be read: {exc.strerror or exc}"))
-                continue
-            if not stat.S_ISREG(st.st_mode):
-                records.append((name, path, None, None, not_a_file(path, st.st_mode)))
-                continue
-            stats.append((name, st.st_size, st.st_mtime_ns))
-            real[name] = path
+                refused = f"cannot be read: {exc.strerror or exc}"
+            else:
+                if stat.S_ISREG(st.st_mode):
+                    stats.append((name, st.st_size, st.st_mtime_ns))
+                    real[name] = path
+                    continue
+                refused = not_a_file(path, st.st_mode)
+            records.append((name, path, None, None, refused))
+            if len(records) >= BATCH_FILES:  # a folder of broken links is bounded too
+                yield records, skipped
+                records, skipped, batch_bytes = [], 0, 0
         same = unchanged(stats)
         for name, size, mtime in stats:
             if name in same:

@@ -61,3 +61,22 @@ def test_unchanged_files_are_counted_not_batched(
     assert sum(skipped for _, skipped in batches) == 3
     assert [r[1] for records, _ in batches for r in records] == paths[3:]
     assert _sizes(batches) == [[100] * 3]
+
+
+def test_files_that_cannot_be_stat_ed_count_towards_the_file_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(loader, "_STAT_GROUP", 2)
+    monkeypatch.setattr(loader, "BATCH_FILES", 3)
+    monkeypatch.setattr(loader, "BATCH_BYTES", 10**9)
+    folder = tmp_path / "in"
+    paths = _files(folder, [10, 10])
+    for i in range(10):
+        link = folder / f"broken{i:02d}.txt"
+        link.symlink_to(folder / f"missing{i:02d}.txt")
+        paths.insert(1, str(link))
+    batches = list(loader._batches(iter(paths), lambda stats: set()))
+    assert all(len(records) <= 3 for records, _ in batches)
+    assert sorted(r[1] for records, _ in batches for r in records) == sorted(paths)
+    reasons = [r[4] for records, _ in batches for r in records if r[2] is None]
+    assert len(reasons) == 10 and all(reasons)
