@@ -185,6 +185,12 @@ class ChartWorker:
             raise ChartWorkerError(answer["error"])
         return str(answer["svg"])
 
+    def kill(self) -> None:
+        """End the worker now, without drawing what is queued, and reap it."""
+        if self._proc.returncode is None:
+            self._proc.kill()
+        self.close()
+
     def close(self) -> None:
         """Let the worker finish and reap it (so its CPU counts with the kernel's)."""
         atexit.unregister(self.close)

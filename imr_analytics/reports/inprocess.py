@@ -22,13 +22,16 @@ chart worker) closed, and the environment variables, working directory, ``sys.pa
 filters, pandas options, ``sys.modules['__main__']`` and the shell singleton restored. Ctrl-C
 ends the run with :class:`KeyboardInterrupt` (the CLI's "interrupted", status 130) however the
 cell was stopped, and a cell that runs longer than papermill's execution timeout ends it with
-nbclient's :class:`CellTimeoutError`, as a kernel's would.
+nbclient's :class:`CellTimeoutError`, as a kernel's would (the cell cannot catch it with ``except
+Exception``); either way the charts still queued are not waited for. As in a kernel, modules
+beside the notebook can be imported, and a failed cell's traceback is not kept afterwards.
 """
 
 from __future__ import annotations
 
 import atexit
 import base64
+import builtins
 import contextlib
 import copy
 import gc
@@ -259,6 +262,9 @@ def _restore_pandas_options(before: dict[str, Any] | None) -> None:
         pass
 
 
+_LAST_ERROR = ("last_type", "last_value", "last_traceback", "last_exc")
+
+
 @contextlib.contextmanager
 def _process_state_restored() -> Iterator[None]:
     """Whatever a notebook changes in the process's global state is put back afterwards."""
@@ -269,10 +275,26 @@ def _process_state_restored() -> Iterator[None]:
     main = sys.modules.get("__main__")
     stdout, stderr, displayhook = sys.stdout, sys.stderr, sys.displayhook
     pandas_options = _pandas_options()
+    # IPython keeps the last error's traceback (and with it the failing frames' locals, an
+    # open connection perhaps) in sys.last_*, and puts __IPYTHON__ and display into builtins
+    last_error = {name: getattr(sys, name) for name in _LAST_ERROR if hasattr(sys, name)}
+    builtin_names = dict(vars(builtins))
+    # a kernel can import modules beside the notebook (its working directory is on the path)
+    sys.path.insert(0, "")
     try:
         yield
     finally:
         sys.stdout, sys.stderr, sys.displayhook = stdout, stderr, displayhook
+        for name in _LAST_ERROR:
+            if name in last_error:
+                setattr(sys, name, last_error[name])
+            elif hasattr(sys, name):
+                delattr(sys, name)
+        for name in set(vars(builtins)) - set(builtin_names):
+            delattr(builtins, name)
+        for name, value in builtin_names.items():
+            if vars(builtins).get(name) is not value:
+                setattr(builtins, name, value)
         if main is not None:
             sys.modules["__main__"] = main
         warnings.filters[:] = filters
@@ -288,6 +310,11 @@ def _process_state_restored() -> Iterator[None]:
             if os.environ.get(key) != value:
                 os.environ[key] = value
         _restore_pandas_options(pandas_options)
+
+
+class _CellTimedOut(BaseException):
+    """Raised in a cell past its timeout: not an ``Exception`` (TimeoutError is an OSError),
+    so the cell's own ``except Exception`` or ``except OSError`` does not swallow it."""
 
 
 class _Signals:
@@ -311,7 +338,7 @@ class _Signals:
 
     def _on_alarm(self, signum: int, frame: Any) -> None:
         self.timed_out = True
-        raise TimeoutError(f"the cell ran longer than {self.timeout:g} s")
+        raise _CellTimedOut(f"the cell ran longer than {self.timeout:g} s")
 
     @contextlib.contextmanager
     def watching(self) -> Iterator[None]:
@@ -322,7 +349,8 @@ class _Signals:
             self._saved[signal.SIGINT] = signal.signal(signal.SIGINT, self._on_interrupt)
         if self.timeout:
             self._saved[signal.SIGALRM] = signal.signal(signal.SIGALRM, self._on_alarm)
-            signal.setitimer(signal.ITIMER_REAL, self.timeout)
+            # again every second: a cell that catches the first (a retry loop) gets the next
+            signal.setitimer(signal.ITIMER_REAL, self.timeout, 1.0)
         try:
             yield
         finally:
@@ -333,18 +361,19 @@ class _Signals:
             self._saved.clear()
 
 
-def _close_reports(namespace: dict[str, Any]) -> None:
-    """Close every report a notebook left open (its database and its chart worker)."""
+def _close_reports(namespace: dict[str, Any], *, stopped: bool) -> None:
+    """Close every report a notebook left open (its database and its chart worker); after
+    Ctrl-C or a timeout (``stopped``) without waiting for the charts still queued."""
     nbkit = sys.modules.get("imr_analytics.reports.nbkit")
     duckdb = sys.modules.get("duckdb")
     for value in list(namespace.values()):
         with contextlib.suppress(Exception):
-            if (
-                nbkit is not None
-                and isinstance(value, nbkit.Report)
-                or duckdb is not None
-                and isinstance(value, duckdb.DuckDBPyConnection)
-            ):
+            if nbkit is not None and isinstance(value, nbkit.Report):
+                if stopped:
+                    value.abandon()
+                else:
+                    value.close()
+            elif duckdb is not None and isinstance(value, duckdb.DuckDBPyConnection):
                 value.close()
 
 
@@ -411,7 +440,7 @@ class InProcessEngine(Engine):
                 nb_man.nb.metadata["language_info"] = _language_info()
             finally:
                 shell.imr_outputs.cell = None
-                _close_reports(shell.user_ns)
+                _close_reports(shell.user_ns, stopped=signals.interrupted or signals.timed_out)
                 with contextlib.suppress(Exception):
                     shell.history_manager.end_session()
                 shell.user_ns.clear()
@@ -447,9 +476,12 @@ def _run_cell(shell: _Shell, cell: Any, signals: _Signals) -> BaseException | No
     sys.stdout = _Stream(shell.imr_outputs, "stdout")
     sys.stderr = _Stream(shell.imr_outputs, "stderr")
     started = _timestamp()
+    result = None
     try:
         with signals.watching():
             result = shell.run_cell(cell.source, store_history=True)
+    except _CellTimedOut:  # fired again outside the cell's code: the engine ends the run
+        pass
     finally:
         sys.stdout, sys.stderr = stdout, stderr
         shell.imr_outputs.cell = None
@@ -461,6 +493,8 @@ def _run_cell(shell: _Shell, cell: Any, signals: _Signals) -> BaseException | No
             "iopub.status.idle": ended,
             "shell.execute_reply": ended,
         }
+    if result is None:
+        return None
     error = result.error_before_exec or result.error_in_exec
     if error is not None and "raises-exception" in tags:
         return None

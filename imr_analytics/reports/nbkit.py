@@ -1580,6 +1580,14 @@ class Report:
             }
         )
 
+    def abandon(self) -> None:
+        """Close without drawing the charts still queued: after Ctrl-C or a cell timeout the run
+        must end now, and a slow or stuck chart would hold it."""
+        self._pending_charts.clear()
+        if self._chart_worker is not None:
+            self._chart_worker.kill()
+        self.close()
+
     def close(self) -> None:
         """Release the database file, and the chart worker once its charts are in place."""
         try:

@@ -215,6 +215,56 @@ def test_a_cell_past_the_timeout_ends_the_run_as_a_kernels_would(tmp_path: Path)
     assert available()
 
 
+def test_a_cell_that_catches_the_timeout_still_ends_the_run(tmp_path: Path) -> None:
+    """A retry loop with ``except Exception``/``except OSError`` does not outlast the timeout."""
+    from nbclient.exceptions import CellTimeoutError
+
+    cell = (
+        "import time\n"
+        "for _ in range(40):\n"
+        "    try:\n"
+        "        time.sleep(0.25)\n"
+        "    except (Exception, OSError):\n"
+        "        pass\n"
+        "print('went on')"
+    )
+    source = _notebook([cell], tmp_path / "retry.ipynb")
+    with pytest.raises(CellTimeoutError, match="timed out"):
+        _run(source, tmp_path / "out.ipynb", execution_timeout=1)
+    executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    assert "went on" not in str(executed.cells[0].outputs)
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_a_failed_cell_leaves_no_traceback_or_builtins_behind(tmp_path: Path) -> None:
+    import builtins
+
+    before = set(vars(builtins))
+    source = _notebook(
+        ["def f():\n    big = list(range(10))\n    1 / 0\nf()"], tmp_path / "e.ipynb"
+    )
+    with pytest.raises(PapermillExecutionError):
+        _run(source, tmp_path / "out.ipynb")
+    assert not any(hasattr(sys, n) for n in ("last_type", "last_value", "last_traceback"))
+    assert set(vars(builtins)) == before
+
+
+def test_a_module_beside_the_notebook_can_be_imported(tmp_path: Path) -> None:
+    """As in a kernel, whose working directory (the notebook's folder here) is on the path."""
+    (tmp_path / "imr_test_helper_beside.py").write_text("VALUE = 42\n")
+    source = _notebook(
+        ["import imr_test_helper_beside\nprint(imr_test_helper_beside.VALUE)"],
+        tmp_path / "uses_helper.ipynb",
+    )
+    path_before = list(sys.path)
+    try:
+        executed = _run(source, tmp_path / "out.ipynb", cwd=str(tmp_path))
+    finally:
+        sys.modules.pop("imr_test_helper_beside", None)
+    assert "42" in str(executed.cells[0].outputs)
+    assert sys.path == path_before
+
+
 def test_report_cli_runs_in_process_unless_a_kernel_is_asked_for(
     tmp_path: Path, small_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
