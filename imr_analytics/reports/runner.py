@@ -220,15 +220,23 @@ def _check_database(name: str, path: Path, params: dict[str, Any]) -> None:
         raise ReportError(f"report {name!r}: {exc}") from None
     try:
         if _selects_anything(params):
+            import duckdb
+
             from imr_analytics.reports.selection import check_selection
 
-            check_selection(
-                con,
-                params,
-                report=name,
-                date_from=params.get("date_from") or None,
-                date_to=params.get("date_to") or None,
-            )
+            try:
+                check_selection(
+                    con,
+                    params,
+                    report=name,
+                    date_from=params.get("date_from") or None,
+                    date_to=params.get("date_to") or None,
+                )
+            except duckdb.Error as exc:  # a damaged file, out of memory: one sentence
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise ReportError(
+                    f"report {name!r}: the selection could not be checked in {path}: {first}"
+                ) from None
     finally:
         con.close()
 

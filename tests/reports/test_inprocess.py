@@ -299,3 +299,21 @@ def test_a_bad_selection_fails_before_the_notebook_runs(
         )
     assert executed == [] and chartworker._spare is None and _children() <= before
     assert not any(tmp_path.iterdir())
+
+
+def test_a_database_error_while_checking_the_selection_is_one_sentence(
+    tmp_path: Path, small_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    from imr_analytics.reports import ReportError, selection
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate\nhint: ...")
+
+    monkeypatch.setattr(selection, "check_selection", broken)
+    with pytest.raises(ReportError) as caught:
+        run_report("uphold_rates", {"categories": ["Pharmaceuticals"]}, tmp_path, db_path=small_db)
+    message = str(caught.value)
+    assert "selection could not be checked" in message and str(small_db) in message
+    assert "Out of Memory Error: could not allocate" in message and "\n" not in message
