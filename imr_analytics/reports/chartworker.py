@@ -55,9 +55,9 @@ def _serve() -> None:
     """
     import signal
 
-    import vl_convert as vlc
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # first: a Ctrl-C while vl-convert loads too
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import vl_convert as vlc
 
     with contextlib.suppress(Exception):  # a failed warm-up only costs the first chart
         vlc.vegalite_to_svg(_WARM_UP, allowed_base_urls=[])

@@ -16,6 +16,7 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -312,8 +313,9 @@ ENGINE_ENV = "IMR_REPORT_ENGINE"
 
 def _runs_in_process(requested_kernel: str | None) -> bool:
     """Whether to run the notebook in this process: unless a kernel is asked for (``--kernel``
-    or ``IMR_REPORT_ENGINE=kernel``), or this process already hosts an IPython shell (the
-    runner called from a notebook), which owns the process's display machinery."""
+    or ``IMR_REPORT_ENGINE=kernel``), the caller is not the main thread, or this process
+    already hosts an IPython shell (the runner called from a notebook), which owns the
+    process's display machinery."""
     engine = os.environ.get(ENGINE_ENV, "").strip().lower()
     if engine not in {"", "kernel", "in-process"}:
         raise ReportError(
@@ -321,6 +323,8 @@ def _runs_in_process(requested_kernel: str | None) -> bool:
         )
     if requested_kernel or engine == "kernel":
         return False
+    if threading.current_thread() is not threading.main_thread():
+        return False  # the cell timeout and Ctrl-C need the main thread's signal handlers
     # what inprocess.available() says, without importing IPython and papermill yet (the chart
     # worker is started first): a shell exists only if IPython has been imported
     shell = sys.modules.get("IPython.core.interactiveshell")

@@ -278,6 +278,14 @@ def test_report_cli_runs_in_process_unless_a_kernel_is_asked_for(
     assert not runner._runs_in_process("python3")
     monkeypatch.setenv(runner.ENGINE_ENV, "kernel")
     assert not runner._runs_in_process(None)
+    monkeypatch.delenv(runner.ENGINE_ENV)
+    import threading
+
+    answers: list[bool] = []
+    thread = threading.Thread(target=lambda: answers.append(runner._runs_in_process(None)))
+    thread.start()
+    thread.join()
+    assert answers == [False]  # off the main thread a kernel runs it (signals need the main one)
 
 
 def test_a_bad_selection_fails_before_the_notebook_runs(
