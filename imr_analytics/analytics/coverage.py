@@ -398,8 +398,9 @@ def _warnings(cov: Coverage) -> list[str]:
             )
     n_quarantined = int(cov.quarantined["n_files"].sum()) if len(cov.quarantined) else 0
     if n_quarantined:
+        one = n_quarantined == 1
         out.append(
-            f"{n_quarantined:,} file{'s' if n_quarantined != 1 else ''} in the database's "
-            "loads were quarantined (not read as letters)."
+            f"{n_quarantined:,} file{'' if one else 's'} in the database's loads "
+            f"{'was' if one else 'were'} quarantined (not read as letters)."
         )
     return out

@@ -52,9 +52,16 @@ def test_counts_window_layouts_warnings_and_other(db):
     assert cov.n_other == 1 and cov.other_share == pytest.approx(1 / 4)
     assert any("spans 3 months (< 12)" in w for w in cov.warnings)
     assert "1 letter without a decision date is counted but falls in no year." in cov.warnings
-    assert any("3 files" in w and "quarantined" in w for w in cov.warnings)
+    assert "3 files in the database's loads were quarantined (not read as letters)." in cov.warnings
     assert set(cov.reference_checks.status) == {"not comparable"}
     assert list(cov.reference_checks.measure) == [b.measure for b in REFERENCE_BANDS]
+
+
+def test_one_quarantined_file_is_said_in_the_singular(db):
+    db.letter([{}], layout="B4", decision_date="2016-03-01")
+    quarantine(db, "read", "empty file")
+    cov = coverage(db.con)
+    assert "1 file in the database's loads was quarantined (not read as letters)." in cov.warnings
 
 
 def test_date_filter_drops_undated_letters_and_says_so(db):
