@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from imr_analytics.vocab import _data
+from imr_analytics.vocab._list_cache import cached_per_list
 
 SPECIALTIES_FILE = "specialties.csv"
 VERSION_KEY = "vocab_version"
@@ -82,13 +83,7 @@ def normalize_specialty(raw: str) -> str | None:
 
 def normalize_specialties(raw: Sequence[str]) -> list[str]:
     """Canonical specialties in the order given, duplicates removed, unknowns kept as text."""
-    if isinstance(raw, str):
-        return list(_normalized((raw,)))
-    entries = tuple(raw)
-    try:
-        return list(_normalized_tuple(entries))
-    except TypeError:  # an unhashable entry: not a string, so _pieces skips it anyway
-        return list(_normalized(entries))
+    return _normalized_list(raw)
 
 
 def _normalized(raw: Sequence[str]) -> tuple[str, ...]:
@@ -100,9 +95,7 @@ def _normalized(raw: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-# A reviewer's credential line is the same letter after letter, so the whole list is cached
-# per process as a tuple (a fresh list is handed out), not only each piece.
-_normalized_tuple = lru_cache(maxsize=1 << 11)(_normalized)
+_normalized_list = cached_per_list(_normalized)
 
 
 def _pieces(raw: Sequence[str] | str) -> Iterable[str]:

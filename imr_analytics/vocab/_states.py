@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from imr_analytics.vocab import _data
+from imr_analytics.vocab._list_cache import cached_per_list
 
 STATES_FILE = "states.csv"
 
@@ -78,13 +79,7 @@ def normalize_states(raw: Sequence[str]) -> list[str]:
 
     Entries still holding several states (``California,North Carolina``) are split first.
     """
-    if isinstance(raw, str):
-        return list(_normalized((raw,)))
-    entries = tuple(raw)
-    try:
-        return list(_normalized_tuple(entries))
-    except TypeError:  # an unhashable entry: not a string, so _pieces skips it anyway
-        return list(_normalized(entries))
+    return _normalized_list(raw)
 
 
 def _normalized(raw: Sequence[str]) -> tuple[str, ...]:
@@ -96,9 +91,7 @@ def _normalized(raw: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-# A reviewer's licensure line is the same letter after letter: the whole list is cached per
-# process as a tuple (a fresh list is handed out), not only each piece.
-_normalized_tuple = lru_cache(maxsize=1 << 11)(_normalized)
+_normalized_list = cached_per_list(_normalized)
 
 
 def _pieces(raw: Sequence[str] | str) -> Iterable[str]:
