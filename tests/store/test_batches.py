@@ -21,6 +21,12 @@ def _files(folder: Path, sizes: list[int]) -> list[str]:
     return paths
 
 
+def _bounds(monkeypatch: pytest.MonkeyPatch, *, stat_group: int, files: int, nbytes: int) -> None:
+    monkeypatch.setattr(loader, "_STAT_GROUP", stat_group)
+    monkeypatch.setattr(loader, "BATCH_FILES", files)
+    monkeypatch.setattr(loader, "BATCH_BYTES", nbytes)
+
+
 def _sizes(batches) -> list[list[int]]:
     return [[r[2] for r in records] for records, _ in batches]
 
@@ -28,9 +34,7 @@ def _sizes(batches) -> list[list[int]]:
 def test_a_batch_closes_when_its_files_reach_the_byte_bound_across_stat_groups(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(loader, "_STAT_GROUP", 3)
-    monkeypatch.setattr(loader, "BATCH_FILES", 100)
-    monkeypatch.setattr(loader, "BATCH_BYTES", 1000)
+    _bounds(monkeypatch, stat_group=3, files=100, nbytes=1000)
     paths = _files(tmp_path / "in", [300] * 10)
     batches = list(loader._batches(iter(paths), lambda stats: set()))
     # 4 files reach 1,200 bytes >= 1,000; the groups of 3 do not cut a batch short.
@@ -41,9 +45,7 @@ def test_a_batch_closes_when_its_files_reach_the_byte_bound_across_stat_groups(
 def test_a_batch_closes_at_the_file_count_when_files_are_small(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(loader, "_STAT_GROUP", 4)
-    monkeypatch.setattr(loader, "BATCH_FILES", 3)
-    monkeypatch.setattr(loader, "BATCH_BYTES", 10**9)
+    _bounds(monkeypatch, stat_group=4, files=3, nbytes=10**9)
     paths = _files(tmp_path / "in", [10] * 7)
     batches = list(loader._batches(iter(paths), lambda stats: set()))
     assert _sizes(batches) == [[10] * 3, [10] * 3, [10]]
@@ -52,9 +54,7 @@ def test_a_batch_closes_at_the_file_count_when_files_are_small(
 def test_unchanged_files_are_counted_not_batched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(loader, "_STAT_GROUP", 2)
-    monkeypatch.setattr(loader, "BATCH_FILES", 100)
-    monkeypatch.setattr(loader, "BATCH_BYTES", 250)
+    _bounds(monkeypatch, stat_group=2, files=100, nbytes=250)
     paths = _files(tmp_path / "in", [100] * 6)
     unchanged = {loader.path_text(p) for p in paths[:3]}
     batches = list(loader._batches(iter(paths), lambda stats: {s[0] for s in stats} & unchanged))
@@ -66,9 +66,7 @@ def test_unchanged_files_are_counted_not_batched(
 def test_files_that_cannot_be_stat_ed_count_towards_the_file_bound(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(loader, "_STAT_GROUP", 2)
-    monkeypatch.setattr(loader, "BATCH_FILES", 3)
-    monkeypatch.setattr(loader, "BATCH_BYTES", 10**9)
+    _bounds(monkeypatch, stat_group=2, files=3, nbytes=10**9)
     folder = tmp_path / "in"
     paths = _files(folder, [10, 10])
     for i in range(10):

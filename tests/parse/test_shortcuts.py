@@ -1,8 +1,10 @@
-"""This session's parser shortcuts give what their plain definitions give.
+"""The parser's shortcuts give what their plain definitions give.
 
 Each reference below is the definition the shortcut replaced (a scan of every heading line,
 the line-by-line join, the regex search for uncommon spaces, an uncached reading of the
-credentials), compared on texts drawn from the pieces the shortcut's reasoning depends on.
+credentials, a plain search where search_from tries anchored matches first, an ungated
+marker search), compared on texts drawn from the pieces the shortcut's reasoning depends on
+(decoy words, colons, case-folding traps).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from imr_analytics.parse import header as H
 from imr_analytics.parse import items as I
 from imr_analytics.parse import layout_b as B
 from imr_analytics.parse import normalize as N
+from imr_analytics.parse.normalize import lowered_for_search, search_from
 from imr_analytics.parse.records import Item
 
 
@@ -116,6 +119,7 @@ _HEADING_PIECES = st.sampled_from(
         "AUTHORİZED",
         "ORİGİNAL",
         "remaınıng",
+        "original",
         " is",
         "\n",
     ]
@@ -336,3 +340,50 @@ def test_clean_body_parts_same_as_line_by_line_join(lines: list[str]) -> None:
     text = "\n".join(lines)
     low = N.lowered_for_search(text)
     assert I._split_label_text(text, low, True) == I._split_label_text(text, low, False)
+
+
+# Start words that occur outside a match ("decision" of "Decision based on"), often enough to
+# use up search_from's anchored tries and reach its plain search of the rest.
+_LABEL_PIECES = st.sampled_from(
+    [
+        "Decision based on MTUS. ",
+        "decision ",
+        "claims ",
+        "imr ",
+        "IMR guideline: ",
+        "non-IMR guideline: ",
+        "expert opinion ",
+        "Claims Administrator guideline: ",
+        "Claims  administrator\nGUIDELINE : ",
+        "MAXIMUS guideline: ",
+        "Independent Reviewer guideline:",
+        "Decision rationale: ",
+        "DECISION\nRATIONALE:",
+        "İmr ",
+        "ſ",
+        "x",
+        "\n",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LABEL_PIECES, max_size=30).map("".join), st.integers(0, 40))
+def test_search_from_tries_anchored_then_searches_same_as_search(text: str, pos: int) -> None:
+    low = lowered_for_search(text)
+    for _, pattern, starts in I._LABELS_ANYWHERE:
+        want = pattern.search(text, pos)
+        got = search_from(pattern, text, low, starts, pos)
+        assert (want and want.span()) == (got and got.span())
+
+
+def test_search_from_reaches_its_plain_search() -> None:
+    text = "decision " * (N._ANCHORED_TRIES + 3) + "Decision rationale: yes"
+    m = search_from(I._RATIONALE_LABEL_ANYWHERE, text, text.lower(), ("decision",))
+    assert m is not None and m.span() == I._RATIONALE_LABEL_ANYWHERE.search(text).span()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_HEADING_PIECES, max_size=6).map("".join))
+def test_gated_modified_search_same_as_search(text: str) -> None:
+    assert I._modified(text) == (I._MODIFIED_MARKERS.search(text) is not None)
