@@ -355,6 +355,8 @@ def _reference_checks(t: pd.Series, cov: Coverage) -> pd.DataFrame:
                 "band_high": band.high,
                 "source": band.source,
                 "status": status,
+                # marked like every rate of the report: the value alone is not leaned on
+                "reliable": bool(reliable) and not np.isnan(value),
             }
         )
     return pd.DataFrame(rows)

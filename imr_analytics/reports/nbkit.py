@@ -697,17 +697,33 @@ class Report:
     def headline(self, items: Sequence[tuple[str, str]]) -> None:
         """Key figures as large numbers; values are preformatted strings.
 
+        A value marked with the dagger (an unreliable rate or its interval) is not made a
+        headline figure: its tile reads "not reliable" and keeps the marked value, small and
+        in the tables' lighter type, under its label, so it is shown and marked but never
+        headlined (as the email digest quotes it).
+
         Inline blocks, not a table row, so the figures wrap onto a second line on a phone
         instead of running off the side.
         """
-        cells = "".join(
-            '<div style="display:inline-block;padding:6px 28px 6px 0;vertical-align:top;'
-            'max-width:100%">'
-            f'<div style="font-size:24px;font-weight:700;color:#102a43;overflow-wrap:anywhere">'
-            f"{esc(v)}</div>"
-            f'<div style="font-size:12px;color:#52606d">{esc(k)}</div></div>'
-            for k, v in items
-        )
+
+        def tile(label: str, value: str) -> str:
+            if DAGGER in value:
+                big = f'<div style="font-size:18px;font-weight:700;{_UNRELIABLE_ROW};'
+                big += f'padding-top:6px">{esc(NOT_RELIABLE)}</div>'
+                small = f'{esc(label)}: <span style="{_UNRELIABLE_ROW}">{esc(value)}</span>'
+            else:
+                big = (
+                    '<div style="font-size:24px;font-weight:700;color:#102a43;'
+                    f'overflow-wrap:anywhere">{esc(value)}</div>'
+                )
+                small = esc(label)
+            return (
+                '<div style="display:inline-block;padding:6px 28px 6px 0;vertical-align:top;'
+                f'max-width:100%">{big}<div style="font-size:12px;color:#52606d">{small}</div>'
+                "</div>"
+            )
+
+        cells = "".join(tile(k, v) for k, v in items)
         _html(f'<div class="imr-headline" style="margin:10px 0 6px">{cells}</div>')
 
     def rate_table_html(
@@ -1418,7 +1434,8 @@ class Report:
             v = r.get("value")
             if _isna(v):
                 return DASH
-            return fmt_num(v, 2) if ratio(r) else fmt_pct(v)
+            text = fmt_num(v, 2) if ratio(r) else fmt_pct(v)
+            return text if r.get("reliable", True) else text + DAGGER
 
         def interval(r: Mapping[str, Any]) -> str:
             lo, hi = r.get("ci_low"), r.get("ci_high")
@@ -1458,7 +1475,14 @@ class Report:
                     "In band: the published range and this selection's interval overlap. "
                     "Published figures describe whole years of the full corpus; a small or "
                     "short selection is marked not comparable rather than tested."
+                    + (
+                        ""
+                        if bool(df.get("reliable", pd.Series([True])).all())
+                        else f" {reliability_footnote()} A mean of items per letter is not "
+                        "reliable under 30 letters."
+                    )
                 ),
+                row_style=lambda r: "" if r.get("reliable", True) else _UNRELIABLE_ROW,
             )
         )
 

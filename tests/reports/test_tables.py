@@ -140,6 +140,52 @@ def test_headline_and_subject_never_quote_an_unreliable_rate(
     assert rep.rate_text(solid) == "88.5%"
 
 
+def test_headline_tiles_never_headline_an_unreliable_rate(
+    rep: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's tiles, like the digest: an unreliable rate is shown, small, lighter and marked
+    under its label; the large figure reads "not reliable"."""
+    shown = _capture(monkeypatch)
+    thin = frame([("", 14, 13, False)]).drop(columns=["item_category"])
+    solid = frame([("", 2000, 1770, True)]).drop(columns=["item_category"])
+    rep.headline([("Uphold rate", rep.rate_text(thin)), ("Solid rate", rep.rate_text(solid))])
+    html = shown[-1]["text/html"]
+    tiles = re.findall(r'<div style="display:inline-block.*?</div></div>', html)
+    assert len(tiles) == 2
+    big = [re.search(r'font-size:(\d+)px;font-weight:700[^>]*>([^<]*)<', t) for t in tiles]
+    assert big[0].group(2) == "not reliable" and "92.9" not in big[0].group(0)
+    assert f"92.9%{DAGGER}" in tiles[0] and nbkit._UNRELIABLE_ROW in tiles[0]
+    assert big[1].group(2) == "88.5%" and int(big[1].group(1)) > int(big[0].group(1))
+    assert "not reliable" not in tiles[1]
+
+
+def test_reference_table_marks_an_unreliable_value(
+    rep: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown = _capture(monkeypatch)
+    checks = pd.DataFrame(
+        {
+            "measure": ["overall uphold rate", "items per letter"],
+            "value": [0.92, 1.67],
+            "ci_low": [0.708, 0.95],
+            "ci_high": [0.994, 2.38],
+            "band_low": [0.84, 1.55],
+            "band_high": [0.92, 1.90],
+            "source": ["DWC", "CWCI"],
+            "status": ["not comparable", "not comparable"],
+            "reliable": [False, True],
+        }
+    )
+    rep._reference_table(checks)
+    html = shown[-1]["text/html"]
+    rows = re.findall(r"<tr[^>]*>.*?</tr>", html)[1:]
+    assert f">92.0%{DAGGER}<" in rows[0] and nbkit._UNRELIABLE_ROW in rows[0]
+    assert ">1.67<" in rows[1] and nbkit._UNRELIABLE_ROW not in rows[1]
+    assert RELIABILITY_RULE in html
+    rep._reference_table(checks.assign(reliable=True))
+    assert DAGGER not in shown[-1]["text/html"]
+
+
 def test_model_table_shows_odds_ratios_tests_and_notes(rep: Report) -> None:
     df = pd.DataFrame(
         {
