@@ -152,7 +152,7 @@ def test_headline_tiles_never_headline_an_unreliable_rate(
     html = shown[-1]["text/html"]
     tiles = re.findall(r'<div style="display:inline-block.*?</div></div>', html)
     assert len(tiles) == 2
-    big = [re.search(r'font-size:(\d+)px;font-weight:700[^>]*>([^<]*)<', t) for t in tiles]
+    big = [re.search(r"font-size:(\d+)px;font-weight:700[^>]*>([^<]*)<", t) for t in tiles]
     assert big[0].group(2) == "not reliable" and "92.9" not in big[0].group(0)
     assert f"92.9%{DAGGER}" in tiles[0] and nbkit._UNRELIABLE_ROW in tiles[0]
     assert big[1].group(2) == "88.5%" and int(big[1].group(1)) > int(big[0].group(1))
