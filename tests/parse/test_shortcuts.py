@@ -98,6 +98,28 @@ def test_heading_index_same_as_scan(lines: list[str], start: int) -> None:
         assert B.find_heading(lines, pattern, start, list(heads)) == want  # a plain list
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_HEAD_LINES, max_size=14), st.integers(0, 15))
+def test_heading_index_by_pattern_identity(lines: list[str], start: int) -> None:
+    """Places are kept by id(pattern): another pattern (one no heading table knows, or one
+    that took a dead pattern's id) is scanned for, never handed another's places."""
+    import re
+
+    other = re.compile(r"^(?:HOW|CM\d)")  # not one of the heading patterns
+    want = [i for i, line in B.heading_lines(lines) if other.match(line)]
+    heads = B.heading_lines(lines)
+    assert heads.places(other) == want
+    assert heads.places(other) == want  # now from the table
+    heads = B.heading_lines(lines)
+    heads.places(B.SUMMARY)  # builds the table
+    heads._places[id(other)] = (B.SUMMARY, [-1])  # as if other took a dead pattern's id
+    assert heads.places(other) == want
+    for pattern in _PATTERNS:
+        assert B.find_heading(lines, pattern, start, heads) == _find_heading_reference(
+            lines, pattern, start
+        )
+
+
 def test_credentials_cache_hands_out_fresh_lists() -> None:
     text = (
         "The Expert Reviewer has the following credentials:\n"
