@@ -336,6 +336,14 @@ def test_normalized_lines_are_the_normalized_text_split(raw: str) -> None:
     assert N.normalize_text(raw) == _normalize_reference(raw)
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="a \n\r\f\v\u2028\u2029°é\u00a0’", max_size=30))
+def test_line_breaks_replaced_without_the_regex_same_as_reference(raw: str) -> None:
+    # a non-ASCII text (a degree sign, a curly quote) without U+2028/U+2029 has its ASCII
+    # breaks replaced one character at a time, as an ASCII text has
+    assert N.normalized_lines(raw) == _normalize_reference(raw).split("\n")
+
+
 def test_markdown_mark_after_a_leading_space_is_seen() -> None:
     for raw in (" | a | b |", "x\n\t# Title", "x\n  \\hard", " |---|", "a\n \n |b|"):
         assert N.normalize_text(raw) == _normalize_reference(raw)
