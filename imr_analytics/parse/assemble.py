@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from .narrative import narrative_injury_date, patient_age_sex
-from .records import Item, Letter
+from .records import Item, Letter, new_letter
 
 
 def letter_from_parts(
@@ -33,7 +33,7 @@ def letter_from_parts(
             summary, reference=decided if isinstance(decided, date) else None
         )
     age, sex = patient_age_sex(summary or "")
-    return Letter(
+    return new_letter(
         layout=layout,
         **fields,  # type: ignore[arg-type]
         patient_age=age,

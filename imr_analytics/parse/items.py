@@ -17,7 +17,7 @@ from operator import add
 
 from .citations import parse_guideline
 from .normalize import join_wrapped, lowered_for_search, search_from
-from .records import Item
+from .records import Item, new_item
 
 OUTCOME_WORDS = {"upheld": "upheld", "overturned": "overturned"}
 
@@ -172,7 +172,7 @@ def build_item(
     ca_cits, w1 = parse_guideline(ca_text)
     rv_cits, w2 = parse_guideline(reviewer_text)
     disputed, modified = disputed_part(item_text)
-    item = Item(
+    item = new_item(
         item_no=item_no,
         item_text=item_text,
         disputed_text=disputed,

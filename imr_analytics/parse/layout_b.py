@@ -61,28 +61,36 @@ class Headings(list):
 
     def __init__(self, pairs: list[tuple[int, str]]) -> None:
         super().__init__(pairs)
-        self._places: dict[re.Pattern[str], list[int]] | None = None
+        # keyed by id(pattern), the pattern kept beside its places: hashing a compiled
+        # pattern hashes its whole compiled code (about a microsecond for these), and a
+        # letter asks a dozen times
+        self._places: dict[int, tuple[re.Pattern[str], list[int]]] | None = None
 
     def places(self, pattern: re.Pattern[str]) -> list[int]:
         """Ascending indices of the lines among these that are the heading ``pattern``."""
         if self._places is None:
-            found: dict[re.Pattern[str], list[int]] = {p: [] for p in _FIRST_LETTERS}
+            found: list[list[int]] = [[] for _ in _HEADING_PATTERNS]
             for i, line in self:
-                for p in _BY_FIRST_LETTER.get(line[:1], ()):
+                for k, p in _BY_FIRST_LETTER.get(line[:1], ()):
                     if p.match(line):
-                        found[p].append(i)
-            self._places = found
-        places = self._places.get(pattern)
-        if places is None:  # a pattern without first letters: every line is tried
-            places = self._places[pattern] = [i for i, line in self if pattern.match(line)]
+                        found[k].append(i)
+            self._places = {id(p): (p, f) for p, f in zip(_HEADING_PATTERNS, found, strict=True)}
+        entry = self._places.get(id(pattern))
+        if entry is not None and entry[0] is pattern:
+            return entry[1]
+        # a pattern without first letters: every line is tried
+        places = [i for i, line in self if pattern.match(line)]
+        self._places[id(pattern)] = (pattern, places)
         return places
 
 
-# _FIRST_LETTERS turned round: the heading patterns a line starting with a letter can match.
-_BY_FIRST_LETTER: dict[str, tuple[re.Pattern[str], ...]] = {}
-for _pattern, _letters in _FIRST_LETTERS.items():
+# _FIRST_LETTERS turned round: the heading patterns (with their place in _HEADING_PATTERNS)
+# a line starting with a letter can match.
+_HEADING_PATTERNS: tuple[re.Pattern[str], ...] = tuple(_FIRST_LETTERS)
+_BY_FIRST_LETTER: dict[str, tuple[tuple[int, re.Pattern[str]], ...]] = {}
+for _k, (_pattern, _letters) in enumerate(_FIRST_LETTERS.items()):
     for _c in _letters:
-        _BY_FIRST_LETTER[_c] = (*_BY_FIRST_LETTER.get(_c, ()), _pattern)
+        _BY_FIRST_LETTER[_c] = (*_BY_FIRST_LETTER.get(_c, ()), (_k, _pattern))
 
 
 def heading_lines(lines: list[str]) -> Headings:

@@ -31,7 +31,8 @@ _BREAKS_RE = re.compile("[\r\f\v\u2028\u2029]")
 # The same character sets as tuples, for cheap presence tests.
 _INVISIBLE = ("\u00ad", "\u200b", "\u200c", "\u200d", "\ufeff")
 _BREAKS_ASCII = ("\r", "\f", "\v")
-_BREAKS = (*_BREAKS_ASCII, "\u2028", "\u2029")
+_BREAKS_WIDE = ("\u2028", "\u2029")
+_BREAKS = (*_BREAKS_ASCII, *_BREAKS_WIDE)
 # Whitespace to str.split/str.strip that _SPACES does not collapse.
 _OTHER_SPACES_ASCII = ("\x1c", "\x1d", "\x1e", "\x1f")
 _OTHER_SPACES = (*_OTHER_SPACES_ASCII, "\x85", "\u1680", "\u205f")
@@ -64,12 +65,14 @@ def normalized_lines(raw: str) -> list[str]:
             text = text.replace("\ufffe", "-")
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    if is_ascii:
+    if not is_ascii and any(c in text for c in _BREAKS_WIDE):
+        text = _BREAKS_RE.sub("\n", text)
+    else:
+        # a text with none of the Unicode separators (every ASCII one, and nearly every other:
+        # a letter with a degree sign still has page breaks) needs no per-character regex
         for c in _BREAKS_ASCII:
             if c in text:
                 text = text.replace(c, "\n")
-    elif any(c in text for c in _BREAKS):
-        text = _BREAKS_RE.sub("\n", text)
     if "<" in text:
         text = _HTML_BOLD.sub("", text)
     if "*" in text or ("_" in text and "__" in text):  # one-character tests are the fast ones

@@ -144,7 +144,9 @@ def process_bytes(path: str, data: bytes, sha: str, limits: Limits = DEFAULT_LIM
         return ("error", path, sha, "extract", too_much_memory(limits))
     except Exception as exc:  # noqa: BLE001 - a broken file must not stop the load
         return ("error", path, sha, "extract", f"extractor failed: {type(exc).__name__}: {exc}")
-    text = extracted.text.replace("\x00", "")
+    text = extracted.text
+    if "\x00" in text:  # a memchr; replace() would count the absent character char by char
+        text = text.replace("\x00", "")
     doc = (
         sha,
         path,

@@ -3,14 +3,17 @@
 Each reference below is the definition the shortcut replaced (a scan of every heading line,
 the line-by-line join, the regex search for uncommon spaces, an uncached reading of the
 credentials, a plain search where search_from tries anchored matches first, an ungated
-marker search), compared on texts drawn from the pieces the shortcut's reasoning depends on
+marker search, a frozen record's own constructor), compared on texts drawn from the pieces the shortcut's reasoning depends on
 (decoy words, colons, case-folding traps).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
 from datetime import date
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from normalize_reference import normalize_reference as _normalize_reference
@@ -20,8 +23,9 @@ from imr_analytics.parse import header as H
 from imr_analytics.parse import items as I
 from imr_analytics.parse import layout_b as B
 from imr_analytics.parse import normalize as N
+from imr_analytics.parse import records as R
 from imr_analytics.parse.normalize import lowered_for_search, search_from
-from imr_analytics.parse.records import Item
+from imr_analytics.parse.records import Citation, Item, Letter
 
 
 def _join_wrapped_reference(lines: list[str] | str) -> str:
@@ -92,6 +96,28 @@ def test_heading_index_same_as_scan(lines: list[str], start: int) -> None:
         assert B.find_heading(lines, pattern, start, heads) == want
         assert B.find_heading(lines, pattern, start) == want
         assert B.find_heading(lines, pattern, start, list(heads)) == want  # a plain list
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_HEAD_LINES, max_size=14), st.integers(0, 15))
+def test_heading_index_by_pattern_identity(lines: list[str], start: int) -> None:
+    """Places are kept by id(pattern): another pattern (one no heading table knows, or one
+    that took a dead pattern's id) is scanned for, never handed another's places."""
+    import re
+
+    other = re.compile(r"^(?:HOW|CM\d)")  # not one of the heading patterns
+    want = [i for i, line in B.heading_lines(lines) if other.match(line)]
+    heads = B.heading_lines(lines)
+    assert heads.places(other) == want
+    assert heads.places(other) == want  # now from the table
+    heads = B.heading_lines(lines)
+    heads.places(B.SUMMARY)  # builds the table
+    heads._places[id(other)] = (B.SUMMARY, [-1])  # as if other took a dead pattern's id
+    assert heads.places(other) == want
+    for pattern in _PATTERNS:
+        assert B.find_heading(lines, pattern, start, heads) == _find_heading_reference(
+            lines, pattern, start
+        )
 
 
 def test_credentials_cache_hands_out_fresh_lists() -> None:
@@ -310,6 +336,14 @@ def test_normalized_lines_are_the_normalized_text_split(raw: str) -> None:
     assert N.normalize_text(raw) == _normalize_reference(raw)
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="a \n\r\f\v\u2028\u2029°é\u00a0’", max_size=30))
+def test_line_breaks_replaced_without_the_regex_same_as_reference(raw: str) -> None:
+    # a non-ASCII text (a degree sign, a curly quote) without U+2028/U+2029 has its ASCII
+    # breaks replaced one character at a time, as an ASCII text has
+    assert N.normalized_lines(raw) == _normalize_reference(raw).split("\n")
+
+
 def test_markdown_mark_after_a_leading_space_is_seen() -> None:
     for raw in (" | a | b |", "x\n\t# Title", "x\n  \\hard", " |---|", "a\n \n |b|"):
         assert N.normalize_text(raw) == _normalize_reference(raw)
@@ -387,3 +421,52 @@ def test_search_from_reaches_its_plain_search() -> None:
 @given(st.lists(_HEADING_PIECES, max_size=6).map("".join))
 def test_gated_modified_search_same_as_search(text: str) -> None:
     assert I._modified(text) == (I._MODIFIED_MARKERS.search(text) is not None)
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.text(max_size=5),
+    st.dates(),
+    st.tuples(st.text(max_size=3)),
+    st.just((Citation("MTUS", chapter="Low Back Complaints 2004"),)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_fast_constructors_build_what_the_classes_build(data) -> None:
+    for cls, make in ((Item, R.new_item), (Letter, R.new_letter)):
+        names = [f.name for f in dataclasses.fields(cls)]
+        required = [
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        ]
+        given_names = data.draw(st.sets(st.sampled_from(names)).map(set(required).union))
+        kwargs = {n: data.draw(_VALUES) for n in sorted(given_names)}
+        want, got = cls(**kwargs), make(**kwargs)
+        assert type(got) is cls
+        assert got == want
+        assert [getattr(got, n) for n in names] == [getattr(want, n) for n in names]
+        assert pickle.loads(pickle.dumps(got)) == want
+        assert repr(got) == repr(want)
+        positional = [kwargs.get(n, getattr(want, n)) for n in names]
+        assert make(*positional) == cls(*positional)
+        try:
+            hash(want)
+        except TypeError:  # a field holds something unhashable (never in parsed letters)
+            continue
+        assert hash(got) == hash(want)
+
+
+def test_fast_constructor_records_stay_frozen_and_check_their_arguments() -> None:
+    item = R.new_item(1, "a", "a", False, "upheld", None, (), None, (), None)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.decision = "overturned"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        R.new_item(1, "a")  # missing fields, as Item(1, "a") would say
+    with pytest.raises(TypeError):
+        R.new_letter("B1", no_such_field=1)
+    assert R.new_letter("B1").items == () == Letter("B1").items

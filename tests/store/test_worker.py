@@ -54,3 +54,12 @@ def test_a_file_grown_past_the_limit_since_its_stat_is_not_read_but_remembered(
     assert result == ("error", "big.txt", None, "read", worker.TOO_LARGE, True)
     gone = hash_file(("gone.txt", 50, str(tmp_path / "gone.txt")))
     assert gone[5] is False  # not read at all: nothing to remember
+
+
+def test_nul_characters_are_dropped_from_the_stored_text() -> None:
+    from imr_analytics.store.worker import process_bytes
+
+    body = b"Independent Medical Review\n" + b"x" * 9000  # NULs past the binary-file sample
+    for data, want in ((body + b"\x00ab\x00\n", body + b"ab\n"), (body + b"ab\n", body + b"ab\n")):
+        result = process_bytes("a.txt", data, _sha(data))
+        assert result[1][6] == want.decode()
