@@ -80,6 +80,24 @@ def test_a_synthetic_load_stores_the_count_and_reports_read_it(
     assert not read_text  # the stored count answered
 
 
+def test_a_load_that_adds_nothing_keeps_the_count_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generate_corpus(tmp_path / "c", 12, seed=4)
+    db = tmp_path / "again.duckdb"
+    load_paths([tmp_path / "c"], db, workers=1, log=_quiet)
+    before = _stored(db)
+
+    def unread(con: duckdb.DuckDBPyConnection) -> int:
+        raise AssertionError("the text was read again")
+
+    with monkeypatch.context() as m:
+        m.setattr(synthetic, "count_from_text", unread)
+        summary = load_paths([tmp_path / "c"], db, workers=1, log=_quiet, rescan=True)
+    assert summary.letters_loaded == 0 and _stored(db) == before
+    assert _counts(db, monkeypatch) == (12, 12, False)
+
+
 def test_dwc_and_mixed_databases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     dwc = _dwc_corpus(tmp_path / "d", 20, seed=5)
     db = tmp_path / "m.duckdb"
@@ -108,6 +126,9 @@ def test_a_load_that_does_not_store_the_count_is_not_trusted(
         m.setattr(synthetic, "store_count", lambda con: None)
         load_paths([tmp_path / "s"], db, workers=1, log=_quiet)
     assert _stored(db) == before  # stale: says 0
+    con = duckdb.connect(str(db), read_only=True)
+    assert synthetic.fingerprint(con) != before["fingerprint"]  # the letters changed
+    con.close()
     reported, from_text, read_text = _counts(db, monkeypatch)
     assert reported == from_text > 0 and read_text
 
