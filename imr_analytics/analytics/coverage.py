@@ -260,33 +260,12 @@ def synthetic_letters(con: duckdb.DuckDBPyConnection) -> int:
     Derived from the stored text, not a flag set at load time, so it holds for every database
     ever built (and after a reparse): each synthetic letter's extracted text opens with the
     generator's marker line (``parse.normalize.SYNTHETIC_MARKER``), which no DWC letter has,
-    possibly after up to ``_MARKER_INDENT`` spaces.
+    possibly after up to 200 spaces. A load stores the count with a fingerprint of what it
+    counted, used while the database is unchanged (``store.synthetic``).
     """
-    from imr_analytics.parse.normalize import SYNTHETIC_MARKER
+    from imr_analytics.store import synthetic
 
-    # The same test as starts_with(ltrim(left(text, len + 200)), marker), in three disjoint
-    # ranges of the text: it starts with the marker; or with an ASCII space or control
-    # character, or with any non-ASCII character (ltrim removes the Unicode space separators,
-    # ' ' and e.g. U+00A0), and then the plain test decides. DuckDB checks a range against
-    # each row group's smallest and largest text first and skips the groups outside it, so a
-    # database of DWC letters (whose texts start "Case Number...") is answered without
-    # reading a text, instead of decompressing every one (about 8 s of CPU at a million
-    # letters); synthetic letters are still read, each once. Only the matching hashes leave
-    # the scan, and no letter's whole text is carried into a join.
-    after = SYNTHETIC_MARKER[:-1] + chr(ord(SYNTHETIC_MARKER[-1]) + 1)
-    plain = f"starts_with(ltrim(left(text, {len(SYNTHETIC_MARKER) + _MARKER_INDENT})), $marker)"
-    row = con.execute(
-        "SELECT count(*) FROM letters WHERE content_sha256 IN ("
-        "SELECT content_sha256 FROM documents WHERE text >= $marker AND text < $after "
-        f"UNION ALL SELECT content_sha256 FROM documents WHERE text < '!' AND {plain} "
-        f"UNION ALL SELECT content_sha256 FROM documents WHERE text >= $wide AND {plain})",
-        {"marker": SYNTHETIC_MARKER, "after": after, "wide": "\u0080"},
-    ).fetchone()
-    return int(row[0]) if row else 0
-
-
-# Spaces allowed before the marker line (the check has always read a 200-character margin).
-_MARKER_INDENT = 200
+    return synthetic.count(con)
 
 
 def _reference_checks(t: pd.Series, cov: Coverage) -> pd.DataFrame:

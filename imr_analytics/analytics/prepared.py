@@ -293,9 +293,12 @@ class SelectionCache:
                 params.values,
             )
             try:
+                # in letter order: every breakdown groups the items by letter and value, and
+                # a letter's items side by side hit the same few groups of the hash table
+                # (0.4 s of CPU to sort at a million letters; 13-16% less for each breakdown)
                 self.con.execute(
-                    f"CREATE TEMP TABLE {items} AS SELECT unnest(_lks) AS lk, "
-                    f"unnest(_ups) AS up, pid FROM {grouped}"
+                    f"CREATE TEMP TABLE {items} AS SELECT * FROM (SELECT unnest(_lks) AS lk, "
+                    f"unnest(_ups) AS up, pid FROM {grouped}) ORDER BY lk"
                 )
                 self.con.execute(
                     f"CREATE TEMP TABLE {profiles} AS SELECT pid, {names} FROM {grouped}"

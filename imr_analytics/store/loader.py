@@ -1123,3 +1123,6 @@ def _record_run(con, summary: LoadSummary, started_at: datetime) -> None:
         f"INSERT INTO load_runs ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
         list(values.values()),
     )
+    from . import synthetic  # reports read the stored count instead of every text
+
+    synthetic.store_count(con)
