@@ -451,6 +451,8 @@ def _fast_exit_allowed(argv: list[str]) -> bool:
     command = next((a for a in argv if not a.startswith("-")), None)
     if command != "report":
         return False
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return False  # a profiler or coverage writes its data at the ordinary exit
     main_thread = threading.main_thread()
     return all(t.daemon or t is main_thread for t in threading.enumerate())
 

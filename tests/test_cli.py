@@ -85,3 +85,17 @@ def test_console_skips_the_interpreter_teardown_only_after_a_report(tmp_path, ar
     assert marker.read_text() == "handler ran"
     assert done.stdout == "printed, not flushed yet" + (" fast" if fast else "")
     assert done.returncode == (13 if fast else 3)
+
+
+def test_a_profiled_report_run_exits_the_ordinary_way():
+    """`python -m cProfile -m imr_analytics report ...` writes its profile at exit."""
+    import sys
+
+    from imr_analytics.cli import _fast_exit_allowed
+
+    assert _fast_exit_allowed(["report", "x"]) is (sys.gettrace() is None)
+    sys.setprofile(lambda *a: None)
+    try:
+        assert not _fast_exit_allowed(["report", "x"])
+    finally:
+        sys.setprofile(None)
