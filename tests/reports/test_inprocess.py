@@ -336,14 +336,14 @@ def test_what_a_run_imported_is_frozen_during_it_and_only_then(tmp_path: Path) -
     source = _notebook(
         [
             "import gc\nbefore = gc.get_freeze_count()",
-            "import colorsys\nafter_import = gc.get_freeze_count()",
-            "class Cycle:\n    pass\n"
+            "import colorsys",  # a module new to the process: frozen after this cell
+            "after_import = gc.get_freeze_count()\nclass Cycle:\n    pass\n"
             "c = Cycle()\nc.me = c\nimport weakref\ngone = weakref.ref(c)\ndel c\ngc.collect()\n"
             "print(before > 0, after_import > before, gone() is None)",
         ],
         tmp_path / "freeze.ipynb",
     )
-    sys.modules.pop("colorsys", None)  # imported by the notebook's second cell
+    sys.modules.pop("colorsys", None)  # imported by the notebook
     out = _run(source, tmp_path / "out.ipynb")
     assert out.cells[2].outputs[0]["text"] == "True True True\n"
     assert gc.get_freeze_count() == 0
