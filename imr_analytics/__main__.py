@@ -1,7 +1,5 @@
 """``python -m imr_analytics`` is the ``imr-analytics`` command."""
 
-import sys
+from .cli import console
 
-from .cli import main
-
-sys.exit(main())
+console()

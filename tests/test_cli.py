@@ -43,3 +43,59 @@ def test_a_reader_that_goes_away_ends_the_command_quietly():
     stderr = child.stderr.read().decode()
     assert child.wait() == 141, stderr
     assert stderr == ""
+
+
+_CONSOLE_SCRIPT = """
+import atexit, sys, threading
+from pathlib import Path
+import imr_analytics.cli as cli
+
+def fake_main(argv):
+    atexit.register(lambda: Path(sys.argv[-1]).write_text("handler ran"))
+    print("printed, not flushed yet", end="")  # stdout is a pipe: block-buffered
+    if "thread" in argv:  # a non-daemon thread still working: the ordinary exit waits for it
+        threading.Thread(target=lambda: __import__("time").sleep(0.3)).start()
+    return 3
+
+cli.main = fake_main
+cli.os._exit = lambda code: (print(" fast", end=""), sys.stdout.flush(), sys.exit(code + 10))
+sys.argv = ["imr-analytics", *sys.argv[1:]]
+cli.console()
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "fast"),
+    [(["report", "uphold_rates"], True), (["load", "x"], False), (["report", "thread"], False)],
+)
+def test_console_skips_the_interpreter_teardown_only_after_a_report(tmp_path, argv, fast):
+    """A report run ends with os._exit (its teardown cost up to a second of CPU), but only
+    after the exit handlers ran and stdout was flushed, with main()'s exit status; every other
+    command, and a run with a non-daemon thread still going, ends the ordinary way."""
+    import subprocess
+    import sys
+
+    marker = tmp_path / "atexit.txt"
+    done = subprocess.run(
+        [sys.executable, "-c", _CONSOLE_SCRIPT, *argv, str(marker)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.stderr == ""
+    assert marker.read_text() == "handler ran"
+    assert done.stdout == "printed, not flushed yet" + (" fast" if fast else "")
+    assert done.returncode == (13 if fast else 3)
+
+
+def test_a_profiled_report_run_exits_the_ordinary_way():
+    """`python -m cProfile -m imr_analytics report ...` writes its profile at exit."""
+    import sys
+
+    from imr_analytics.cli import _fast_exit_allowed
+
+    assert _fast_exit_allowed(["report", "x"]) is (sys.gettrace() is None)
+    sys.setprofile(lambda *a: None)
+    try:
+        assert not _fast_exit_allowed(["report", "x"])
+    finally:
+        sys.setprofile(None)
