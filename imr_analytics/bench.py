@@ -310,6 +310,7 @@ def replicate_database(source: Path, target: Path, letters: int) -> tuple[int, i
     """
     import duckdb
 
+    from .store import synthetic
     from .store.database import open_database
 
     if letters < 1:
@@ -368,6 +369,10 @@ def replicate_database(source: Path, target: Path, letters: int) -> tuple[int, i
             "INSERT OR REPLACE INTO schema_info VALUES ('replicated_from', ?)",
             [f"{source} ({base:,} letters, {copies:,} copies)"],
         )
+        # What a load leaves at its end: the synthetic-letter count of these letters (the
+        # source's, copied above, no longer matches them), so the reports read it as they
+        # would on a loaded database instead of every text.
+        synthetic.store_count(con)
         con.execute("CHECKPOINT")
         n = con.execute("SELECT count(*) FROM letters").fetchone()[0]
     finally:
