@@ -633,7 +633,9 @@ class _Writer:
         old ones are deleted, so that count is all of its rows."""
         con = self.con
         by_id = [letter_ids]
-        hits = keyindex.keys_of(con).placed().lookup([keyindex.text_key(i) for i in letter_ids])
+        hits: list = [None]
+        if self.transactional:  # else its inserts are not noted: every delete scans
+            hits = keyindex.keys_of(con).placed().lookup([keyindex.text_key(i) for i in letter_ids])
         for table, at, n in (("citations", 2, 3), ("items", 0, 1)):
             if all(h is not None for h in hits):
                 rowids = [r for h in hits for r in range(h[at], h[at] + h[n])]
