@@ -168,6 +168,56 @@ class LoadKeys:
         self.appending = False
         # Paths of the last batch ``path_changes`` saw that ``seen_files`` already had.
         self.known_paths: set[str] = set()
+        # Where this load wrote each letter's items and citations (``placed``).
+        self._placed: KeySet | None = None
+        self._tops: dict[str, int] = {}
+
+    # -- where this load put each letter's items and citations --------------------------------
+    PLACED_PAYLOAD = ("items_at", "items_n", "citations_at", "citations_n")
+
+    def placed(self) -> KeySet:
+        """Letter id -> (first rowid of its items, how many, the same for its citations).
+
+        Deleting a corrected letter's old rows by these rowids touches a few row groups;
+        by ``letter_id`` it scans both tables, a cost that grew with the database (65 and
+        95 ms of CPU a batch at 500,000 letters). Built from one pass over both tables at
+        the first correction a load meets, then kept by the writer after each commit. A
+        letter whose rows are not one run of rowids is left out (its delete scans)."""
+        if self._placed is None:
+            self._placed = KeySet.from_query(
+                self.con,
+                f"""
+                WITH i AS (SELECT letter_id, min(rowid) AS a, max(rowid) AS z, count(*) AS n
+                           FROM items GROUP BY letter_id),
+                     c AS (SELECT letter_id, min(rowid) AS a, max(rowid) AS z, count(*) AS n
+                           FROM citations GROUP BY letter_id)
+                SELECT {sql_text_key("l.letter_id")},
+                       coalesce(i.a, 0) AS items_at, coalesce(i.n, 0) AS items_n,
+                       coalesce(c.a, 0) AS citations_at, coalesce(c.n, 0) AS citations_n
+                FROM letters l LEFT JOIN i USING (letter_id) LEFT JOIN c USING (letter_id)
+                WHERE (i.n IS NULL OR i.z - i.a + 1 = i.n)
+                  AND (c.n IS NULL OR c.z - c.a + 1 = c.n)
+                """,
+                payload=self.PLACED_PAYLOAD,
+            )
+        return self._placed
+
+    @property
+    def has_placed(self) -> bool:
+        return self._placed is not None
+
+    def last_rowid(self, table: str) -> int:
+        """The largest rowid in ``table`` (just after an append: its last new row). Rows are
+        only appended here, so the search starts at the last answer and DuckDB skips the
+        older row groups; when rowids were renumbered (a checkpoint compacts row groups
+        with deleted rows), nothing lies past it and the whole table is asked."""
+        top = self._tops.get(table, 0)
+        found = self.con.execute(f"SELECT max(rowid) FROM {table} WHERE rowid >= ?", [top])
+        last = found.fetchall()[0][0]
+        if last is None:
+            last = self.con.execute(f"SELECT max(rowid) FROM {table}").fetchall()[0][0]
+        self._tops[table] = last if last is not None else 0
+        return -1 if last is None else last
 
     # -- stored contents: documents and quarantined files, by content hash ---------------------
     _KNOWN_TABLES = ("documents", "load_errors")

@@ -17,7 +17,9 @@ CREATE TABLE IF NOT EXISTS documents (
     extractor VARCHAR NOT NULL,           -- e.g. 'pypdfium2 5.1.0', 'text'
     byte_size BIGINT NOT NULL,
     page_count INTEGER,                   -- PDFs only
-    text VARCHAR NOT NULL,                -- extracted text, before normalisation
+    -- extracted text, before normalisation; zstd: DuckDB's default (dictionary + FSST)
+    -- cost a load 0.12 ms of CPU a letter at its checkpoint and stored 4x the bytes
+    text VARCHAR USING COMPRESSION zstd NOT NULL,
     loaded_at TIMESTAMP NOT NULL
 );
 
