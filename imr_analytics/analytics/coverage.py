@@ -334,8 +334,9 @@ def _reference_checks(t: pd.Series, cov: Coverage) -> pd.DataFrame:
                 "band_high": band.high,
                 "source": band.source,
                 "status": status,
-                # marked like every rate of the report: the value alone is not leaned on
-                "reliable": bool(reliable) and not np.isnan(value),
+                # marked like every rate of the report: the value alone is not leaned on (a
+                # missing value is a dash, with nothing to mark)
+                "reliable": bool(reliable) or bool(np.isnan(value)),
             }
         )
     return pd.DataFrame(rows)

@@ -202,6 +202,12 @@ class LoadKeys:
             )
         return self._placed
 
+    def drop_placed(self) -> None:
+        """Forget the noted rowids (they could not be kept up to date); ``placed`` builds
+        them again from the tables when next asked."""
+        self._placed = None
+        self._tops.clear()
+
     @property
     def has_placed(self) -> bool:
         return self._placed is not None

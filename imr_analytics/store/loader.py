@@ -509,7 +509,6 @@ class _Writer:
                 )
             if self.transactional:
                 con.commit()
-                self._remember_placement()
         except BaseException:
             self._unplaced = []
             if self.transactional:
@@ -518,6 +517,13 @@ class _Writer:
                 with contextlib.suppress(duckdb.Error):
                     con.rollback()
             raise
+        if self.transactional:
+            try:
+                self._remember_placement()
+            except duckdb.Error:
+                # The batch is committed; only the noted rowids are now incomplete. Forget
+                # them: the next correction finds its rows by one scan again.
+                keyindex.keys_of(con).drop_placed()
 
         s = self.summary
         s.documents_read += len(docs)
@@ -874,6 +880,7 @@ def load_paths(
             pool = _drain(writer, progress, in_flight, pool, log)
         _record_run(con, summary, started_at)
         keep = True
+        _store_synthetic_count(con, log)
     except KeyboardInterrupt as exc:
         keep = True  # batches already committed are kept, as when writing in place
         how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
@@ -1092,6 +1099,7 @@ def reparse_database(
         con.commit()
         con.execute(f"DROP SCHEMA {REPARSE_SCHEMA} CASCADE")
         keep = True
+        _store_synthetic_count(con, log)
     except (OSError, duckdb.Error) as exc:
         _drop_stage(con)
         raise stopped(exc, session, "reparse") from None
@@ -1187,6 +1195,19 @@ def _record_run(con, summary: LoadSummary, started_at: datetime) -> None:
         f"INSERT INTO load_runs ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
         list(values.values()),
     )
-    from . import synthetic  # reports read the stored count instead of every text
 
-    synthetic.store_count(con)
+
+def _store_synthetic_count(con, log: Callable[[str], None]) -> None:
+    """Keep the synthetic-letter count for the reports (``store.synthetic``), once what the
+    load or reparse wrote is committed. Only a saving: a count that cannot be stored (out of
+    memory at a million synthetic letters, an I/O error) leaves reports counting from the text,
+    as for a database built by an older version, and fails nothing that was written."""
+    from . import synthetic
+
+    try:
+        synthetic.store_count(con)
+    except duckdb.Error as exc:
+        log(
+            "note: the synthetic-letter count was not stored (reports will count it from the "
+            f"stored text): {str(exc).splitlines()[0]}"
+        )

@@ -29,6 +29,11 @@ __all__ = ["STORED_KEY", "count", "count_from_text", "fingerprint", "store_count
 # The schema_info key holding {"count": N, "fingerprint": "..."}.
 STORED_KEY = "synthetic_letters"
 
+# Which rule counted a stored number: bump it whenever the marker, MARKER_INDENT or the test in
+# count_from_text changes, so that counts stored under the old rule are not trusted
+# (tests/store/test_synthetic.py pins the three against it).
+RULE_VERSION = "v1"
+
 # Spaces allowed before the marker line (the check has always read a 200-character margin).
 MARKER_INDENT = 200
 
@@ -70,7 +75,7 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     ).fetchone()
     assert row is not None
     names = ("letters", "letters_hash", "documents", "documents_hash")
-    return "v1;" + ";".join(f"{k}={v}" for k, v in zip(names, row, strict=True))
+    return f"{RULE_VERSION};" + ";".join(f"{k}={v}" for k, v in zip(names, row, strict=True))
 
 
 def _stored(con: duckdb.DuckDBPyConnection) -> tuple[int, str] | None:

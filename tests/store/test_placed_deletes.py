@@ -128,3 +128,36 @@ def test_wrong_noted_rowids_fall_back_to_a_scan(
     loader.load_paths([folder], moved, workers=1, log=lambda line: None)
     assert counts["scan"] > 0
     _same_rows(moved, scanned)
+
+
+def test_a_failure_to_note_rowids_after_a_commit_keeps_the_batch_and_forgets_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch is committed before its rowids are noted: a failed note neither fails the
+    load nor leaves half-noted rowids behind (they are rebuilt by a scan when next needed)."""
+    folder = _versions_folder(tmp_path)
+    monkeypatch.setattr(loader, "BATCH_FILES", 5)
+    with monkeypatch.context() as m:
+        _scan_only(m)
+        scanned = tmp_path / "scanned.duckdb"
+        loader.load_paths([folder], scanned, workers=1, log=lambda line: None)
+    original = loader._Writer._remember_placement
+    failed = []
+
+    def flaky(self):
+        if keyindex.keys_of(self.con).has_placed and not failed:
+            failed.append(True)
+            raise duckdb.IOException("disk went away while reading max(rowid)")
+        original(self)
+
+    monkeypatch.setattr(loader._Writer, "_remember_placement", flaky)
+    dropped = []
+    drop = keyindex.LoadKeys.drop_placed
+    monkeypatch.setattr(
+        keyindex.LoadKeys, "drop_placed", lambda self: (dropped.append(True), drop(self))
+    )
+    flaky_db = tmp_path / "flaky.duckdb"
+    summary = loader.load_paths([folder], flaky_db, workers=1, log=lambda line: None)
+    assert failed and dropped
+    assert summary.letters_corrected > 0 and summary.files_quarantined == 0
+    _same_rows(flaky_db, scanned)

@@ -7,6 +7,8 @@ stored count is current and where it is not.
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import json
 from pathlib import Path
 
@@ -174,3 +176,36 @@ def test_a_damaged_or_foreign_key_falls_back_to_the_text(
     bare.execute("INSERT INTO documents VALUES ('h', ?)", [SYNTHETIC_MARKER + "\nx"])
     bare.execute("INSERT INTO letters VALUES ('L', 'h')")
     assert synthetic_letters(bare) == 1
+
+
+def test_the_counting_rule_is_pinned_to_its_version() -> None:
+    """A stored count is trusted only under the rule that counted it: changing the marker, the
+    indent or the test means bumping RULE_VERSION (and this digest with it)."""
+    rule = (SYNTHETIC_MARKER, synthetic.MARKER_INDENT, inspect.getsource(synthetic.count_from_text))
+    digest = hashlib.sha256(repr(rule).encode()).hexdigest()[:16]
+    assert (synthetic.RULE_VERSION, digest) == ("v1", "dac203c2b8a8046b")
+
+
+def test_a_count_that_cannot_be_stored_fails_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The count is only a saving: if it cannot be stored, the load (and a reparse) still
+    succeed, say so in a line, and reports count from the text."""
+    generate_corpus(tmp_path / "c", 6, seed=13)
+    db = tmp_path / "d.duckdb"
+
+    def broken(con):
+        raise duckdb.OutOfMemoryException("could not allocate block of size 256 KiB")
+
+    monkeypatch.setattr(synthetic, "store_count", broken)
+    lines: list[str] = []
+    summary = load_paths([tmp_path / "c"], db, workers=1, log=lines.append)
+    assert summary.letters_loaded == 6
+    assert any("synthetic-letter count was not stored" in line for line in lines)
+    assert _stored(db) is None
+    lines.clear()
+    reparse_database(db, workers=1, log=lines.append)
+    assert any("synthetic-letter count was not stored" in line for line in lines)
+    monkeypatch.undo()
+    reported, from_text, read_text = _counts(db, monkeypatch)
+    assert reported == from_text == 6 and read_text
