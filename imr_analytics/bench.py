@@ -121,38 +121,38 @@ class WriteLog:
                 log.main_cpu_s, log.workers_cpu_s = float(f[0]), float(f[1])
         return log
 
-    def ends(self, n: int = 5) -> tuple[tuple[float, float], tuple[float, float]] | None:
-        """Median (wall ms, CPU ms) per batch of the first and the last ``n`` full batches.
-
-        The last batch of a load is usually short, and the first ones pay for warming up
-        the workers' results, so both ends use a median over several batches.
-        """
+    def _end_batches(self, n: int) -> tuple[list, list] | None:
+        """The first and the last ``n`` full batches (both ends use a median over several:
+        the last batch of a load is usually short, and the first ones pay for warming up the
+        workers' results)."""
         full = [b for b in self.batches if b[1] > 0]
         if len(full) > 1:
             full = full[:-1]  # the last one is a remainder
         if not full:
             return None
         n = max(1, min(n, len(full) // 2 or 1))
-        head, tail = full[:n], full[-n:]
+        return full[:n], full[-n:]
+
+    def ends(self, n: int = 5) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """Median (wall ms, CPU ms) per batch of the first and the last ``n`` full batches."""
+        ends = self._end_batches(n)
+        if ends is None:
+            return None
 
         def med(rows, i):
             return statistics.median(r[i] for r in rows)
 
-        return (med(head, 2), med(head, 3)), (med(tail, 2), med(tail, 3))
+        return tuple((med(rows, 2), med(rows, 3)) for rows in ends)
 
     def cpu_per_letter_ends(self, n: int = 5) -> tuple[float, float] | None:
         """Median writing CPU ms per 1,000 letters over the same batches as ``ends``.
 
         Batches are bounded by bytes, so they hold different numbers of letters: per
         letter, the start and the end of a load compare like for like."""
-        full = [b for b in self.batches if b[1] > 0]
-        if len(full) > 1:
-            full = full[:-1]
-        if not full:
+        ends = self._end_batches(n)
+        if ends is None:
             return None
-        n = max(1, min(n, len(full) // 2 or 1))
-        head, tail = full[:n], full[-n:]
-        return tuple(statistics.median(1000 * b[3] / b[1] for b in rows) for rows in (head, tail))
+        return tuple(statistics.median(1000 * b[3] / b[1] for b in rows) for rows in ends)
 
 
 def _pdf_rates(pdf_files: list[Path]) -> tuple[float, float | None]:

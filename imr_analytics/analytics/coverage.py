@@ -257,11 +257,11 @@ def _coverage_from(
 def synthetic_letters(con: duckdb.DuckDBPyConnection) -> int:
     """How many letters of the database the synthetic generator wrote.
 
-    Derived from the stored text, not a flag set at load time, so it holds for every database
-    ever built (and after a reparse): each synthetic letter's extracted text opens with the
-    generator's marker line (``parse.normalize.SYNTHETIC_MARKER``), which no DWC letter has,
-    possibly after up to 200 spaces. A load stores the count with a fingerprint of what it
-    counted, used while the database is unchanged (``store.synthetic``).
+    Derived from the stored text (each synthetic letter's extracted text opens with the
+    generator's marker line, ``parse.normalize.SYNTHETIC_MARKER``, which no DWC letter has), so
+    it holds for every database ever built. Each load and reparse also stores the count with a
+    fingerprint of what it counted, and that count is read instead while the database is still
+    what it counted (``store.synthetic.count``).
     """
     from imr_analytics.store import synthetic
 

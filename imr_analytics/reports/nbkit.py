@@ -150,6 +150,16 @@ def fmt_multi_share(row: Mapping[str, Any]) -> str:
     return text if text == DASH or _isna(flag) or bool(flag) else text + DAGGER
 
 
+def lighter_if_unreliable(row: Mapping[str, Any]) -> str:
+    """A table row's style: the lighter type of an unreliable rate (``html_table``'s row_style)."""
+    return "" if is_reliable(row) else _UNRELIABLE_ROW
+
+
+def any_unreliable(df: pd.DataFrame) -> bool:
+    """Whether a table has a row marked unreliable (and so needs the rule's footnote)."""
+    return "reliable" in df.columns and not all(is_reliable(r) for _, r in df.iterrows())
+
+
 def reliability_footnote() -> str:
     """The table footnote stating the rule behind the daggers (the rule text is 6a's, once)."""
     from imr_analytics.analytics import RELIABILITY_RULE
@@ -792,14 +802,11 @@ class Report:
                 f"all others: the {others['pooled_values']:,} smaller values pooled (counts "
                 "summed, no interval)."
             )
-        if "reliable" in df.columns and not all(is_reliable(r) for _, r in df.iterrows()):
+        if any_unreliable(df):
             notes.append(reliability_footnote())
 
-        def lighter(rec: Mapping[str, Any]) -> str:
-            return _UNRELIABLE_ROW if not is_reliable(rec) else ""
-
         return html_table(
-            df, cols, caption=caption, note=" ".join(notes) or None, row_style=lighter
+            df, cols, caption=caption, note=" ".join(notes) or None, row_style=lighter_if_unreliable
         )
 
     def compare_or_note(
@@ -910,14 +917,11 @@ class Report:
             )
         if not digest:
             notes += [str(n) for n in df.attrs.get("notes") or []]
-        if "reliable" in df.columns and not all(is_reliable(r) for _, r in df.iterrows()):
+        if any_unreliable(df):
             notes.append(reliability_footnote())
 
-        def lighter(rec: Mapping[str, Any]) -> str:
-            return _UNRELIABLE_ROW if not is_reliable(rec) else ""
-
         return html_table(
-            df, cols, caption=caption, note=" ".join(notes) or None, row_style=lighter
+            df, cols, caption=caption, note=" ".join(notes) or None, row_style=lighter_if_unreliable
         )
 
     def rate_table(self, df: pd.DataFrame, *, name: str | None = None, **kwargs: Any) -> None:
@@ -1435,7 +1439,7 @@ class Report:
             if _isna(v):
                 return DASH
             text = fmt_num(v, 2) if ratio(r) else fmt_pct(v)
-            return text if r.get("reliable", True) else text + DAGGER
+            return text if is_reliable(r) else text + DAGGER
 
         def interval(r: Mapping[str, Any]) -> str:
             lo, hi = r.get("ci_low"), r.get("ci_high")
@@ -1476,13 +1480,13 @@ class Report:
                     "Published figures describe whole years of the full corpus; a small or "
                     "short selection is marked not comparable rather than tested."
                     + (
-                        ""
-                        if bool(df.get("reliable", pd.Series([True])).all())
-                        else f" {reliability_footnote()} A mean of items per letter is not "
+                        f" {reliability_footnote()} A mean of items per letter is not "
                         "reliable under 30 letters."
+                        if any_unreliable(df)
+                        else ""
                     )
                 ),
-                row_style=lambda r: "" if r.get("reliable", True) else _UNRELIABLE_ROW,
+                row_style=lighter_if_unreliable,
             )
         )
 

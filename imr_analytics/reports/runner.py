@@ -213,7 +213,7 @@ def _check_database(name: str, path: Path, params: dict[str, Any]) -> None:
     ``-p categories`` fails before the notebook's imports and its chart worker start. A run
     without a selection has nothing to refuse and pays nothing.
     """
-    from imr_analytics.store.database import DatabaseError, open_database
+    from imr_analytics.store.database import DatabaseError, first_line, open_database
 
     try:
         con = open_database(path, read_only=True)
@@ -234,9 +234,9 @@ def _check_database(name: str, path: Path, params: dict[str, Any]) -> None:
                     date_to=params.get("date_to") or None,
                 )
             except duckdb.Error as exc:  # a damaged file, out of memory: one sentence
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise ReportError(
-                    f"report {name!r}: the selection could not be checked in {path}: {first}"
+                    f"report {name!r}: the selection could not be checked in {path}: "
+                    f"{first_line(exc)}"
                 ) from None
     finally:
         con.close()

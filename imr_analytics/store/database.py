@@ -51,7 +51,9 @@ class WriteFailed(DatabaseError):
     disk, an I/O error); the message says what was kept."""
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """An error's first line, without DuckDB's category prefix, for a one-sentence message
+    (the exception's type name when it says nothing)."""
     text = str(exc).strip().splitlines()
     first = text[0] if text else type(exc).__name__
     for prefix in (
@@ -111,7 +113,7 @@ def connect_raw(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     except duckdb.IOException as exc:
         if _is_lock_conflict(exc):
             raise
-        message = _first_line(exc)
+        message = first_line(exc)
         if "read enough bytes" in message or "truncated" in message.lower():
             raise DatabaseError(
                 f"{path} is damaged (shorter than DuckDB expects: {message}); restore it from a "
@@ -119,9 +121,7 @@ def connect_raw(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
             ) from None
         raise DatabaseError(f"cannot open {path}: {message}") from None
     except duckdb.Error as exc:
-        raise DatabaseError(
-            f"cannot open {path} as a DuckDB database: {_first_line(exc)}"
-        ) from None
+        raise DatabaseError(f"cannot open {path} as a DuckDB database: {first_line(exc)}") from None
 
 
 def database_version(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
@@ -148,7 +148,7 @@ def database_version(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
         ).fetchall()[0][0]
     except duckdb.Error as exc:
         raise DatabaseError(
-            f"{path} cannot be read as a DuckDB database ({_first_line(exc)}); it may be "
+            f"{path} cannot be read as a DuckDB database ({first_line(exc)}); it may be "
             "damaged: restore it from a backup, or load the letters into a new file."
         ) from None
     if objects:
@@ -269,7 +269,7 @@ def disk_error(exc: OSError | duckdb.Error, where: Path) -> str:
         return f"the disk holding {where} is full"
     if isinstance(exc, OSError):
         return f"cannot write {where}: {exc.strerror or exc}"
-    return f"writing {where} failed: {_first_line(exc)}"
+    return f"writing {where} failed: {first_line(exc)}"
 
 
 class WriteSession:

@@ -43,7 +43,7 @@ from .. import vocab
 from ..extract import DEFAULT_LIMITS, EMPTY_FILE, Limits
 from ..parse import PARSER_VERSION
 from . import keyindex, schema_sql, versions
-from .database import open_for_writing, stopped
+from .database import first_line, open_for_writing, stopped
 from .pool import WorkerError, WorkerPool
 from .rows import ITEM_COLUMNS, LETTER_COLUMNS
 from .tables import arrow_types, column_names, table_body
@@ -1209,5 +1209,5 @@ def _store_synthetic_count(con, log: Callable[[str], None]) -> None:
     except duckdb.Error as exc:
         log(
             "note: the synthetic-letter count was not stored (reports will count it from the "
-            f"stored text): {str(exc).splitlines()[0]}"
+            f"stored text): {first_line(exc)}"
         )

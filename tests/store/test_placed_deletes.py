@@ -85,15 +85,22 @@ def _count_deletes(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return counts
 
 
-def test_corrections_delete_by_noted_rowids_and_end_as_a_scan_would(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _corrected_and_scanned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """A folder of letters with corrections, in batches of 5 files, and the database a load
+    that only ever scans makes of it (what every writer must end with)."""
     folder = _versions_folder(tmp_path)
     monkeypatch.setattr(loader, "BATCH_FILES", 5)
     with monkeypatch.context() as m:
         _scan_only(m)
         scanned = tmp_path / "scanned.duckdb"
         loader.load_paths([folder], scanned, workers=1, log=lambda line: None)
+    return folder, scanned
+
+
+def test_corrections_delete_by_noted_rowids_and_end_as_a_scan_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, scanned = _corrected_and_scanned(tmp_path, monkeypatch)
     counts = _count_deletes(monkeypatch)
     fast = tmp_path / "fast.duckdb"
     summary = loader.load_paths([folder], fast, workers=1, log=lambda line: None)
@@ -107,12 +114,7 @@ def test_wrong_noted_rowids_fall_back_to_a_scan(
 ) -> None:
     """Every noted rowid one off (as if the rows had moved): each delete finds fewer rows
     than it noted, scans, and the tables end the same."""
-    folder = _versions_folder(tmp_path)
-    monkeypatch.setattr(loader, "BATCH_FILES", 5)
-    with monkeypatch.context() as m:
-        _scan_only(m)
-        scanned = tmp_path / "scanned.duckdb"
-        loader.load_paths([folder], scanned, workers=1, log=lambda line: None)
+    folder, scanned = _corrected_and_scanned(tmp_path, monkeypatch)
     original = loader._Writer._remember_placement
 
     def shifted(self):
@@ -135,12 +137,7 @@ def test_a_failure_to_note_rowids_after_a_commit_keeps_the_batch_and_forgets_the
 ) -> None:
     """The batch is committed before its rowids are noted: a failed note neither fails the
     load nor leaves half-noted rowids behind (they are rebuilt by a scan when next needed)."""
-    folder = _versions_folder(tmp_path)
-    monkeypatch.setattr(loader, "BATCH_FILES", 5)
-    with monkeypatch.context() as m:
-        _scan_only(m)
-        scanned = tmp_path / "scanned.duckdb"
-        loader.load_paths([folder], scanned, workers=1, log=lambda line: None)
+    folder, scanned = _corrected_and_scanned(tmp_path, monkeypatch)
     original = loader._Writer._remember_placement
     failed = []
 

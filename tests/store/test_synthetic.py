@@ -39,6 +39,14 @@ def _dwc_corpus(folder: Path, n: int, seed: int) -> Path:
     return out
 
 
+def _synthetic_db(tmp_path: Path, n: int, seed: int) -> Path:
+    """A database loaded from ``n`` generated (synthetic) letters."""
+    generate_corpus(tmp_path / "c", n, seed=seed)
+    db = tmp_path / "d.duckdb"
+    load_paths([tmp_path / "c"], db, workers=1, log=_quiet)
+    return db
+
+
 def _stored(db: Path) -> dict | None:
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -85,9 +93,7 @@ def test_a_synthetic_load_stores_the_count_and_reports_read_it(
 def test_a_load_that_adds_nothing_keeps_the_count_unread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    generate_corpus(tmp_path / "c", 12, seed=4)
-    db = tmp_path / "again.duckdb"
-    load_paths([tmp_path / "c"], db, workers=1, log=_quiet)
+    db = _synthetic_db(tmp_path, 12, 4)
     before = _stored(db)
 
     def unread(con: duckdb.DuckDBPyConnection) -> int:
@@ -136,9 +142,7 @@ def test_a_load_that_does_not_store_the_count_is_not_trusted(
 
 
 def test_hand_changes_and_a_reparse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    generate_corpus(tmp_path / "c", 20, seed=11)
-    db = tmp_path / "h.duckdb"
-    load_paths([tmp_path / "c"], db, workers=1, log=_quiet)
+    db = _synthetic_db(tmp_path, 20, 11)
     con = duckdb.connect(str(db))
     n = con.execute("SELECT count(*) FROM letters").fetchone()[0]
     # a letter pointed at another letter's text: the same number of rows, another count
@@ -161,9 +165,7 @@ def test_hand_changes_and_a_reparse(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_a_damaged_or_foreign_key_falls_back_to_the_text(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    generate_corpus(tmp_path / "c", 8, seed=12)
-    db = tmp_path / "d.duckdb"
-    load_paths([tmp_path / "c"], db, workers=1, log=_quiet)
+    db = _synthetic_db(tmp_path, 8, 12)
     for value in ("not json", json.dumps({"count": "8"}), json.dumps([1, 2])):
         con = duckdb.connect(str(db))
         con.execute("UPDATE schema_info SET value = ? WHERE key = ?", [value, synthetic.STORED_KEY])
