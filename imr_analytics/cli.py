@@ -413,6 +413,21 @@ def _quiet_stdout() -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if not a.startswith("-")), None)
+    if command != "report":
+        return _main(argv, command)
+    from .reports.cli import start_chart_worker_early
+
+    early = start_chart_worker_early(argv)  # first: it warms up while the rest is imported
+    try:
+        return _main(argv, command)
+    finally:
+        if early:
+            from .reports.chartworker import drop_spare
+
+            drop_spare(now=True)  # one no report took over (a refused or failed run)
+
+
+def _main(argv: list[str], command: str | None) -> int:
     parser = build_parser(with_reports=command in (None, "report"))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -91,9 +91,10 @@ _spare: subprocess.Popen[str] | None = None
 def start_spare() -> None:
     """Start the next report's worker process now, in this process, ahead of the report.
 
-    Its JavaScript engine takes about a second to start and warm up; the runner, which runs
-    a report in its own process, starts it before it imports papermill, so the engine is
-    ready by the first chart instead of a second after it. The next :class:`ChartWorker`
+    Its JavaScript engine takes about a second to start and warm up; the CLI starts it before
+    its own imports (``reports.cli.start_chart_worker_early``), the runner before it checks
+    the database and imports papermill, so the engine is ready by the first chart instead of
+    a second after it. The next :class:`ChartWorker`
     made in this process takes it over; :func:`drop_spare` ends one nobody took.
     """
     global _spare
@@ -101,13 +102,20 @@ def start_spare() -> None:
         _spare = _spawn()
 
 
-def drop_spare() -> None:
+def drop_spare(*, now: bool = False) -> None:
     """End a worker from :func:`start_spare` that no report took over (a report that failed
-    before it opened, or that draws no chart)."""
+    before it opened, or that draws no chart).
+
+    It is let finish its warm-up and exit, unless ``now``: a run refused before its notebook
+    started (a mistyped parameter) ends at once instead of a second later, and the worker,
+    which has drawn nothing for anyone, is killed.
+    """
     global _spare
     proc, _spare = _spare, None
     if proc is None:
         return
+    if now and proc.poll() is None:
+        proc.kill()
     with contextlib.suppress(OSError):
         assert proc.stdin is not None
         proc.stdin.close()  # the worker exits when its input closes

@@ -11,6 +11,7 @@ percent scripts.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -536,6 +538,26 @@ def _execute(
     return executed
 
 
+@contextlib.contextmanager
+def _chart_worker_ahead(wanted: bool) -> Iterator[None]:
+    """Start the report's chart worker ahead of it (``wanted``), or end one nobody will use.
+
+    The CLI may have started it already, before its own imports. One the report did not take
+    over by the end (it failed before it opened, or draws nothing) is ended at once: it has
+    drawn nothing for anyone, and a run refused for a mistyped parameter must not wait for it.
+    """
+    from imr_analytics.reports.chartworker import drop_spare, start_spare
+
+    if wanted:
+        start_spare()
+    else:
+        drop_spare(now=True)
+    try:
+        yield
+    finally:
+        drop_spare(now=True)
+
+
 def run_report(
     name: str,
     params: dict[str, Any] | None = None,
@@ -586,85 +608,79 @@ def run_report(
     else:
         resolved_db = Path(str(db_path)) if db_path else Path()
     effective = {k: coerced.get(k, spec.default) for k, spec in specs.items()}
-    if "db_path" in specs:
-        _check_database(name, resolved_db, effective)
 
+    # the chart worker of a report that opens one (Report.open) starts before the database
+    # check and the imports of pandas and papermill; a kernel starts its own
     in_process = _runs_in_process(kernel_name)
-    kernel = DEFAULT_KERNEL if in_process else _kernel_name(kernel_name)
-    out = output_dir(out_dir)  # an existing file or an unwritable folder: one sentence
-    stem = output_stem(stem, name=name, now=started) if stem else name
-    html_path = out / f"{stem}.html"
-    nb_path = out / f"{stem}.ipynb"
-
-    source_nb.metadata["kernelspec"] = {
-        "name": kernel,
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-    }
-    source_nb.metadata.setdefault("language_info", {"name": "python"})
-    source_nb.metadata.pop("jupytext", None)
-    title = effective.get("title") or name
-    source_nb.metadata["title"] = str(title)
-
-    # a kernel boots while papermill is imported; in-process there is none to start, but the
-    # chart worker of a report that opens one (Report.open) is, so it is ready by the first chart
-    km = None if in_process else _start_kernel(kernel, script.parent)
     spare_worker = in_process and any("Report.open" in c.source for c in source_nb.cells)
-    if spare_worker:
-        from imr_analytics.reports.chartworker import start_spare
+    with _chart_worker_ahead(spare_worker):
+        if "db_path" in specs:
+            _check_database(name, resolved_db, effective)
+        kernel = DEFAULT_KERNEL if in_process else _kernel_name(kernel_name)
+        out = output_dir(out_dir)  # an existing file or an unwritable folder: one sentence
+        stem = output_stem(stem, name=name, now=started) if stem else name
+        html_path = out / f"{stem}.html"
+        nb_path = out / f"{stem}.ipynb"
 
-        start_spare()
-    finished = False
-    try:
-        executed = _execute(
-            km,
-            source_nb,
-            coerced,
-            name=name,
-            script=script,
-            kernel=kernel,
-            cell_timeout=cell_timeout,
-            failed_path=out / f"{stem}.failed.ipynb",
-        )
-        if km is not None:
-            _ask_kernel_to_stop(km)
-
-        from imr_analytics.reports.export import export_html, extract_report_data
-
-        data = extract_report_data(executed)
-        if not data.provenance:
-            raise ReportError(
-                f"report {name!r}: the notebook emitted no provenance footer "
-                "(its last cell must call show_provenance())"
-            )
-        html = export_html(executed, title=str(title))
-        files: dict[Path, str | bytes] = {
-            nb_path: nbformat.writes(executed) + "\n",
-            html_path: html,
+        source_nb.metadata["kernelspec"] = {
+            "name": kernel,
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
         }
-        table_paths = [out / f"{stem}.{t['name']}.csv" for t in data.tables] if tables else []
-        for path, table in zip(table_paths, data.tables, strict=False):
-            files[path] = table["csv"]
-        write_files(files)  # all or nothing
-        finished = True
-    finally:
-        if km is not None:
-            _stop_kernel(km, finished=finished)
-        if spare_worker:
-            from imr_analytics.reports.chartworker import drop_spare
+        source_nb.metadata.setdefault("language_info", {"name": "python"})
+        source_nb.metadata.pop("jupytext", None)
+        title = effective.get("title") or name
+        source_nb.metadata["title"] = str(title)
 
-            drop_spare()  # one the report did not take over
-    (out / f"{stem}.failed.ipynb").unlink(missing_ok=True)  # from an earlier, failed run
-    return ReportResult(
-        name=name,
-        html_path=html_path,
-        notebook_path=nb_path,
-        params=effective,
-        db_path=resolved_db,
-        provenance=data.provenance,
-        summary=data.summary,
-        charts=data.charts,
-        started_at=started,
-        duration_s=time.perf_counter() - t0,
-        table_paths=table_paths,
-    )
+        # a kernel boots while papermill is imported (in-process, the chart worker already is)
+        km = None if in_process else _start_kernel(kernel, script.parent)
+        finished = False
+        try:
+            executed = _execute(
+                km,
+                source_nb,
+                coerced,
+                name=name,
+                script=script,
+                kernel=kernel,
+                cell_timeout=cell_timeout,
+                failed_path=out / f"{stem}.failed.ipynb",
+            )
+            if km is not None:
+                _ask_kernel_to_stop(km)
+
+            from imr_analytics.reports.export import export_html, extract_report_data
+
+            data = extract_report_data(executed)
+            if not data.provenance:
+                raise ReportError(
+                    f"report {name!r}: the notebook emitted no provenance footer "
+                    "(its last cell must call show_provenance())"
+                )
+            html = export_html(executed, title=str(title))
+            files: dict[Path, str | bytes] = {
+                nb_path: nbformat.writes(executed) + "\n",
+                html_path: html,
+            }
+            table_paths = [out / f"{stem}.{t['name']}.csv" for t in data.tables] if tables else []
+            for path, table in zip(table_paths, data.tables, strict=False):
+                files[path] = table["csv"]
+            write_files(files)  # all or nothing
+            finished = True
+        finally:
+            if km is not None:
+                _stop_kernel(km, finished=finished)
+        (out / f"{stem}.failed.ipynb").unlink(missing_ok=True)  # from an earlier, failed run
+        return ReportResult(
+            name=name,
+            html_path=html_path,
+            notebook_path=nb_path,
+            params=effective,
+            db_path=resolved_db,
+            provenance=data.provenance,
+            summary=data.summary,
+            charts=data.charts,
+            started_at=started,
+            duration_s=time.perf_counter() - t0,
+            table_paths=table_paths,
+        )

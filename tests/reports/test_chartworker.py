@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import altair as alt
 import pytest
 
@@ -79,3 +81,52 @@ def test_a_worker_started_ahead_is_taken_over_once_and_an_unused_one_ends() -> N
     chartworker.drop_spare()
     assert unused is not None and unused.returncode == 0 and chartworker._spare is None
     chartworker.drop_spare()  # nothing to drop: nothing happens
+
+
+def test_the_cli_starts_the_worker_only_for_a_report_it_will_run_here() -> None:
+    from imr_analytics.reports import chartworker
+    from imr_analytics.reports.cli import start_chart_worker_early
+
+    for argv in (
+        ["report"],  # the catalogue
+        ["report", "uphold_rates", "--path"],
+        ["report", "uphold_rates", "--help"],
+        ["report", "uphold_rates", "--kernel", "python3"],
+        ["report", "uphold_rates", "--kernel=python3"],
+    ):
+        assert not start_chart_worker_early(argv), argv
+        assert chartworker._spare is None
+    try:
+        assert start_chart_worker_early(["report", "uphold_rates", "--db", "x.duckdb"])
+        assert chartworker._spare is not None
+    finally:
+        chartworker.drop_spare(now=True)
+    assert chartworker._spare is None
+
+
+def test_a_refused_run_ends_the_worker_the_cli_started_at_once(
+    tmp_path: Path, small_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import signal
+
+    from imr_analytics.cli import main
+    from imr_analytics.reports import chartworker
+
+    started: list[object] = []
+    real_spawn = chartworker._spawn
+
+    def spawn() -> object:
+        proc = real_spawn()
+        started.append(proc)
+        return proc
+
+    chartworker._spawn = spawn  # type: ignore[assignment]
+    try:
+        argv = ["report", "uphold_rates", "--db", str(small_db), "--out", str(tmp_path)]
+        assert main([*argv, "-p", "categories", "Pharmaceutical"]) == 2
+    finally:
+        chartworker._spawn = real_spawn  # type: ignore[assignment]
+    assert "categories value 'Pharmaceutical' does not" in capsys.readouterr().err
+    # started before anything else, and killed (not left to warm up for a second) once refused
+    assert len(started) == 1 and started[0].returncode == -signal.SIGKILL  # type: ignore[attr-defined]
+    assert chartworker._spare is None and not any(tmp_path.iterdir())
