@@ -1,33 +1,49 @@
-"""Import jsonschema without its optional RFC 3987 IRI grammar (3 s of CPU per process).
+"""Import jsonschema without the optional format checkers nothing here uses (3 s of CPU).
 
-nbformat, papermill, nbconvert and Altair all import jsonschema. When the optional package
-``rfc3987_syntax`` is installed (``jsonschema[format-nongpl]``, which jupyter-events and so
-JupyterLab require), ``import jsonschema`` compiles its 38 Lark grammars, about 3 s of CPU on
-the 2-core machine this runs on, in every process: the report CLI and again in its kernel.
-Those grammars only check the ``iri`` and ``iri-reference`` string formats, which neither the
-notebook schema nor the Vega-Lite schema uses (they use ``uri``, checked by another package).
+nbformat, papermill, nbconvert and Altair all import jsonschema, and ``import jsonschema``
+imports every optional package that checks a string format, when installed
+(``jsonschema[format-nongpl]``, which jupyter-events and so JupyterLab require):
 
-:func:`import_jsonschema` imports jsonschema the way it imports itself when that optional
-package is absent (the two formats are then not checked, as jsonschema documents), and then
-unblocks the package again, so code that imports ``rfc3987_syntax`` itself later gets it.
+- ``rfc3987_syntax`` (``iri``, ``iri-reference``) compiles 38 Lark grammars, about 3 s of CPU
+  on the 2-core machine this runs on, in every process: the report CLI and again in a kernel;
+- ``isoduration`` (``duration``, which imports arrow and dateutil), ``rfc3339_validator``
+  (``date-time``), ``webcolors`` (``color``), ``uri_template`` (``uri-template``) and ``fqdn``
+  (``hostname``) cost about 0.1 s more between them.
+
+The notebook schema uses none of these formats, and nbformat validates with fastjsonschema by
+default. The Vega-Lite schema, which Altair validates with format checking, uses ``uri`` and
+``uri-reference`` (checked by ``rfc3986_validator``, which still loads) and ``color-hex``
+(checked by none of them).
+
+:func:`import_jsonschema` imports jsonschema the way it imports itself when those optional
+packages are absent (their formats are then not checked, as jsonschema documents), and then
+unblocks them again, so code that imports one of them itself later gets it.
 """
 
 from __future__ import annotations
 
 import sys
 
-_OPTIONAL = "rfc3987_syntax"
+_OPTIONAL = (
+    "rfc3987_syntax",
+    "isoduration",
+    "rfc3339_validator",
+    "webcolors",
+    "uri_template",
+    "fqdn",
+)
 
 
 def import_jsonschema() -> None:
-    """Import jsonschema (once per process) without compiling the optional IRI grammars."""
+    """Import jsonschema (once per process) without the optional format checkers above."""
     if "jsonschema" in sys.modules:
         return
-    blocked = _OPTIONAL not in sys.modules
-    if blocked:
-        sys.modules[_OPTIONAL] = None  # type: ignore[assignment]  # import raises ImportError
+    blocked = [name for name in _OPTIONAL if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
     try:
         import jsonschema  # noqa: F401
     finally:
-        if blocked and sys.modules.get(_OPTIONAL, False) is None:
-            del sys.modules[_OPTIONAL]
+        for name in blocked:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]
