@@ -326,3 +326,46 @@ def test_crowded_period_labels_slant_and_thin_instead_of_overlapping():
     many = ordinal_axis([f"{y}-Q{q}" for y in range(2013, 2026) for q in (1, 2, 3, 4)], 520)
     many = many.to_dict()
     assert many["labelAngle"] == -45 and many["labelOverlap"] == "parity"
+
+
+def test_every_builder_gives_a_spec_the_vega_lite_schema_accepts(con):
+    """The builders set their top-level properties without Altair's per-property checks (one
+    layer chart instead of three: see charts._layered); the whole spec must still validate."""
+    import jsonschema
+
+    from imr_analytics.analytics.charts import _spec
+
+    odds = pd.DataFrame(
+        {
+            "reviewer_source": ["MTUS", "ODG"],
+            "n": [900, 300],
+            "is_reference": [True, False],
+            "odds_ratio": [1.0, 0.62],
+            "or_ci_low": [None, 0.45],
+            "or_ci_high": [None, 0.85],
+            "p_holm": [None, 0.004],
+        }
+    )
+    odds.attrs.update({"by": "reviewer_source", "adjust": []})
+    series = uphold_rates(con, ["decision_year", "item_category"])
+    charts = {
+        "bars": rate_bars(uphold_rates(con, "item_category")),
+        "trend": rate_trend(uphold_rates(con, "decision_quarter")),
+        "trend by series": rate_trend(series, "decision_year", color="item_category"),
+        "heatmap": source_heatmap(uphold_rates(con, ["ca_source", "reviewer_source"])),
+        "panels over time": small_multiples(series, facet="item_category", x="decision_year"),
+        "panels": small_multiples(
+            uphold_rates(con, ["item_category", "reviewer_source"]),
+            facet="item_category",
+            x="reviewer_source",
+        ),
+        "odds": odds_ratio_chart(odds, title="Odds"),
+    }
+    schema = alt.vegalite.v6.schema.core.load_schema()
+    validator = jsonschema.Draft7Validator(
+        schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
+    )
+    for name, chart in charts.items():
+        errors = [e.message for e in validator.iter_errors(_spec(chart))]
+        assert errors == [], name
+        assert chart.to_dict(validate=True)["$schema"].startswith("https://vega.github.io/")

@@ -230,3 +230,28 @@ def test_model_table_shows_odds_ratios_tests_and_notes(rep: Report) -> None:
     assert f"not reliable{DAGGER}" in digest and "90.9%" not in digest.split("ACOEM")[1][:200]
     assert rep.joint_test_text(df) == "p = 0.313"
     assert rep.joint_test_text("No model for x: too few") == "no model"
+
+
+@pytest.mark.parametrize("measure", ["n_letters", "median_days"])
+def test_the_volume_chart_is_a_spec_the_vega_lite_schema_accepts(
+    rep: Report, monkeypatch: pytest.MonkeyPatch, measure: str
+) -> None:
+    """Built without Altair's per-object checks (charts.unvalidated); checked whole here."""
+    import altair as alt
+    import jsonschema
+
+    from imr_analytics.analytics.charts import _spec
+
+    shown: list[Any] = []
+    monkeypatch.setattr(rep, "show_chart", lambda chart, **kwargs: shown.append(chart))
+    df = pd.DataFrame(
+        {"decision_quarter": ["2017-Q1", "2017-Q2", "2017-Q3"], measure: [12, None, 30]}
+    )
+    df.attrs["period"] = "decision_quarter"
+    rep.volume_chart(df, measure=measure, title="Letters per quarter")
+    validator = jsonschema.Draft7Validator(
+        alt.vegalite.v6.schema.core.load_schema(),
+        format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER,
+    )
+    assert len(shown) == 1
+    assert [e.message for e in validator.iter_errors(_spec(shown[0]))] == []
