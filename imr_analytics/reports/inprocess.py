@@ -49,7 +49,12 @@ import nbformat
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
-from papermill.engines import Engine, papermill_engines
+
+from imr_analytics.reports._papermill import import_papermill
+
+import_papermill()  # see _papermill: the kernel client, requests and click load when used
+
+from papermill.engines import Engine, papermill_engines  # noqa: E402
 
 __all__ = ["ENGINE_NAME", "InProcessEngine", "available", "register_engine"]
 
@@ -412,8 +417,6 @@ class InProcessEngine(Engine):
     ) -> Any:
         if not available():
             raise RuntimeError("this process already runs an IPython shell; use a kernel")
-        from nbclient.exceptions import CellTimeoutError
-
         signals = _Signals(execution_timeout)
         with _process_state_restored(), _imports_frozen() as imported:
             os.environ.update(_charts_env())
@@ -428,6 +431,9 @@ class InProcessEngine(Engine):
                         if signals.interrupted:
                             raise KeyboardInterrupt
                         if signals.timed_out:
+                            # (imported here: nbclient's package loads jupyter_client)
+                            from nbclient.exceptions import CellTimeoutError
+
                             raise CellTimeoutError.error_from_timeout_and_cell(
                                 "A cell timed out while it was being executed",
                                 signals.timeout,

@@ -494,6 +494,9 @@ def _execute(
     (:mod:`imr_analytics.reports.inprocess`). A failed run leaves its executed notebook (with
     the traceback) at ``failed_path``.
     """
+    from imr_analytics.reports._papermill import import_papermill
+
+    import_papermill()  # without its kernel client, requests and click until they are used
     import papermill
 
     engine: dict[str, Any] = {"km": km}  # the kernel started early, already booting
