@@ -212,8 +212,9 @@ def _check_database(name: str, path: Path, params: dict[str, Any]) -> None:
     The selection (values that must occur, a selection that must match something) is checked
     by the notebook itself too (``Report.open``), the check plain papermill and JupyterLab get;
     here the same function runs first, when the run selects anything, so a mistyped
-    ``-p categories`` fails before the notebook's imports and its chart worker start. A run
-    without a selection has nothing to refuse and pays nothing.
+    ``-p categories`` fails before the notebook's imports (the chart worker started ahead of
+    the report is killed at once). A run without a selection has nothing to refuse and pays
+    nothing.
     """
     from imr_analytics.store.database import DatabaseError, first_line, open_database
 
