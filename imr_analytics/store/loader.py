@@ -78,7 +78,6 @@ POOL_THRESHOLD = 200
 
 # Positions in the row tuples built by rows.py, looked up rather than hard-coded.
 _ITEM_CATEGORY = ITEM_COLUMNS.index("item_category")
-_INGREDIENTS = ITEM_COLUMNS.index("ingredients")
 _LETTER_ID = LETTER_COLUMNS.index("letter_id")
 _SOURCE_PATH = LETTER_COLUMNS.index("source_path")
 _CONTENT_SHA = LETTER_COLUMNS.index("content_sha256")
@@ -141,10 +140,44 @@ def _few_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _with_few_collections(fn: Callable) -> Callable:
+class _NoPandas:
+    """An import finder that refuses pandas (see ``_without_pandas``)."""
+
+    @staticmethod
+    def find_spec(name: str, path=None, target=None):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ImportError("pandas is not imported while a load writes")
+        return None
+
+
+@contextlib.contextmanager
+def _without_pandas() -> Iterator[None]:
+    """Keep pyarrow from importing pandas while a load or reparse writes.
+
+    Every ``pa.array`` on a Python list asks pyarrow's pandas shim whether the list is a
+    pandas object, and the first such question imports pandas: 0.7-1.2 s of the main
+    process's CPU (a twentieth of it for 20,000 letters) for a library the writes never
+    use. The shim takes an ImportError as "no pandas" and goes on. Nothing else runs in
+    this process during a load; a process that already imported pandas is left alone, and
+    after the load the shim imports pandas at its first real need, as before.
+    """
+    if "pandas" in sys.modules:
+        yield
+        return
+    sys.meta_path.insert(0, _NoPandas)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(_NoPandas)
+
+
+def _lean_main_process(fn: Callable) -> Callable:
+    """Run a load or reparse with fewer collections and without importing pandas."""
+
     @functools.wraps(fn)
     def run(*args, **kwargs):
-        with _few_collections():
+        with _few_collections(), _without_pandas():
             return fn(*args, **kwargs)
 
     return run
@@ -487,8 +520,8 @@ class _Writer:
                 _, _, path, sha, stage, reason = r
                 failures.append((path, sha, stage, reason))
             else:
-                _, _, path, sha, layout, (letter_row, item_rows, cit_rows) = r
-                letters.append((layout, letter_row, item_rows, cit_rows))
+                _, _, path, sha, layout, (letter_row, item_rows, cit_rows), unknown = r
+                letters.append((layout, letter_row, item_rows, cit_rows, unknown))
 
         con = self.con
         if self.transactional:
@@ -632,13 +665,13 @@ class _Writer:
             if self.transactional:
                 self._unplaced += [(k[1][_LETTER_ID], len(k[2]), len(k[3])) for k in rows]
         stale_set = set(stale)
-        for layout, row, item_rows, _ in rows:
+        for layout, row, item_rows, _, unknown in rows:
             if row[_LETTER_ID] not in stale_set:
                 s.letters_loaded += 1
             s.by_layout[layout] += 1
             s.items_loaded += len(item_rows)
             s.items_other += sum(1 for r in item_rows if r[_ITEM_CATEGORY] == "Other")
-            s.items_unknown_drug += sum(1 for r in item_rows if _unknown_drug(r))
+            s.items_unknown_drug += unknown
         return winners
 
     def _remember_placement(self) -> None:
@@ -704,7 +737,7 @@ class _Writer:
         if result[0] != "ok":
             return None
         letter_row, item_rows, cit_rows = result[5]
-        return (result[4], letter_row, item_rows, cit_rows)
+        return (result[4], letter_row, item_rows, cit_rows, result[6])
 
     def _insert(
         self,
@@ -798,7 +831,7 @@ def _raise_terminated(signum, frame) -> None:
     raise Terminated()
 
 
-@_with_few_collections
+@_lean_main_process
 def load_paths(
     paths: Iterable[str | Path],
     db_path: str | Path,
@@ -1056,7 +1089,7 @@ def _swap_in(con) -> None:
     con.execute(f"INSERT INTO main.load_errors BY NAME SELECT * FROM {REPARSE_SCHEMA}.load_errors")
 
 
-@_with_few_collections
+@_lean_main_process
 def reparse_database(
     db_path: str | Path,
     *,
@@ -1198,13 +1231,6 @@ def _summarise_rebuild(con, summary: LoadSummary) -> None:
         ).fetchall()
         if vocab.is_unknown_drug(ingredients)
     )
-
-
-def _unknown_drug(row: tuple) -> bool:
-    """A pharmaceutical item named by an ingredient no drug-lexicon entry gives (its cleaned name)."""
-    if row[_ITEM_CATEGORY] != "Pharmaceuticals" or not row[_INGREDIENTS]:
-        return False
-    return vocab.is_unknown_drug(row[_INGREDIENTS])
 
 
 def _record_run(con, summary: LoadSummary, started_at: datetime) -> None:

@@ -30,7 +30,7 @@ import sys
 from ..extract import DEFAULT_LIMITS, ExtractionError, Limits, extract_document
 from ..extract.limits import too_much_memory
 from ..parse import ParseFailure, parse_letter
-from .rows import letter_rows
+from .rows import letter_rows, unknown_drugs
 
 # Parse failures that mean "this is not a letter we know" rather than "a letter we
 # could not read": they are reported at the detect stage.
@@ -178,7 +178,7 @@ def parse_document(path: str, sha: str, text: str, doc: tuple | None) -> tuple:
             "parse",
             f"could not build rows: {type(exc).__name__}: {exc}",
         )
-    return ("ok", doc, path, sha, result.layout, rows)
+    return ("ok", doc, path, sha, result.layout, rows, unknown_drugs(rows[1]))
 
 
 def reparse_task(task: tuple[str, str, str], limits: Limits = DEFAULT_LIMITS) -> tuple:
