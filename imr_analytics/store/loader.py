@@ -921,13 +921,15 @@ def load_paths(
                 pool = _pool(workers, limits)
             # A file at a path no load recorded is read, hashed and parsed in one task;
             # its result is dropped when the batch is written if its content is stored.
+            # The others are hashed first (their bytes never cross a pipe); what is stored
+            # already, or was quarantined, is then not extracted again. The hashes are
+            # queued first, so that waiting for them does not wait for the parsing.
             fresh = [r for r in to_read if not rescan and r[0] not in recorded]
-            loading = _submit(pool, load_file, [(r[0], r[2], r[1]) for r in fresh])
             to_read = [r for r in to_read if rescan or r[0] in recorded]
             recorded.difference_update(r[0] for r in to_read)
-            # The others are hashed first (their bytes never cross a pipe); what is stored
-            # already, or was quarantined, is then not extracted again.
-            hashed = list(_submit(pool, hash_file, [(r[0], r[2], r[1]) for r in to_read]))
+            hashing = _submit(pool, hash_file, [(r[0], r[2], r[1]) for r in to_read])
+            loading = _submit(pool, load_file, [(r[0], r[2], r[1]) for r in fresh])
+            hashed = list(hashing)
             readable = []
             for (name, fs_path, size, mtime, _), h in zip(to_read, hashed, strict=True):
                 if h[0] != "hashed":
