@@ -3,14 +3,16 @@
 The shape of a load, and why:
 - Files are walked lazily and handled in batches bounded by count and bytes, so memory
   stays flat however large the corpus.
-- Each batch is stat-ed here, then read and hashed by the workers, and the hashes are
-  checked against the database first: a file whose content is already stored (or
-  already quarantined) is skipped before any extraction or parsing, which makes loads
-  incremental and idempotent.
+- Each batch is stat-ed here; a file whose path, size and time an earlier load recorded
+  is skipped unread. A file at a path no load recorded is read, hashed and parsed by a
+  worker in one go, and its result dropped if its content is already stored. A file at
+  a recorded path that changed (or every file, with ``rescan``) is hashed first and the
+  hash checked against the database: a content already stored (or already quarantined)
+  is skipped before any extraction or parsing. Loads are incremental and idempotent.
 - Extraction, parsing and classification run in worker processes (all cores; pool.py)
   under per-document limits (pages, characters, time, memory): a file past one, or one
   that kills its worker, costs that file only. No file is read in this process, and no
-  file's bytes cross a pipe (the workers read them again, by path, to parse them). The
+  file's bytes cross a pipe (the workers read them by path). The
   main process only writes, through Arrow tables, one transaction per batch.
 - Paths are taken as the OS gives them: stored with bytes that are not UTF-8 escaped
   (``path_text``), printed with control characters escaped (``printable``); anything
@@ -22,6 +24,8 @@ The shape of a load, and why:
 from __future__ import annotations
 
 import contextlib
+import functools
+import gc
 import os
 import resource
 import signal
@@ -51,6 +55,7 @@ from .worker import (
     MAX_FILE_BYTES,
     TOO_LARGE,
     hash_file,
+    load_file,
     not_a_file,
     process_file,
     reparse_task,
@@ -76,7 +81,6 @@ POOL_THRESHOLD = 200
 
 # Positions in the row tuples built by rows.py, looked up rather than hard-coded.
 _ITEM_CATEGORY = ITEM_COLUMNS.index("item_category")
-_INGREDIENTS = ITEM_COLUMNS.index("ingredients")
 _LETTER_ID = LETTER_COLUMNS.index("letter_id")
 _SOURCE_PATH = LETTER_COLUMNS.index("source_path")
 _CONTENT_SHA = LETTER_COLUMNS.index("content_sha256")
@@ -114,6 +118,72 @@ LOAD_CHECKPOINT_THRESHOLD = "1GB"
 # for the writes of 20,000 real letters: 8.4 s with one thread against 8.8-9.4 s with two),
 # while the workers already keep every core busy.
 LOAD_THREADS = 1
+
+
+# The cyclic garbage collector's first-generation threshold during a load or reparse
+# (CPython's default is 700). The main process allocates tens of thousands of tuples and
+# lists per batch (the workers' results) that form no cycles, and each collection they
+# set off walked what the imports left (pyarrow, DuckDB, NumPy) and the batch in hand:
+# about a seventh of the main process's CPU on the real letters (perf). Objects are still
+# freed when their last reference goes; only cycles wait longer.
+LOAD_GC_THRESHOLD = 100_000
+
+
+@contextlib.contextmanager
+def _few_collections() -> Iterator[None]:
+    """Freeze what exists (imports, the connection) out of the collector's reach and collect
+    the young generation less often, while a load or reparse runs; restored after it."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(LOAD_GC_THRESHOLD, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+class _NoPandas:
+    """An import finder that refuses pandas (see ``_without_pandas``)."""
+
+    @staticmethod
+    def find_spec(name: str, path=None, target=None):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ImportError("pandas is not imported while a load writes")
+        return None
+
+
+@contextlib.contextmanager
+def _without_pandas() -> Iterator[None]:
+    """Keep pyarrow from importing pandas while a load or reparse writes.
+
+    Every ``pa.array`` on a Python list asks pyarrow's pandas shim whether the list is a
+    pandas object, and the first such question imports pandas: 0.7-1.2 s of the main
+    process's CPU (a twentieth of it for 20,000 letters) for a library the writes never
+    use. The shim takes an ImportError as "no pandas" and goes on. Nothing else runs in
+    this process during a load; a process that already imported pandas is left alone, and
+    after the load the shim imports pandas at its first real need, as before.
+    """
+    if "pandas" in sys.modules:
+        yield
+        return
+    sys.meta_path.insert(0, _NoPandas)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(_NoPandas)
+
+
+def _lean_main_process(fn: Callable) -> Callable:
+    """Run a load or reparse with fewer collections and without importing pandas."""
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        with _few_collections(), _without_pandas():
+            return fn(*args, **kwargs)
+
+    return run
 
 
 def _tune_for_load(con) -> None:
@@ -388,18 +458,25 @@ def _database_files(db_path: str | Path) -> Callable[[str | Path], bool]:
     return test
 
 
-def _unchanged_files(con, stats: list[tuple[str, int, int]]) -> set[str]:
+def _unchanged_files(
+    con, stats: list[tuple[str, int, int]], recorded: set[str] | None = None
+) -> set[str]:
     """Paths of ``stats`` (path, size, mtime) whose size and modification time are those an
     earlier load recorded: looked up in the load's in-memory copy of ``seen_files``
-    (keyindex.py), so a batch costs the same however many files the database knows."""
+    (keyindex.py), so a batch costs the same however many files the database knows. The
+    other paths an earlier load recorded are added to ``recorded``."""
     if not stats:
         return set()
     found = keyindex.keys_of(con).seen().lookup([keyindex.text_key(s[0]) for s in stats])
-    return {
-        path
-        for (path, size, mtime), hit in zip(stats, found, strict=True)
-        if hit is not None and hit[0] == size and hit[1] == mtime
-    }
+    same = set()
+    for (path, size, mtime), hit in zip(stats, found, strict=True):
+        if hit is None:
+            continue
+        if hit[0] == size and hit[1] == mtime:
+            same.add(path)
+        elif recorded is not None:
+            recorded.add(path)
+    return same
 
 
 # --- the main process ---------------------------------------------------------------------
@@ -453,8 +530,8 @@ class _Writer:
                 _, _, path, sha, stage, reason = r
                 failures.append((path, sha, stage, reason))
             else:
-                _, _, path, sha, layout, (letter_row, item_rows, cit_rows) = r
-                letters.append((layout, letter_row, item_rows, cit_rows))
+                _, _, path, sha, layout, (letter_row, item_rows, cit_rows), unknown = r
+                letters.append((layout, letter_row, item_rows, cit_rows, unknown))
 
         con = self.con
         if self.transactional:
@@ -598,13 +675,13 @@ class _Writer:
             if self.transactional:
                 self._unplaced += [(k[1][_LETTER_ID], len(k[2]), len(k[3])) for k in rows]
         stale_set = set(stale)
-        for layout, row, item_rows, _ in rows:
+        for layout, row, item_rows, _, unknown in rows:
             if row[_LETTER_ID] not in stale_set:
                 s.letters_loaded += 1
             s.by_layout[layout] += 1
             s.items_loaded += len(item_rows)
             s.items_other += sum(1 for r in item_rows if r[_ITEM_CATEGORY] == "Other")
-            s.items_unknown_drug += sum(1 for r in item_rows if _unknown_drug(r))
+            s.items_unknown_drug += unknown
         return winners
 
     def _remember_placement(self) -> None:
@@ -670,7 +747,7 @@ class _Writer:
         if result[0] != "ok":
             return None
         letter_row, item_rows, cit_rows = result[5]
-        return (result[4], letter_row, item_rows, cit_rows)
+        return (result[4], letter_row, item_rows, cit_rows, result[6])
 
     def _insert(
         self,
@@ -764,6 +841,7 @@ def _raise_terminated(signum, frame) -> None:
     raise Terminated()
 
 
+@_lean_main_process
 def load_paths(
     paths: Iterable[str | Path],
     db_path: str | Path,
@@ -816,10 +894,13 @@ def load_paths(
         seen_this_run: set[str] = set()
         # One batch in flight: the workers parse batch k+1 while this process writes
         # batch k, so neither waits for the other.
-        in_flight: tuple[Iterable[tuple] | None, list, int, list[tuple], list[tuple]] | None = None
+        in_flight: tuple | None = None
+        # Paths an earlier load recorded (their size or time changed since): their files
+        # are hashed first, since their content is likely stored already.
+        recorded: set[str] = set()
 
         def unchanged(stats: list[tuple[str, int, int]]) -> set[str]:
-            return set() if rescan else _unchanged_files(con, stats)
+            return set() if rescan else _unchanged_files(con, stats, recorded)
 
         is_database = _database_files(db_path)
         files = (f for f in _walk(paths) if not is_database(f))
@@ -838,9 +919,17 @@ def load_paths(
             to_read = [r for r in batch if not r[4]]
             if pool is None and to_read:
                 pool = _pool(workers, limits)
-            # The workers read and hash the files (their bytes never cross a pipe); what
-            # is stored already, or was quarantined, is then not extracted again.
-            hashed = list(_submit(pool, hash_file, [(r[0], r[2], r[1]) for r in to_read]))
+            # A file at a path no load recorded is read, hashed and parsed in one task;
+            # its result is dropped when the batch is written if its content is stored.
+            # The others are hashed first (their bytes never cross a pipe); what is stored
+            # already, or was quarantined, is then not extracted again. The hashes are
+            # queued first, so that waiting for them does not wait for the parsing.
+            fresh = [r for r in to_read if not rescan and r[0] not in recorded]
+            to_read = [r for r in to_read if rescan or r[0] in recorded]
+            recorded.difference_update(r[0] for r in to_read)
+            hashing = _submit(pool, hash_file, [(r[0], r[2], r[1]) for r in to_read])
+            loading = _submit(pool, load_file, [(r[0], r[2], r[1]) for r in fresh])
+            hashed = list(hashing)
             readable = []
             for (name, fs_path, size, mtime, _), h in zip(to_read, hashed, strict=True):
                 if h[0] != "hashed":
@@ -850,12 +939,7 @@ def load_paths(
                     continue
                 seen[name] = (name, size, mtime, h[1])
                 readable.append((name, size, h[1], fs_path, h[2], h[3]))
-            # A file that could not be read for the same reason last time is not a new
-            # error: a second run over the same folder adds nothing.
-            if errors:
-                logged = _logged_read_errors(con, errors)
-                summary.files_skipped += sum(1 for e in errors if (e[0], e[3]) in logged)
-                errors = [e for e in errors if (e[0], e[3]) not in logged]
+            errors = _new_read_errors(con, summary, errors)
             known = _known_hashes(con, [r[2] for r in readable])
             tasks = []
             for name, size, sha, fs_path, n_bytes, identity in readable:
@@ -875,7 +959,7 @@ def load_paths(
             del batch, to_read, readable, hashed
             if in_flight is not None:
                 pool = _drain(writer, progress, in_flight, pool, log)
-            in_flight = (results, errors, n_files, tasks, seen)
+            in_flight = (results, errors, n_files, tasks, seen, (loading, fresh, seen_this_run))
         if in_flight is not None:
             pool = _drain(writer, progress, in_flight, pool, log)
         _record_run(con, summary, started_at)
@@ -935,7 +1019,7 @@ def _submit(
 def _drain(
     writer: _Writer,
     progress: _Progress,
-    in_flight: tuple[Iterable[tuple] | None, list, int, list[tuple], list[tuple]],
+    in_flight: tuple,
     pool: WorkerPool | None,
     log: Callable[[str], None],
     fn: Callable[[tuple], tuple] = process_file,
@@ -943,13 +1027,84 @@ def _drain(
     """Write a batch's results. A worker that dies or breaks a limit has already cost
     exactly the file it held (the pool records it with the reason); nothing is redone
     in this process. ``WorkerError`` (no worker can run at all) goes to the caller."""
-    results, errors, n_files, tasks, seen = in_flight
+    results, errors, n_files, tasks, seen = in_flight[:5]
     done = list(results) if results is not None else [fn(t) for t in tasks]
     if fn is process_file:
         done = _changed_since_hashed(writer, done, tasks, seen)
+    if len(in_flight) > 5:
+        done += _loaded(writer, pool, *in_flight[5], errors, seen)
     writer.write(done, errors, list(seen.values()))
     progress.update(n_files)
     return pool
+
+
+def _loaded(
+    writer: _Writer,
+    pool: WorkerPool,
+    job: Iterable[tuple],
+    records: list[FileRecord],
+    seen_this_run: set[str],
+    errors: list[tuple],
+    seen: dict[str, tuple],
+) -> list[tuple]:
+    """The results of ``load_file`` tasks worth writing, checked as ``hash_file`` results
+    are before parsing: a content stored already (committed by an earlier batch or load)
+    or met earlier in this run is skipped, an empty file and a read error are errors (a
+    read error logged before for the same reason is skipped), and every file read is
+    remembered in ``seen`` (``errors`` and ``seen`` are completed in place)."""
+    con, summary = writer.con, writer.summary
+    outcomes = list(job)
+    lost = [i for i, r in enumerate(outcomes) if r[0] == "lost"]
+    if lost:  # its worker died on it: hash it alone, so that its error row names its content
+        again = list(
+            _submit(pool, hash_file, [(records[i][0], records[i][2], records[i][1]) for i in lost])
+        )
+        for i, h in zip(lost, again, strict=True):
+            reason = outcomes[i][2]
+            if h[0] == "hashed":
+                outcomes[i] = (
+                    "read",
+                    h[1],
+                    h[2],
+                    ("error", records[i][0], h[1], "extract", reason),
+                )
+            else:
+                outcomes[i] = h
+    read_errors = []
+    for (name, _, size, mtime, _), r in zip(records, outcomes, strict=True):
+        if r[0] == "error":
+            read_errors.append((name, None, "read", r[4]))
+            if r[5:] == (True,):
+                seen[name] = (name, size, mtime, None)
+        else:
+            seen[name] = (name, size, mtime, r[1])
+    errors += _new_read_errors(con, summary, read_errors)
+    known = _known_hashes(con, [r[1] for r in outcomes if r[0] == "read"])
+    done = []
+    for (name, *_), r in zip(records, outcomes, strict=True):
+        if r[0] != "read":
+            continue
+        _, sha, n_bytes, result = r
+        if sha in known:
+            summary.files_skipped += 1
+        elif not n_bytes:  # every empty file is named, though all share one hash
+            errors.append((name, sha, "extract", EMPTY_FILE))
+        elif sha in seen_this_run:
+            summary.files_skipped += 1
+        else:
+            seen_this_run.add(sha)
+            done.append(result)
+    return done
+
+
+def _new_read_errors(con, summary: LoadSummary, errors: list[tuple]) -> list[tuple]:
+    """A file that could not be read for the same reason last time is not a new error (a
+    second run over the same folder adds nothing): it is counted as skipped instead."""
+    if not errors:
+        return errors
+    logged = _logged_read_errors(con, errors)
+    summary.files_skipped += sum(1 for e in errors if (e[0], e[3]) in logged)
+    return [e for e in errors if (e[0], e[3]) not in logged]
 
 
 def _result_sha(result: tuple) -> str | None:
@@ -1021,6 +1176,7 @@ def _swap_in(con) -> None:
     con.execute(f"INSERT INTO main.load_errors BY NAME SELECT * FROM {REPARSE_SCHEMA}.load_errors")
 
 
+@_lean_main_process
 def reparse_database(
     db_path: str | Path,
     *,
@@ -1162,13 +1318,6 @@ def _summarise_rebuild(con, summary: LoadSummary) -> None:
         ).fetchall()
         if vocab.is_unknown_drug(ingredients)
     )
-
-
-def _unknown_drug(row: tuple) -> bool:
-    """A pharmaceutical item named by an ingredient no drug-lexicon entry gives (its cleaned name)."""
-    if row[_ITEM_CATEGORY] != "Pharmaceuticals" or not row[_INGREDIENTS]:
-        return False
-    return vocab.is_unknown_drug(row[_INGREDIENTS])
 
 
 def _record_run(con, summary: LoadSummary, started_at: datetime) -> None:

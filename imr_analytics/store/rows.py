@@ -19,6 +19,23 @@ ITEM_COLUMNS = column_names("items")
 CITATION_COLUMNS = column_names("citations")
 
 
+_ITEM_CATEGORY = ITEM_COLUMNS.index("item_category")
+_INGREDIENTS = ITEM_COLUMNS.index("ingredients")
+
+
+def unknown_drugs(item_rows: list[tuple]) -> int:
+    """How many of a letter's item rows are pharmaceutical items named by an ingredient no
+    drug-lexicon entry gives (kept under its cleaned name): counted in the worker, which
+    has the lexicons loaded already, so the loader need not load them for a count."""
+    return sum(
+        1
+        for r in item_rows
+        if r[_ITEM_CATEGORY] == "Pharmaceuticals"
+        and r[_INGREDIENTS]
+        and vocab.is_unknown_drug(r[_INGREDIENTS])
+    )
+
+
 def letter_id_for(case_number: str | None, content_sha256: str) -> str:
     """The case number identifies a letter; a letter without one (headerless
     extractions) is identified by its content."""

@@ -1,9 +1,12 @@
 """What the worker processes run: read and hash a file, extract, parse and classify it.
 
-The workers read the files themselves, so that a file's bytes never cross a pipe: the
-loader sends a path and its size, gets back a hash (``hash_file``) to check against the
-database, then sends the path again for the files it wants (``process_file``), which
-come back as text and rows. Reading is as careful as the loader was: a file swapped for a
+The workers read the files themselves, so that a file's bytes never cross a pipe. A file
+at a path no load has recorded is read, hashed and parsed in one task (``load_file``),
+and the loader drops the result if its content is stored already. A file at a recorded
+path (changed since, or ``--rescan``) is more likely stored already: the loader sends
+its path and size, gets back a hash (``hash_file``) to check against the database, then
+sends the path again only for new content (``process_file``), which comes back as text
+and rows. Reading is as careful as the loader was: a file swapped for a
 FIFO or device since it was stat-ed is never read, and nothing past ``MAX_FILE_BYTES``.
 
 Kept apart from the loader so that a worker imports only the parser, the extractors and
@@ -30,7 +33,7 @@ import sys
 from ..extract import DEFAULT_LIMITS, ExtractionError, Limits, extract_document
 from ..extract.limits import too_much_memory
 from ..parse import ParseFailure, parse_letter
-from .rows import letter_rows
+from .rows import letter_rows, unknown_drugs
 
 # Parse failures that mean "this is not a letter we know" rather than "a letter we
 # could not read": they are reported at the detect stage.
@@ -134,6 +137,26 @@ def process_file(task: tuple, limits: Limits = DEFAULT_LIMITS) -> tuple:
     return process_bytes(path, data, sha, limits)
 
 
+def load_file(task: tuple[str, int, str], limits: Limits = DEFAULT_LIMITS) -> tuple:
+    """``(name, size, fs_path)`` -> the file read once, hashed and, unless empty,
+    extracted, parsed and classified: ``("read", sha256, byte count, result)`` with
+    ``result`` what ``process_bytes`` gives (None for an empty file), or the read error
+    of ``hash_file``.
+
+    For files at paths no load has recorded, which are almost always new content: one
+    read and one round trip instead of ``hash_file`` then ``process_file``. The loader
+    then drops a result whose hash is already stored, counted as skipped as before.
+    Runs in a worker; never raises."""
+    name, size, fs_path = task
+    data, identity = _read(fs_path, size)
+    if data is None:
+        return ("error", name, None, "read", identity, identity == TOO_LARGE)
+    sha = hashlib.sha256(data).hexdigest()
+    if not data:
+        return ("read", sha, 0, None)
+    return ("read", sha, len(data), process_bytes(name, data, sha, limits))
+
+
 def process_bytes(path: str, data: bytes, sha: str, limits: Limits = DEFAULT_LIMITS) -> tuple:
     """Extract, parse and classify one file's bytes. Never raises."""
     try:
@@ -178,7 +201,7 @@ def parse_document(path: str, sha: str, text: str, doc: tuple | None) -> tuple:
             "parse",
             f"could not build rows: {type(exc).__name__}: {exc}",
         )
-    return ("ok", doc, path, sha, result.layout, rows)
+    return ("ok", doc, path, sha, result.layout, rows, unknown_drugs(rows[1]))
 
 
 def reparse_task(task: tuple[str, str, str], limits: Limits = DEFAULT_LIMITS) -> tuple:
@@ -187,7 +210,12 @@ def reparse_task(task: tuple[str, str, str], limits: Limits = DEFAULT_LIMITS) ->
 
 
 # The functions a worker runs, by name (the pool sends names, not pickled functions).
-TASKS = {"hash_file": hash_file, "process_file": process_file, "reparse_task": reparse_task}
+TASKS = {
+    "hash_file": hash_file,
+    "process_file": process_file,
+    "load_file": load_file,
+    "reparse_task": reparse_task,
+}
 
 
 def failed_task(fn_name: str, task: tuple, reason: str) -> tuple:
@@ -197,6 +225,8 @@ def failed_task(fn_name: str, task: tuple, reason: str) -> tuple:
         return ("error", path, sha, "parse", reason)
     if fn_name == "hash_file":
         return ("error", task[0], None, "read", reason)
+    if fn_name == "load_file":  # the loader hashes the file again to name its content
+        return ("lost", task[0], reason)
     return ("error", task[0], task[2], "extract", reason)
 
 

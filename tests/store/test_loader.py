@@ -426,3 +426,36 @@ def test_stored_text_is_compressed_with_zstd_and_reads_back_whole(tmp_path: Path
     assert plain
     for path in plain:
         assert Path(path).read_bytes().decode("utf-8") == stored[path]
+
+
+def test_files_at_new_paths_are_parsed_once_and_stored_content_is_still_skipped(
+    tmp_path: Path,
+) -> None:
+    """A file at a path no load recorded is read, hashed and parsed in one task; the loader
+    drops it if its content is stored, counts it as skipped, and remembers the path, as
+    when files were hashed first. A changed file at a recorded path is hashed first."""
+    generate_corpus(tmp_path / "c", 6, seed=21).rename(tmp_path / "truth.jsonl")
+    db = tmp_path / "n.duckdb"
+    first = load_paths([tmp_path / "c"], db, workers=1, log=lambda _: None)
+    assert first.letters_loaded == 6
+    letters = sorted((tmp_path / "c").rglob("synthetic-*"))
+    copy = tmp_path / "c" / "copy-of-first.txt"
+    copy.write_bytes(letters[0].read_bytes())  # a new path, stored content
+    twin = tmp_path / "c" / "twin-of-first.txt"
+    twin.write_bytes(letters[0].read_bytes())  # and again, in the same batch
+    letters[1].write_bytes(letters[2].read_bytes())  # a recorded path, now stored content
+    (tmp_path / "c" / "e1.txt").write_bytes(b"")
+    (tmp_path / "c" / "e2.txt").write_bytes(b"")
+    second = load_paths([tmp_path / "c"], db, workers=1, log=lambda _: None)
+    assert second.letters_loaded == 0 and second.documents_read == 0
+    # five unchanged, the copy, its twin and the rewrite: all but the two empty files
+    assert second.files_skipped == 5 + 3 == second.files_seen - 2
+    assert sorted(q[0].rsplit("/", 1)[-1] for q in second.quarantined) == ["e1.txt", "e2.txt"]
+    con = duckdb.connect(str(db), read_only=True)
+    shas = dict(con.execute("SELECT source_path, content_sha256 FROM seen_files").fetchall())
+    stored = {r[0] for r in con.execute("SELECT content_sha256 FROM documents").fetchall()}
+    con.close()
+    assert shas[str(copy)] == shas[str(twin)] == shas[str(letters[0])] in stored
+    assert shas[str(letters[1])] == shas[str(letters[2])]
+    third = load_paths([tmp_path / "c"], db, workers=1, log=lambda _: None)
+    assert (third.files_skipped, third.files_quarantined) == (third.files_seen, 0)

@@ -63,3 +63,28 @@ def test_nul_characters_are_dropped_from_the_stored_text() -> None:
     for data, want in ((body + b"\x00ab\x00\n", body + b"ab\n"), (body + b"ab\n", body + b"ab\n")):
         result = process_bytes("a.txt", data, _sha(data))
         assert result[1][6] == want.decode()
+
+
+def test_load_file_reads_hashes_and_parses_in_one_go(tmp_path: Path) -> None:
+    """A file at a new path is read once: its hash is of the bytes that were parsed."""
+    from imr_analytics.store.worker import load_file, process_bytes
+
+    f = tmp_path / "a.txt"
+    f.write_bytes(b"not a letter")
+    loaded = load_file(("a.txt", 12, str(f)))
+    assert loaded[:3] == ("read", _sha(b"not a letter"), 12)
+    assert loaded[3] == process_bytes("a.txt", b"not a letter", _sha(b"not a letter"))
+    (tmp_path / "e.txt").write_bytes(b"")
+    assert load_file(("e.txt", 0, str(tmp_path / "e.txt"))) == ("read", _sha(b""), 0, None)
+    gone = load_file(("gone.txt", 5, str(tmp_path / "gone.txt")))
+    assert gone[:4] == ("error", "gone.txt", None, "read") and gone[5] is False
+
+
+def test_a_load_file_task_whose_worker_died_is_hashed_again_by_the_loader() -> None:
+    from imr_analytics.store.worker import failed_task
+
+    assert failed_task("load_file", ("a.pdf", 10, "/x/a.pdf"), "worker died") == (
+        "lost",
+        "a.pdf",
+        "worker died",
+    )
