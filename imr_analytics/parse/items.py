@@ -377,6 +377,10 @@ def _states_conclusion(lines: list[str], i: int) -> bool:
     also when the phrase wraps onto it from the line before."""
     before = lines[i - 1] if i > 0 else ""
     joined = f"{before} {lines[i]}"
+    # every match holds "medically" or "not": without either, no case-insensitive scan
+    low = lowered_for_search(joined)
+    if low is not None and "not" not in low and "medically" not in low:
+        return False
     return any(m.end() > len(before) + 1 for m in _CONCLUSION_LINE.finditer(joined))
 
 

@@ -577,3 +577,36 @@ def test_outcome_read_after_the_last_colon_same_as_outcome_regex(lines: list[str
 def test_outcome_lines_by_maps_same_as_every_line(lines: list[str], start: int) -> None:
     want = [i for i in range(start, len(lines)) if I._is_outcome(lines, i)]
     assert [i for i in I._outcome_lines(lines, start) if I._is_outcome(lines, i)] == want
+
+
+_CONCLUSION_PIECES = st.sampled_from(
+    [
+        "medically necessary",
+        "MEDICALLY\tNecessary",
+        "medİcally necessary",
+        "not recommended",
+        "NOT  warranted",
+        "nOt certified",
+        "cannot",
+        "not",
+        "medically",
+        "Norco #60",
+        " ",
+        ".",
+        "ſ",
+        "\u212a",
+    ]
+)
+
+
+def _states_conclusion_reference(lines: list[str], i: int) -> bool:
+    before = lines[i - 1] if i > 0 else ""
+    joined = f"{before} {lines[i]}"
+    return any(m.end() > len(before) + 1 for m in I._CONCLUSION_LINE.finditer(joined))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(_CONCLUSION_PIECES, max_size=4).map("".join), min_size=1, max_size=3))
+def test_conclusion_gate_same_as_the_regex(lines: list[str]) -> None:
+    for i in range(len(lines)):
+        assert I._states_conclusion(lines, i) == _states_conclusion_reference(lines, i)
