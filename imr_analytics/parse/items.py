@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
 from functools import lru_cache
-from itertools import accumulate, compress, count, repeat
-from operator import add, and_, contains
+from itertools import accumulate, repeat
+from operator import add
 
 from .citations import parse_guideline
 from .normalize import join_wrapped, lowered_for_search, search_from
@@ -126,7 +125,9 @@ def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
         ):
             start += 1
     outcomes = [
-        (i, parts) for i in _outcome_lines(lines, start) if (parts := _outcome_parts(lines, i))
+        (i, parts)
+        for i in _outcome_candidates(lines, low, start, ends)
+        if (parts := _outcome_parts(lines, i))
     ]
     anchors = [i for i, _ in outcomes]
     if not anchors:
@@ -252,21 +253,6 @@ def _outcome_candidates(
         ends = _line_ends(lines)
     found = {bisect_right(ends, p) for p in places}
     return [i for i in sorted(found) if i >= start]
-
-
-def _outcome_lines(lines: list[str], start: int) -> Iterator[int]:
-    """Indices from ``start`` of the lines that may be outcome lines: those holding a colon
-    and ending (before trailing white space) in a period or in a letter an outcome word ends
-    in, the necessary conditions ``_outcome_parts`` tests first. Tested by C-level maps over
-    all lines, cheaper than a search of the section for each outcome word."""
-    rest = lines[start:] if start else lines
-    has_colon = map(contains, rest, repeat(":"))
-    ends_right = map(str.endswith, map(str.rstrip, rest), repeat(_OUTCOME_LINE_ENDS))
-    return compress(count(start), map(and_, has_colon, ends_right))
-
-
-# What an outcome line ends in before trailing white space (see _outcome_parts).
-_OUTCOME_LINE_ENDS = (".", "d", "D", "n", "N")
 
 
 def _merge_lone_outcomes(lines: list[str], low: str | None = None) -> list[str]:

@@ -13,8 +13,6 @@ import re
 from bisect import bisect_left
 from datetime import date
 from functools import lru_cache
-from itertools import compress
-from operator import eq, itemgetter
 
 from .assemble import letter_from_parts
 from .credentials import parse_credentials
@@ -125,14 +123,9 @@ def heading_lines(lines: list[str]) -> Headings:
     Computed once per letter, so that the dozen heading searches of layout detection and
     parsing each look at these few lines instead of the whole letter.
     """
-    # the two tests as C-level maps, no Python step per line: most lines are longer than 60
-    # characters, and of the short ones only those equal to their upper case are kept
-    short = list(compress(enumerate(lines), map(_AT_MOST_60, map(len, lines))))
-    texts = list(map(itemgetter(1), short))
-    return Headings(compress(short, map(eq, texts, map(str.upper, texts))))
-
-
-_AT_MOST_60 = (60).__ge__
+    return Headings(
+        [(i, line) for i, line in enumerate(lines) if len(line) <= 60 and line.upper() == line]
+    )
 
 
 def find_heading(

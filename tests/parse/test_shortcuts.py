@@ -472,20 +472,6 @@ def test_fast_constructor_records_stay_frozen_and_check_their_arguments() -> Non
     assert R.new_letter("B1").items == () == Letter("B1").items
 
 
-_HEADING_LINE_PIECES = st.sampled_from(
-    ["HOW THE IMR", " ", "A" * 29, "a", "CM16-1234567", "ß", "ǅ", "İ", "ı", "É", "é", "1", ":", ""]
-)
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.lists(st.lists(_HEADING_LINE_PIECES, max_size=4).map("".join), max_size=12))
-def test_heading_lines_by_maps_same_as_line_by_line(lines: list[str]) -> None:
-    want = [(i, line) for i, line in enumerate(lines) if len(line) <= 60 and line.upper() == line]
-    got = B.heading_lines(lines)
-    assert type(got) is B.Headings
-    assert list(got) == want
-
-
 _AFTER_INTRO = st.lists(
     st.sampled_from([" ", "\n", "\t", "\u00a0", "\x85", "\u2028", "\x1c", ":", "x", "The", " ,"]),
     max_size=6,
@@ -570,13 +556,6 @@ _OUTCOME_PIECES = st.sampled_from(
 def test_outcome_read_after_the_last_colon_same_as_outcome_regex(lines: list[str]) -> None:
     for i in range(len(lines)):
         assert I._outcome_parts(lines, i) == _outcome_reference(lines, i)
-
-
-@settings(max_examples=600, deadline=None)
-@given(st.lists(st.lists(_OUTCOME_PIECES, max_size=6).map("".join), max_size=8), st.integers(0, 3))
-def test_outcome_lines_by_maps_same_as_every_line(lines: list[str], start: int) -> None:
-    want = [i for i in range(start, len(lines)) if I._is_outcome(lines, i)]
-    assert [i for i in I._outcome_lines(lines, start) if I._is_outcome(lines, i)] == want
 
 
 _CONCLUSION_PIECES = st.sampled_from(
