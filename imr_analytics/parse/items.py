@@ -53,6 +53,13 @@ _RATIONALE_LABEL = re.compile(r"^Decision\s+rationale\s*:\s*", re.IGNORECASE)
 _ANY_LABEL = (_CA_LABEL, _REVIEWER_LABEL, _RATIONALE_LABEL)
 # One regex for "one of the three labels starts the line": a single match instead of three.
 _ANY_LABEL_RE = re.compile("|".join(f"(?:{p.pattern})" for p in _ANY_LABEL), re.IGNORECASE)
+# The labels as letters nearly always write them, each matched by _ANY_LABEL_RE (tests hold
+# this): a line starting with one needs no case-insensitive match.
+LABEL_TEXTS = (
+    "Claims Administrator guideline:",
+    "MAXIMUS guideline:",
+    "Decision rationale:",
+)
 _CA_LABEL_ANYWHERE = re.compile(_CA_LABEL.pattern[1:], re.IGNORECASE)
 _REVIEWER_LABEL_ANYWHERE = re.compile(r"(?<![\w-])" + _REVIEWER_LABEL.pattern[1:], re.IGNORECASE)
 _RATIONALE_LABEL_ANYWHERE = re.compile(_RATIONALE_LABEL.pattern[1:], re.IGNORECASE)
@@ -295,7 +302,7 @@ def _outcome_parts(lines: list[str], i: int) -> tuple[str, str] | None:
     if m is None or line.find("\n", 0, colon) >= 0:
         return None
     nxt = lines[i + 1] if i + 1 < len(lines) else ""
-    if _ANY_LABEL_RE.match(nxt) is None:
+    if not nxt.startswith(LABEL_TEXTS) and _ANY_LABEL_RE.match(nxt) is None:
         return None
     return line[:colon], m.group("word")
 

@@ -589,3 +589,9 @@ def _states_conclusion_reference(lines: list[str], i: int) -> bool:
 def test_conclusion_gate_same_as_the_regex(lines: list[str]) -> None:
     for i in range(len(lines)):
         assert I._states_conclusion(lines, i) == _states_conclusion_reference(lines, i)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(I.LABEL_TEXTS), _AFTER_INTRO)
+def test_label_texts_are_matched_by_the_label_regex(label: str, rest: str) -> None:
+    assert I._ANY_LABEL_RE.match(label + rest)
