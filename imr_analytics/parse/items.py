@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import lru_cache
 from itertools import accumulate, repeat
 from operator import add
 
@@ -22,9 +23,18 @@ from .records import Item, new_item
 OUTCOME_WORDS = {"upheld": "upheld", "overturned": "overturned"}
 
 # Any single capitalised word after the last colon of a heading line is read as an
-# outcome, so that an unseen word ("Modified") fails loudly instead of being skipped.
+# outcome, so that an unseen word ("Modified") fails loudly instead of being skipped. This is
+# the definition; _outcome_parts reads a line by it without the walk along the line.
 _OUTCOME_LINE = re.compile(
     r"^(?P<head>.*?):\s*(?P<word>Upheld|Overturned|Partially\s+Overturned|Partially\s+Upheld|Modified|Reversed|Withdrawn)\s*\.?$",
+    re.IGNORECASE,
+)
+# _OUTCOME_LINE after its head. The lazy head can only end at a line's last colon (nothing
+# after the head's colon may hold one) and holds no line break ("." matches none), so a line
+# matches _OUTCOME_LINE exactly when this matches after its last colon and no line break comes
+# before that colon: a short match at the end instead of a case-insensitive walk along the line.
+_OUTCOME_AFTER_COLON = re.compile(
+    r"\s*(?P<word>Upheld|Overturned|Partially\s+Overturned|Partially\s+Upheld|Modified|Reversed|Withdrawn)\s*\.?$",
     re.IGNORECASE,
 )
 # Every word _OUTCOME_LINE accepts ends in one of these (d, n: letters with no other case
@@ -43,6 +53,13 @@ _RATIONALE_LABEL = re.compile(r"^Decision\s+rationale\s*:\s*", re.IGNORECASE)
 _ANY_LABEL = (_CA_LABEL, _REVIEWER_LABEL, _RATIONALE_LABEL)
 # One regex for "one of the three labels starts the line": a single match instead of three.
 _ANY_LABEL_RE = re.compile("|".join(f"(?:{p.pattern})" for p in _ANY_LABEL), re.IGNORECASE)
+# The labels as letters nearly always write them, each matched by _ANY_LABEL_RE (tests hold
+# this): a line starting with one needs no case-insensitive match.
+LABEL_TEXTS = (
+    "Claims Administrator guideline:",
+    "MAXIMUS guideline:",
+    "Decision rationale:",
+)
 _CA_LABEL_ANYWHERE = re.compile(_CA_LABEL.pattern[1:], re.IGNORECASE)
 _REVIEWER_LABEL_ANYWHERE = re.compile(r"(?<![\w-])" + _REVIEWER_LABEL.pattern[1:], re.IGNORECASE)
 _RATIONALE_LABEL_ANYWHERE = re.compile(_RATIONALE_LABEL.pattern[1:], re.IGNORECASE)
@@ -53,6 +70,9 @@ _LABELS_ANYWHERE = (
     ("ra", _RATIONALE_LABEL_ANYWHERE, ("decision",)),
 )
 _INTRO = re.compile(r"^The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions", re.IGNORECASE)
+# How nearly every letter words _INTRO (which every line starting with it matches): a plain
+# prefix test instead of a case-insensitive match.
+INTRO_TEXT = "The Final Determination was based on decisions"
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 # Abbreviations that end a heading line without ending a sentence ("Lidoderm patches, Qty.").
 _ABBREVIATION_END = re.compile(
@@ -102,7 +122,7 @@ def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
     # joined by replacing its line breaks (see _join_part).
     clean = all(lines) and lines == list(map(str.strip, lines))
     start = 0
-    if lines and _INTRO.match(lines[0]):
+    if lines and (lines[0].startswith(INTRO_TEXT) or _INTRO.match(lines[0])):
         start = 1
         # the intro sentence may wrap onto a second line
         while (
@@ -111,7 +131,12 @@ def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
             and not lines[start - 1].endswith(":")
         ):
             start += 1
-    anchors = [i for i in _outcome_candidates(lines, low, start, ends) if _is_outcome(lines, i)]
+    outcomes = [
+        (i, parts)
+        for i in _outcome_candidates(lines, low, start, ends)
+        if (parts := _outcome_parts(lines, i))
+    ]
+    anchors = [i for i, _ in outcomes]
     if not anchors:
         raise ItemsError(
             "no_items", "no '<item>: Upheld|Overturned' line followed by a guideline label"
@@ -123,16 +148,14 @@ def parse_items(section_lines: list[str]) -> tuple[list[Item], list[str]]:
     for k, anchor in enumerate(anchors):
         floor = start if k == 0 else anchors[k - 1] + 1
         heading_starts.append(start if k == 0 else _heading_start(lines, anchor, floor))
-    for k, anchor in enumerate(anchors):
-        m = _OUTCOME_LINE.match(lines[anchor])
-        assert m is not None
-        word = " ".join(m.group("word").lower().split())
+    for k, (anchor, (head, outcome)) in enumerate(outcomes):
+        word = " ".join(outcome.lower().split())
         if word not in OUTCOME_WORDS:
             raise ItemsError(
                 "unknown_outcome",
-                f"item {k + 1} has outcome {m.group('word')!r}, not Upheld/Overturned",
+                f"item {k + 1} has outcome {outcome!r}, not Upheld/Overturned",
             )
-        head_lines = lines[heading_starts[k] : anchor] + [m.group("head")]
+        head_lines = lines[heading_starts[k] : anchor] + [head]
         item_text = join_wrapped(head_lines).strip()
         body_end = heading_starts[k + 1] if k + 1 < len(anchors) else len(lines)
         # the body's text and its lower-case copy are slices of the section's
@@ -187,6 +210,10 @@ def build_item(
     return item, [f"item {item_no}: {w}" for w in w1 + w2]
 
 
+# Headings repeat from letter to letter (the same drug, dose and count; the same therapy), and
+# the marker and remainder searches are case-insensitive scans of the whole heading: this pure
+# function of one short string is cached per process, bounded.
+@lru_cache(maxsize=1 << 13)
 def disputed_part(item_text: str) -> tuple[str, bool]:
     """The part of a heading that went to IMR, and whether UR authorised the rest."""
     if not _may_be_modified(item_text) or not _MODIFIED_MARKERS.search(item_text):
@@ -254,18 +281,30 @@ def _merge_lone_outcomes(lines: list[str], low: str | None = None) -> list[str]:
 
 
 def _is_outcome(lines: list[str], i: int) -> bool:
+    return _outcome_parts(lines, i) is not None
+
+
+def _outcome_parts(lines: list[str], i: int) -> tuple[str, str] | None:
+    """(head, outcome word) as ``_OUTCOME_LINE`` reads line ``i``, if it is an item's
+    outcome line (one of the labels follows it); else None."""
     line = lines[i]
     # Cheap necessary conditions first (most lines fail them): a colon, and a last
     # letter (before an optional period) that ends one of the outcome words.
-    if ":" not in line:
-        return False
+    colon = line.rfind(":")
+    if colon < 0:
+        return None
     tail = line.rstrip()
     if tail.endswith("."):
         tail = tail[:-1].rstrip()
-    if tail[-1:] not in _OUTCOME_LAST_LETTERS or not _OUTCOME_LINE.match(line):
-        return False
+    if tail[-1:] not in _OUTCOME_LAST_LETTERS:
+        return None
+    m = _OUTCOME_AFTER_COLON.match(line, colon + 1)
+    if m is None or line.find("\n", 0, colon) >= 0:
+        return None
     nxt = lines[i + 1] if i + 1 < len(lines) else ""
-    return _ANY_LABEL_RE.match(nxt) is not None
+    if not nxt.startswith(LABEL_TEXTS) and _ANY_LABEL_RE.match(nxt) is None:
+        return None
+    return line[:colon], m.group("word")
 
 
 def _heading_start(lines: list[str], anchor: int, floor: int) -> int:
@@ -331,6 +370,10 @@ def _states_conclusion(lines: list[str], i: int) -> bool:
     also when the phrase wraps onto it from the line before."""
     before = lines[i - 1] if i > 0 else ""
     joined = f"{before} {lines[i]}"
+    # every match holds "medically" or "not": without either, no case-insensitive scan
+    low = lowered_for_search(joined)
+    if low is not None and "not" not in low and "medically" not in low:
+        return False
     return any(m.end() > len(before) + 1 for m in _CONCLUSION_LINE.finditer(joined))
 
 

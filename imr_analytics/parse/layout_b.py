@@ -51,6 +51,21 @@ _SUMMARY_INTRO = re.compile(
     re.IGNORECASE,
 )
 
+# The intro as nearly every letter words it: a text starting with it is matched by
+# _SUMMARY_INTRO up to its end and then any white space (tests hold this), without the
+# regex's case-insensitive walk over its 130 characters.
+SUMMARY_INTRO_TEXT = (
+    "The expert reviewer developed the following clinical case summary based on a review of the "
+    "case file, including all medical records:"
+)
+
+
+def _without_summary_intro(text: str) -> str:
+    """``_SUMMARY_INTRO.sub("", text)``: the anchored pattern can only match at the start."""
+    if text.startswith(SUMMARY_INTRO_TEXT):
+        return text[len(SUMMARY_INTRO_TEXT) :].lstrip()  # str.isspace, what \s matches
+    return _SUMMARY_INTRO.sub("", text)
+
 
 class Headings(list):
     """``heading_lines``' (index, line) pairs, and where each heading pattern matches among
@@ -71,8 +86,8 @@ class Headings(list):
         if self._places is None:
             found: list[list[int]] = [[] for _ in _HEADING_PATTERNS]
             for i, line in self:
-                for k, p in _BY_FIRST_LETTER.get(line[:1], ()):
-                    if p.match(line):
+                if line[:1] in _BY_FIRST_LETTER:
+                    for k in _heading_kinds(line):
                         found[k].append(i)
             self._places = {id(p): (p, f) for p, f in zip(_HEADING_PATTERNS, found, strict=True)}
         entry = self._places.get(id(pattern))
@@ -91,6 +106,15 @@ _BY_FIRST_LETTER: dict[str, tuple[tuple[int, re.Pattern[str]], ...]] = {}
 for _k, (_pattern, _letters) in enumerate(_FIRST_LETTERS.items()):
     for _c in _letters:
         _BY_FIRST_LETTER[_c] = (*_BY_FIRST_LETTER.get(_c, ()), (_k, _pattern))
+
+
+# Headings are the same few lines in letter after letter, and each match is a case-insensitive
+# walk over up to 40 characters: which patterns a heading-like line is, a pure function of one
+# short line, is cached per process (bounded; a letter's case number and dates pass through).
+@lru_cache(maxsize=1 << 12)
+def _heading_kinds(line: str) -> tuple[int, ...]:
+    """The places in _HEADING_PATTERNS of the patterns that match ``line``."""
+    return tuple(k for k, p in _BY_FIRST_LETTER.get(line[:1], ()) if p.match(line))
 
 
 def heading_lines(lines: list[str]) -> Headings:
@@ -182,7 +206,7 @@ def parse_b(
     if docs_after is not None and docs_after < items_at:
         summary_end = docs_after
     summary = (
-        _SUMMARY_INTRO.sub("", join_wrapped(lines[summary_at + 1 : summary_end])).strip() or None
+        _without_summary_intro(join_wrapped(lines[summary_at + 1 : summary_end])).strip() or None
     )
 
     try:

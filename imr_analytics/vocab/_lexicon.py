@@ -177,11 +177,10 @@ class Lexicons:
     def treatment_matcher(self) -> Matcher:
         return _compiled(self)[2]
 
-    def __hash__(self) -> int:
-        return id(self)
-
-    def __eq__(self, other: object) -> bool:
-        return self is other
+    # Identity, as object's own slots give it: a Lexicons is a key of the naming caches, which
+    # hash it on every item, and a Python-level __hash__ would be a call each time.
+    __hash__ = object.__hash__
+    __eq__ = object.__eq__
 
 
 _COMPILED: dict[int, tuple[_Names, _Names, Matcher]] = {}

@@ -470,3 +470,128 @@ def test_fast_constructor_records_stay_frozen_and_check_their_arguments() -> Non
     with pytest.raises(TypeError):
         R.new_letter("B1", no_such_field=1)
     assert R.new_letter("B1").items == () == Letter("B1").items
+
+
+_AFTER_INTRO = st.lists(
+    st.sampled_from([" ", "\n", "\t", "\u00a0", "\x85", "\u2028", "\x1c", ":", "x", "The", " ,"]),
+    max_size=6,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            B.SUMMARY_INTRO_TEXT,
+            B.SUMMARY_INTRO_TEXT.lower(),
+            B.SUMMARY_INTRO_TEXT.replace(",", ""),
+            B.SUMMARY_INTRO_TEXT.replace(" case ", "  case "),
+            B.SUMMARY_INTRO_TEXT.replace(":", " :"),
+            B.SUMMARY_INTRO_TEXT[:-1],
+            "x" + B.SUMMARY_INTRO_TEXT,
+            "",
+        ]
+    ),
+    _AFTER_INTRO,
+)
+def test_summary_intro_by_prefix_same_as_regex(intro: str, rest: str) -> None:
+    text = intro + rest
+    assert B._without_summary_intro(text) == B._SUMMARY_INTRO.sub("", text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_AFTER_INTRO)
+def test_items_intro_text_is_matched_by_the_intro_regex(rest: str) -> None:
+    assert I._INTRO.match(I.INTRO_TEXT + rest)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_HEAD_LINES, max_size=4).map(" ".join))
+def test_cached_heading_kinds_same_as_matching_each_pattern(line: str) -> None:
+    want = tuple(k for k, p in enumerate(B._HEADING_PATTERNS) if p.match(line))
+    assert B._heading_kinds(line) == want
+    assert B._heading_kinds(line) == want  # from the cache
+
+
+def _outcome_reference(lines: list[str], i: int) -> tuple[str, str] | None:
+    m = I._OUTCOME_LINE.match(lines[i])
+    nxt = lines[i + 1] if i + 1 < len(lines) else ""
+    if m is None or I._ANY_LABEL_RE.match(nxt) is None:
+        return None
+    return m.group("head"), m.group("word")
+
+
+# Pieces an outcome line is made of, with what the last-colon reading depends on: several
+# colons, line breaks before and after one, white space that is not a space, a period,
+# case-folding traps.
+_OUTCOME_PIECES = st.sampled_from(
+    [
+        "Norco 10/325mg #60",
+        ":",
+        ": ",
+        " :",
+        "Upheld",
+        "upheld",
+        "OVERTURNED",
+        "Partially",
+        " Overturned",
+        "Partially\nUpheld",
+        "Modified",
+        "Withdrawn",
+        "ſoma",
+        "\u212a",
+        ".",
+        " ",
+        "\t",
+        "\n",
+        "\x85",
+        "\u00a0",
+        "Claims Administrator guideline: x",
+    ]
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.lists(_OUTCOME_PIECES, max_size=6).map("".join), min_size=1, max_size=4))
+def test_outcome_read_after_the_last_colon_same_as_outcome_regex(lines: list[str]) -> None:
+    for i in range(len(lines)):
+        assert I._outcome_parts(lines, i) == _outcome_reference(lines, i)
+
+
+_CONCLUSION_PIECES = st.sampled_from(
+    [
+        "medically necessary",
+        "MEDICALLY\tNecessary",
+        "medİcally necessary",
+        "not recommended",
+        "NOT  warranted",
+        "nOt certified",
+        "cannot",
+        "not",
+        "medically",
+        "Norco #60",
+        " ",
+        ".",
+        "ſ",
+        "\u212a",
+    ]
+)
+
+
+def _states_conclusion_reference(lines: list[str], i: int) -> bool:
+    before = lines[i - 1] if i > 0 else ""
+    joined = f"{before} {lines[i]}"
+    return any(m.end() > len(before) + 1 for m in I._CONCLUSION_LINE.finditer(joined))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(_CONCLUSION_PIECES, max_size=4).map("".join), min_size=1, max_size=3))
+def test_conclusion_gate_same_as_the_regex(lines: list[str]) -> None:
+    for i in range(len(lines)):
+        assert I._states_conclusion(lines, i) == _states_conclusion_reference(lines, i)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(I.LABEL_TEXTS), _AFTER_INTRO)
+def test_label_texts_are_matched_by_the_label_regex(label: str, rest: str) -> None:
+    assert I._ANY_LABEL_RE.match(label + rest)
