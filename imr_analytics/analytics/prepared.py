@@ -8,7 +8,10 @@ selection once into a temporary table with one row per letter (its decided and u
 the selection and the letter's own columns, keyed by a small integer). Every breakdown by a
 property of the letter (year, specialty, age band, ...) is then a group-by over that table, with
 no join and no per-letter grouping: a letter's items all fall in the same group, so its cluster
-sums are its own counts. Breakdowns by a property of the item, and calls with other filters,
+sums are its own counts. Breakdowns by a property of the item are answered from the letters'
+*shapes* (``SelectionCache.items``): a letter's decided items as a multiset of (profile,
+upheld); letters with the same shape add the same terms to every per-letter sum, so each
+distinct shape is grouped once and weighted by its number of letters. Calls with other filters
 are answered from the tables as before.
 
 The cache is passed where a connection goes: ``uphold_rates(cache, ...)``, ``letter_volumes``
@@ -27,7 +30,7 @@ import itertools
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import pandas as pd
@@ -40,13 +43,21 @@ __all__ = ["SelectionCache"]
 _COUNTER = itertools.count(1)
 
 
+class _ItemTables(NamedTuple):
+    """The temporary tables of ``SelectionCache.items`` (see there)."""
+
+    profiles: str
+    shapes: str
+    letter_shapes: str
+
+
 def _item_columns(sql: str) -> set[str]:
     """The ``items`` columns a dimension's SQL reads (``i.name``)."""
     return set(re.findall(r"\bi\.([A-Za-z_][A-Za-z0-9_]*)", sql))
 
 
 def _profile_only(dim: Dimension) -> bool:
-    """A dimension answered from the item table's profiles: item columns only, all of them
+    """A dimension answered from the shapes' profiles: item columns only, all of them
     profile columns, no letter column and no join (citations)."""
     return (
         not dim.joins
@@ -112,7 +123,7 @@ class SelectionCache:
         self.date_to = _rates._as_date(date_to, "date_to")
         self._letters: str | None = None
         self._positional = False
-        self._items: tuple[str, str] | None = None
+        self._items: _ItemTables | None = None
 
     # -- the table ------------------------------------------------------------------------------
 
@@ -181,15 +192,15 @@ class SelectionCache:
         return letter, item
 
     def _letters_from_items(self, name: str) -> bool:
-        """Build the letter table from the item table (no second join of the items to the
+        """Build the letter table from the letter shapes (no second join of the items to the
         letters on their text ids); False when the selection needs the plain build.
 
         ``letter_volumes`` selects a letter with decided items when one of them passes the
-        filters (it is then in the item table), and a letter without decided items when the
+        filters (it then has a shape), and a letter without decided items when the
         filters hold for its one row of NULL item columns (the LEFT JOIN's). That is decided
         once, here, by evaluating the item predicates on such a row. With no item predicate
         the selection is every letter passing the letter predicates; with item predicates
-        that a NULL item fails (any filter naming values) it is the item table's letters;
+        that a NULL item fails (any filter naming values) it is the letters with a shape;
         a filter a NULL item passes (one naming None) needs the plain build.
         """
         letter_params, item_params = _rates._Params(), _rates._Params()
@@ -208,19 +219,22 @@ class SelectionCache:
             selected, values = "a.lk IS NOT NULL", {}
         else:
             selected, values = " AND ".join(letter_preds) or "true", letter_params.values
-        items, profiles = self.items
+        t = self.items
         counts = ", ".join(
             f"CASE WHEN {selected} THEN coalesce(a.{c}, 0) END AS {c}"
             for c in ("m", "y", "rx", "oth")
         )
+        # a letter's counts are its shape's: counted once per distinct shape, then spread
+        # over the letters by their shape id (no grouping of the items by letter)
         self.con.execute(
             f"CREATE TEMP TABLE {name} AS SELECT l.rowid AS lk, {counts} FROM letters AS l "
-            "LEFT JOIN (SELECT it.lk, count(*)::INTEGER AS m, "
-            "count(*) FILTER (WHERE it.up)::INTEGER AS y, "
+            f"LEFT JOIN (SELECT ls.lk, st.m, st.y, st.rx, st.oth FROM {t.letter_shapes} AS ls "
+            "JOIN (SELECT s.sid, count(*)::INTEGER AS m, "
+            "count(*) FILTER (WHERE s.up)::INTEGER AS y, "
             "count(*) FILTER (WHERE p.item_category = 'Pharmaceuticals')::INTEGER AS rx, "
             "count(*) FILTER (WHERE p.item_category = 'Other')::INTEGER AS oth "
-            f"FROM {items} AS it JOIN {profiles} AS p ON p.pid = it.pid GROUP BY it.lk) AS a "
-            "ON a.lk = l.rowid ORDER BY l.rowid",
+            f"FROM {t.shapes} AS s JOIN {t.profiles} AS p ON p.pid = s.pid GROUP BY s.sid) "
+            "AS st ON st.sid = ls.sid) AS a ON a.lk = l.rowid ORDER BY l.rowid",
             values,
         )
         return True
@@ -256,23 +270,30 @@ class SelectionCache:
         return f"{table} AS c JOIN letters AS l ON l.rowid = c.lk"
 
     @property
-    def items(self) -> tuple[str, str]:
-        """The item table and its profile table, building them on first use.
+    def items(self) -> _ItemTables:
+        """The selection's decided items as letter shapes, building them on first use.
 
-        The profile table holds each distinct combination of the ``PROFILE_COLUMNS`` among the
-        selection's decided items (a few thousand at a million letters), numbered ``pid``; the
-        item table one row per decided item of the selection: ``lk`` (the letter's rowid in
-        ``letters``), ``up`` (upheld) and ``pid``. Thirteen bytes an item, about 30 MB at
-        2.4 million items, instead of the items' text ids and list columns: a breakdown by a
-        property of the item evaluates the dimension SQL once per profile and groups integers.
+        ``profiles``: each distinct combination of the ``PROFILE_COLUMNS`` among the
+        selection's decided items (a few thousand at a million letters), numbered ``pid``.
+        A letter's *shape* is the multiset of its decided items' (profile, upheld) pairs:
+        every count a breakdown by a property of the item needs from a letter (its decided
+        and upheld items in each group) is a function of its shape. ``shapes`` holds each
+        distinct shape once, one row per item (``sid``, ``pid``, ``up``, and ``w``: how many
+        letters have the shape); ``letter_shapes`` each letter's (``lk``, its rowid in
+        ``letters``; ``sid``). A breakdown then groups the items of the distinct shapes, not
+        of every letter, and weights the per-letter sums by ``w``: the same integers, as
+        letters with the same shape add the same terms. How much smaller ``shapes`` is than
+        the items depends on the letters: every single-item letter with the same profile
+        and outcome shares one shape; letters no other letter matches keep one each.
         """
         if self._items is None:
             n = next(_COUNTER)
-            items, profiles, grouped = (
-                f"_imr_items_{n}",
-                f"_imr_profiles_{n}",
-                f"_imr_item_groups_{n}",
+            t = _ItemTables(
+                profiles=f"_imr_profiles_{n}",
+                shapes=f"_imr_shapes_{n}",
+                letter_shapes=f"_imr_letter_shapes_{n}",
             )
+            grouped, per_shape = f"_imr_item_groups_{n}", f"_imr_shape_groups_{n}"
             params = _rates._Params()
             cols = [f"i.{c} AS {c}" for c in PROFILE_COLUMNS]
             base, _ = _rates._base_sql(
@@ -293,25 +314,37 @@ class SelectionCache:
                 params.values,
             )
             try:
-                # in letter order: every breakdown groups the items by letter and value, and
-                # a letter's items side by side hit the same few groups of the hash table
-                # (0.4 s of CPU to sort at a million letters; 13-16% less for each breakdown)
                 self.con.execute(
-                    f"CREATE TEMP TABLE {items} AS SELECT * FROM (SELECT unnest(_lks) AS lk, "
-                    f"unnest(_ups) AS up, pid FROM {grouped}) ORDER BY lk"
+                    f"CREATE TEMP TABLE {t.profiles} AS SELECT pid, {names} FROM {grouped}"
+                )
+                # a shape as one sorted list of integers (2 * pid + upheld), grouped as a value:
+                # letters with the same list have the same items, in any order
+                self.con.execute(
+                    f"CREATE TEMP TABLE {per_shape} AS SELECT "
+                    "row_number() OVER ()::INTEGER AS sid, shape, list(lk) AS lks FROM ("
+                    "SELECT lk, list_sort(list(2 * pid + up::INTEGER)) AS shape FROM ("
+                    f"SELECT unnest(_lks) AS lk, unnest(_ups) AS up, pid FROM {grouped}) "
+                    "GROUP BY lk) GROUP BY shape"
                 )
                 self.con.execute(
-                    f"CREATE TEMP TABLE {profiles} AS SELECT pid, {names} FROM {grouped}"
+                    f"CREATE TEMP TABLE {t.shapes} AS SELECT sid, (e // 2)::INTEGER AS pid, "
+                    "e % 2 = 1 AS up, w FROM (SELECT sid, unnest(shape) AS e, "
+                    f"len(lks)::BIGINT AS w FROM {per_shape})"
+                )
+                self.con.execute(
+                    f"CREATE TEMP TABLE {t.letter_shapes} AS SELECT unnest(lks) AS lk, sid "
+                    f"FROM {per_shape}"
                 )
             finally:
-                self.con.execute(f"DROP TABLE {grouped}")
-            self._items = (items, profiles)
+                self.con.execute(f"DROP TABLE IF EXISTS {grouped}")
+                self.con.execute(f"DROP TABLE IF EXISTS {per_shape}")
+            self._items = t
         return self._items
 
     def _item_filters(
         self, where: Mapping[str, Any] | None, date_from: Any, date_to: Any
     ) -> dict[str, list[Any]] | None:
-        """The filters a call adds to this selection, or None when the item table cannot
+        """The filters a call adds to this selection, or None when the shapes cannot
         answer it (another date window, a value outside the selection's, a raw SQL filter,
         or a narrower filter on a column the table does not hold).
 
@@ -348,32 +381,37 @@ class SelectionCache:
         date_to: date | None,
         unit: str,
     ) -> pd.DataFrame | None:
-        """``rates._rates_counts`` from the item table, or None when it cannot answer.
+        """``rates._rates_counts`` from the letter shapes, or None when they cannot answer.
 
-        The same rows as ``_letter_group_ctes`` over the items: per letter and group the
+        The same sums as ``_letter_group_ctes`` over the items: per letter and group the
         decided (m) and upheld (y) items, a multi-valued dimension unnested to its distinct
         values (a missing or empty list: NULL) and filtered on the values the call names;
-        then the same sums. A dimension of the item is evaluated once per profile, one of the
-        letter once per letter; the items only carry integers into the grouping.
+        then n = sum(m), n_letters = count(*), s_mm = sum(m * m), ... over the (letter, group)
+        rows. Here the letters are first grouped into classes (one shape, the same values of
+        the call's letter dimensions; with none, a class is a shape) of ``w`` letters, whose
+        (letter, group) rows are all alike: each class's rows are counted once from its
+        shape's items and every sum weighted by ``w`` (n = sum(w * m), n_letters = sum(w),
+        ...), exact integers as before. A dimension of the item is evaluated once per
+        profile, one of the letter once per letter.
         """
         if not all(DIMENSIONS[d].per_letter or _profile_only(DIMENSIONS[d]) for d in by):
             return None
         extra = self._item_filters(where, date_from, date_to)
         if extra is None:
             return None
-        items, profiles = self.items
+        t = self.items
         params = _rates._Params()
         multi_by = [d for d in by if DIMENSIONS[d].multi_valued]
 
         def side(letter: bool, grouped: bool) -> tuple[str, list[str], str] | None:
-            """(subquery, its dimensions, the item table's key) for the letter or the profile
+            """(subquery, its dimensions, the shape table's key) for the letter or the profile
             side: the call's filters of that side, and with ``grouped`` its dimensions of
             ``by`` (multi-valued ones unnested); None when the side has neither."""
             dims = [d for d in by if DIMENSIONS[d].per_letter == letter] if grouped else []
             filters = {d: v for d, v in extra.items() if DIMENSIONS[d].per_letter == letter}
             if not dims and not filters:
                 return None
-            alias, key, table = ("l", "rowid", "letters") if letter else ("i", "pid", profiles)
+            alias, key, table = ("l", "rowid", "letters") if letter else ("i", "pid", t.profiles)
             cols = [f"{alias}.{key} AS _key"]
             froms = [f"{table} AS {alias}"]
             preds = [
@@ -399,54 +437,86 @@ class SelectionCache:
             return sql, dims, "lk" if letter else "pid"
 
         # The profile side's values are numbered (dense_rank over a few thousand rows), so the
-        # grouping by letter and group, the one that touches every item, groups integers; the
-        # values are joined back onto the few result rows. The letter side keeps its values.
+        # grouping by letter class and group, the one that touches every item of every
+        # distinct shape, groups integers; the values are joined back onto the few result rows.
+        # The letters are grouped into classes first: a class is the letters with one shape
+        # and the same values of the call's letter dimensions (``w`` letters); with no letter
+        # side a class is a shape.
         profile, letter = side(False, True), side(True, True)
         ctes, joins, inner, shown = [], "", [], {}
         if profile is not None:
             sql, names, _ = profile
             code = f", dense_rank() OVER (ORDER BY {', '.join(names)}) AS _code" if names else ""
             ctes.append(f"sp AS (SELECT *{code} FROM ({sql}))")
-            joins += " JOIN sp ON sp._key = it.pid"
+            joins += " JOIN sp ON sp._key = s.pid"
             if names:
                 inner.append("_code")
                 ctes.append(f"vp AS (SELECT DISTINCT _code, {', '.join(names)} FROM sp)")
                 shown.update({d: f"vp.{d}" for d in names})
-        if letter is not None:
-            sql, names, _ = letter
-            ctes.append(f"sl AS ({sql})")
-            joins += " JOIN sl ON sl._key = it.lk"
-            inner += names
-            shown.update({d: f"agg0.{d}" for d in names})
-        source = {d: "sl" for d in (letter[1] if letter else [])} | {"_code": "sp"}
-        keys = ["it.lk", *(f"{source[c]}.{c}" for c in inner)]
+
+        def classes(letter_side: tuple[str, list[str], str]) -> str:
+            """(sid, the letter dimensions, w, ck): the letters of the selection grouped by
+            shape and the values of ``letter_side`` (filtered by it)."""
+            sql, names, _ = letter_side
+            dims = "".join(f", sl.{d}" for d in names)
+            return (
+                f"SELECT *, row_number() OVER () AS ck FROM (SELECT ls.sid{dims}, "
+                f"count(*)::BIGINT AS w FROM ({sql}) AS sl JOIN {t.letter_shapes} AS ls "
+                f"ON ls.lk = sl._key GROUP BY ALL)"
+            )
+
+        letter_names = letter[1] if letter else []
+        inner += letter_names
+        shown.update({d: f"agg0.{d}" for d in letter_names})
+        if letter is None:  # a class is a shape, and the shape's rows carry its weight
+            keys, carried, source = ["s.sid"], ", any_value(s.w) AS w", f"{t.shapes} AS s"
+        else:
+            ctes.append(f"lc AS ({classes(letter)})")
+            keys = ["lc.ck"]
+            carried = "".join(f", any_value(lc.{d}) AS {d}" for d in letter_names)
+            carried += ", any_value(lc.w) AS w"
+            source = f"{t.shapes} AS s JOIN lc ON lc.sid = s.sid"
+        keys += ["sp._code"] if "_code" in inner else []
         lg = (
-            f"SELECT {', '.join(keys)}, count(*) AS m, count(*) FILTER (WHERE it.up) AS y "
-            f"FROM {items} AS it{joins} GROUP BY {', '.join(keys)}"
+            f"SELECT {', '.join(keys)}{carried}, count(*) AS m, "
+            f"count(*) FILTER (WHERE s.up) AS y FROM {source}{joins} GROUP BY {', '.join(keys)}"
         )
 
         def kept() -> str:
-            """The items that pass the filters, each once (``base`` of the plain query)."""
-            filters = [x for x in (side(False, False), side(True, False)) if x is not None]
-            return f"FROM {items} AS it" + "".join(
-                f" SEMI JOIN ({sql}) AS f{k} ON f{k}._key = it.{key}"
-                for k, (sql, _, key) in enumerate(filters)
-            )
+            """FROM clause of the items that pass the filters, each once (``base`` of the
+            plain query), with the number of letters ``w`` of their shape that pass the
+            letter filters: classes under the filters alone are shapes (``sid`` is a key)."""
+            lf, pf = side(True, False), side(False, False)
+            if lf is None:
+                source = f"FROM {t.shapes} AS kc"
+            else:
+                source = f"FROM {t.shapes} AS s JOIN ({classes(lf)}) AS kc ON kc.sid = s.sid"
+            pid = "kc.pid" if lf is None else "s.pid"
+            return source + (f" SEMI JOIN ({pf[0]}) AS f ON f._key = {pid}" if pf else "")
 
         if unit == "item":
             counts = (
-                "sum(m)::BIGINT AS n, sum(y)::BIGINT AS upheld, count(*) AS n_letters, "
-                "sum(m * m)::DOUBLE AS s_mm, sum(y * y)::DOUBLE AS s_yy, sum(y * m)::DOUBLE AS s_ym"
+                "sum(w * m)::BIGINT AS n, sum(w * y)::BIGINT AS upheld, "
+                "coalesce(sum(w), 0)::BIGINT AS n_letters, sum(w * m * m)::DOUBLE AS s_mm, "
+                "sum(w * y * y)::DOUBLE AS s_yy, sum(w * y * m)::DOUBLE AS s_ym"
             )
             total = (
-                f"(SELECT count(*) {kept()})" if multi_by else "coalesce(sum(n) OVER (), 0)::BIGINT"
+                f"(SELECT coalesce(sum(kc.w), 0)::BIGINT {kept()})"
+                if multi_by
+                else "coalesce(sum(n) OVER (), 0)::BIGINT"
             )
         else:
             counts = (
-                "count(*) AS n, count(*) FILTER (WHERE y = m) AS upheld, count(*) AS n_letters, "
+                "coalesce(sum(w), 0)::BIGINT AS n, "
+                "coalesce(sum(w) FILTER (WHERE y = m), 0)::BIGINT AS upheld, "
+                "coalesce(sum(w), 0)::BIGINT AS n_letters, "
                 "NULL AS s_mm, NULL AS s_yy, NULL AS s_ym"
             )
-            total = f"(SELECT count(DISTINCT it.lk) {kept()})"
+            # the letters with a kept item: the kept shapes' letters passing the letter filters
+            total = (
+                "(SELECT coalesce(sum(kw), 0)::BIGINT FROM "
+                f"(SELECT any_value(kc.w) AS kw {kept()} GROUP BY kc.sid))"
+            )
         agg0 = f"SELECT {', '.join([*inner, counts])} FROM lg" + (
             f" GROUP BY {', '.join(inner)}" if inner else ""
         )
@@ -480,7 +550,7 @@ class SelectionCache:
         unit: str,
     ) -> pd.DataFrame | None:
         """``rates._rates_counts`` from the letter table (the selection's own filters, every
-        dimension a property of the letter) or the item table (filters inside the selection,
+        dimension a property of the letter) or the letter shapes (filters inside the selection,
         dimensions of the item or the letter); None when neither can answer."""
         if self.covers(where, date_from, date_to) and all(DIMENSIONS[d].per_letter for d in by):
             return self._letter_counts(by, unit)

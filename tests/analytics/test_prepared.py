@@ -179,3 +179,29 @@ def test_the_letter_table_from_the_item_table_is_the_plain_one(
         assert diff == []
     n = db.con.execute("SELECT count(*), count(m) FROM _t_items").fetchone()
     assert n[0] == db.con.execute("SELECT count(*) FROM letters").fetchone()[0]
+
+
+def test_letters_with_the_same_items_in_any_order_share_one_shape(db):
+    """A shape is the multiset of a letter's decided (profile, upheld) pairs: the items' order
+    does not matter, a repeated item does, an undecided item is not in it, and each shape's
+    weight is its number of letters; the breakdowns weighted by it are the plain ones."""
+    a = {"item_category": "Surgery"}
+    b = {"item_category": "Pharmaceuticals", "decision": "overturned"}
+    undecided = {"decision": None}
+    for items in ([a, b], [b, undecided, a], [a, a, b], [a], [a], [undecided]):
+        db.letter(items)
+    cache = SelectionCache(db.con, None)
+    t = cache.items
+    shapes = db.con.execute(
+        f"SELECT any_value(w), count(*) FROM {t.shapes} GROUP BY sid ORDER BY ALL"
+    ).fetchall()
+    assert shapes == [(1, 3), (2, 1), (2, 2)]  # (letters, items): {a,a,b}, {a}, {a,b}
+    assert db.con.execute(f"SELECT count(*) FROM {t.letter_shapes}").fetchone() == (5,)
+    for unit in ("item", "letter"):
+        for by in (["item_category"], ["item_category", "decision_year"], []):
+            same(uphold_rates(db.con, by, unit=unit), uphold_rates(cache, by, unit=unit))
+            pharma = {"item_category": ["Pharmaceuticals"]}
+            same(
+                uphold_rates(db.con, by, pharma, unit=unit),
+                uphold_rates(cache, by, pharma, unit=unit),
+            )
