@@ -33,6 +33,7 @@ import stat
 import sys
 import threading
 import time
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
@@ -101,9 +102,24 @@ def _write_log(*fields: object) -> None:
         fh.write("\t".join(str(f) for f in fields) + "\n")
 
 
-# DuckDB's buffer pool for a load: enough for the batch inserts, small enough that a
-# 100,000-letter load stays well under 1 GiB with its workers (it spills to disk).
+# DuckDB's buffer pool for a load, besides the primary-key indexes: enough for the batch
+# inserts, small enough that a 100,000-letter load stays well under 1 GiB with its workers
+# (it spills to disk).
 LOAD_MEMORY_LIMIT = "256MB"
+_LOAD_MEMORY_BYTES = 256 * 1000**2  # DuckDB's "MB"
+# DuckDB counts its primary-key indexes (ART) against ``memory_limit``, and they cannot be
+# spilled: they grow with the database, about 380 bytes a document for the five keyed
+# tables (192 MiB at 516,000 documents). Under a fixed 256 MB they squeezed the buffer
+# pool as a load went on: at 500,000 letters about 60 MB was left for the batch's data
+# blocks, which were evicted and read again every batch (the write cost per 1,000 letters
+# doubled from the first to the last 100,000), and a load into an existing 500,000-letter
+# database ran out of memory at its first correction. So the limit is the indexes' size
+# plus ``LOAD_MEMORY_LIMIT``: estimated from the documents at the start (the indexes of an
+# existing database are read in as the first batch touches them), then measured after
+# each commit.
+_INDEX_BYTES_PER_DOCUMENT = 400
+# The limit is moved in steps of this much, not at every commit.
+_MEMORY_STEP = 16 * 2**20
 # DuckDB checkpoints whenever its write-ahead log passes 16 MiB, and a checkpoint rewrites
 # every primary-key index whole: with 1,000-letter batches that is a checkpoint every few
 # batches, each costlier than the last as the tables grow (the per-batch write cost that
@@ -189,9 +205,28 @@ def _lean_main_process(fn: Callable) -> Callable:
 def _tune_for_load(con) -> None:
     """Settings of a load or reparse connection: bounded memory, few checkpoints, one
     DuckDB thread."""
-    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+    documents = con.execute("SELECT count(*) FROM documents").fetchall()[0][0]
+    _LIMITS[con] = 0
+    _fit_memory_to_indexes(con, documents * _INDEX_BYTES_PER_DOCUMENT)
     con.execute(f"SET checkpoint_threshold = '{LOAD_CHECKPOINT_THRESHOLD}'")
     con.execute(f"SET threads = {LOAD_THREADS}")
+
+
+# The memory limit last set on each load connection, in bytes.
+_LIMITS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _fit_memory_to_indexes(con, at_least: int = 0) -> None:
+    """Keep ``LOAD_MEMORY_LIMIT`` for the data besides the indexes DuckDB holds in memory
+    (``at_least``: their expected size before they are read in). Only ever raised: the
+    indexes do not shrink during a load."""
+    index_bytes = con.execute(
+        "SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() WHERE tag = 'ART_INDEX'"
+    ).fetchall()[0][0]
+    want = _LOAD_MEMORY_BYTES + max(int(index_bytes), at_least)
+    if want >= _LIMITS.get(con, 0) + _MEMORY_STEP or not _LIMITS.get(con):
+        con.execute(f"SET memory_limit = '{want // 1024}KiB'")
+        _LIMITS[con] = want
 
 
 @dataclass
@@ -601,6 +636,8 @@ class _Writer:
                 # The batch is committed; only the noted rowids are now incomplete. Forget
                 # them: the next correction finds its rows by one scan again.
                 keyindex.keys_of(con).drop_placed()
+            if con in _LIMITS:  # a load's or reparse's connection: room beside the indexes
+                _fit_memory_to_indexes(con)
 
         s = self.summary
         s.documents_read += len(docs)
