@@ -17,15 +17,21 @@ default. The Vega-Lite schema, which Altair validates with format checking, uses
 
 :func:`import_jsonschema` imports jsonschema the way it imports itself when those optional
 packages are absent (their formats are then not checked, as jsonschema documents), and then
-unblocks them again, so code that imports one of them itself later gets it.
+unblocks them again, so code that imports one of them itself later gets it. jsonschema's
+format checker stays as it was built for the rest of the process, so by default only the IRI
+grammars are left out (an analyst's own validation in a notebook that imported
+``imr_analytics`` still checks dates, host names and URI templates); the
+``imr-analytics report`` process, which runs nothing else, leaves out all of them.
 """
 
 from __future__ import annotations
 
 import sys
 
-_OPTIONAL = (
-    "rfc3987_syntax",
+_IRI = ("rfc3987_syntax",)
+# Every optional format checker nothing here uses (the report CLI's process).
+UNUSED_FORMAT_CHECKERS = (
+    *_IRI,
     "isoduration",
     "rfc3339_validator",
     "webcolors",
@@ -34,11 +40,12 @@ _OPTIONAL = (
 )
 
 
-def import_jsonschema() -> None:
-    """Import jsonschema (once per process) without the optional format checkers above."""
+def import_jsonschema(left_out: tuple[str, ...] = _IRI) -> None:
+    """Import jsonschema (once per process) without the optional format checkers
+    ``left_out`` (by default the IRI grammars only)."""
     if "jsonschema" in sys.modules:
         return
-    blocked = [name for name in _OPTIONAL if name not in sys.modules]
+    blocked = [name for name in left_out if name not in sys.modules]
     for name in blocked:
         sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
     try:

@@ -37,7 +37,7 @@ def _err(message: str) -> None:
 def cmd_load(args: argparse.Namespace) -> int:
     from .extract import Limits
     from .store.database import DatabaseError, WriteFailed
-    from .store.loader import WorkerError, load_paths
+    from .store.loader import WorkerError, load_paths, without_pandas
 
     limits = Limits(
         max_pages=args.max_pages,
@@ -46,14 +46,15 @@ def cmd_load(args: argparse.Namespace) -> int:
         worker_memory=args.worker_memory,
     )
     try:
-        summary = load_paths(
-            args.paths,
-            args.db,
-            workers=args.workers,
-            rescan=args.rescan,
-            copy=args.copy,
-            limits=limits,
-        )
+        with without_pandas():  # this process ends with the load
+            summary = load_paths(
+                args.paths,
+                args.db,
+                workers=args.workers,
+                rescan=args.rescan,
+                copy=args.copy,
+                limits=limits,
+            )
     except WriteFailed as exc:  # opened, then stopped by a full disk or an I/O error
         _err(str(exc))
         return EXIT_FAILED
@@ -72,13 +73,14 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def cmd_reparse(args: argparse.Namespace) -> int:
     from .store.database import DatabaseError, WriteFailed
-    from .store.loader import reparse_database
+    from .store.loader import reparse_database, without_pandas
 
     if not Path(args.db).exists():
         _err(f"{args.db} does not exist; load some letters into it first")
         return EXIT_USAGE
     try:
-        summary = reparse_database(args.db, workers=args.workers, copy=args.copy)
+        with without_pandas():  # this process ends with the reparse
+            summary = reparse_database(args.db, workers=args.workers, copy=args.copy)
     except WriteFailed as exc:
         _err(str(exc))
         return EXIT_FAILED
@@ -418,6 +420,9 @@ def main(argv: list[str] | None = None) -> int:
     from .reports.cli import start_chart_worker_early
 
     early = start_chart_worker_early(argv)  # first: it warms up while the rest is imported
+    from ._jsonschema import UNUSED_FORMAT_CHECKERS, import_jsonschema
+
+    import_jsonschema(UNUSED_FORMAT_CHECKERS)  # this process only runs reports
     try:
         return _main(argv, command)
     finally:

@@ -11,8 +11,8 @@ import sys
 
 _CODE = """
 import importlib.util, json, sys
-from imr_analytics._jsonschema import _OPTIONAL, import_jsonschema
-import_jsonschema()
+from imr_analytics._jsonschema import UNUSED_FORMAT_CHECKERS as _OPTIONAL, import_jsonschema
+import_jsonschema(_OPTIONAL)
 blocked_after = [name for name in _OPTIONAL if sys.modules.get(name, "absent") is None]
 grammars_loaded = "rfc3987_syntax" in sys.modules or "lark" in sys.modules
 skipped = [name for name in ("rfc3987_syntax", "isoduration", "arrow") if name in sys.modules]
@@ -46,3 +46,26 @@ def test_jsonschema_loads_without_the_iri_grammars_and_still_validates() -> None
     assert result["invalid_refused"] is True
     assert result["uri_checked"] is True  # what the Vega-Lite schema needs is still there
     assert result["importable"] == result["installed"]
+
+
+_NOTEBOOK = """
+import importlib.util, json, sys
+import imr_analytics.analytics.charts  # what a notebook imports: the default
+import jsonschema
+checkers = jsonschema.Draft7Validator.FORMAT_CHECKER.checkers
+wanted = {"rfc3339_validator": "date-time", "fqdn": "hostname", "uri_template": "uri-template"}
+print(json.dumps({
+    "missing": [fmt for mod, fmt in wanted.items()
+                if importlib.util.find_spec(mod) is not None and fmt not in checkers],
+    "iri_checked": "iri" in checkers,
+}))
+"""
+
+
+def test_a_notebook_that_imports_the_package_keeps_jsonschemas_other_format_checkers() -> None:
+    """Only the IRI grammars (3 s) are left out outside the report CLI: an analyst's own
+    validation of dates, host names and URI templates in the same kernel still checks them."""
+    out = subprocess.run(
+        [sys.executable, "-c", _NOTEBOOK], capture_output=True, text=True, check=True
+    )
+    assert json.loads(out.stdout) == {"missing": [], "iri_checked": False}

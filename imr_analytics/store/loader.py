@@ -5,10 +5,12 @@ The shape of a load, and why:
   stays flat however large the corpus.
 - Each batch is stat-ed here; a file whose path, size and time an earlier load recorded
   is skipped unread. A file at a path no load recorded is read, hashed and parsed by a
-  worker in one go, and its result dropped if its content is already stored. A file at
-  a recorded path that changed (or every file, with ``rescan``) is hashed first and the
-  hash checked against the database: a content already stored (or already quarantined)
-  is skipped before any extraction or parsing. Loads are incremental and idempotent.
+  worker in one go, and its result dropped if its content is already stored (once most
+  new paths of a load turn out to be stored, a moved folder, they are hashed first too).
+  A file at a recorded path that changed (or every file, with ``rescan``) is hashed first
+  and the hash checked against the database: a content already stored (or already
+  quarantined) is skipped before any extraction or parsing. Loads are incremental and
+  idempotent.
 - Extraction, parsing and classification run in worker processes (all cores; pool.py)
   under per-document limits (pages, characters, time, memory): a file past one, or one
   that kills its worker, costs that file only. No file is read in this process, and no
@@ -50,7 +52,7 @@ from ..parse import PARSER_VERSION
 from . import keyindex, schema_sql, versions
 from .database import first_line, open_for_writing, stopped
 from .pool import WorkerError, WorkerPool
-from .rows import ITEM_COLUMNS, LETTER_COLUMNS
+from .rows import ITEM_CATEGORY_AT, LETTER_COLUMNS
 from .tables import arrow_types, column_names, table_body
 from .worker import (
     MAX_FILE_BYTES,
@@ -71,6 +73,9 @@ __all__ = ["LoadSummary", "WorkerError", "load_paths", "reparse_database"]
 # to the last 100,000 letters (1.9x; 2,000-file batches: 197 -> 335 ms, 1.7x), for about
 # 150 MiB more at the peak. What grows is paid per letter, not per batch.
 BATCH_FILES = 2000
+# Files at new paths a load reads in one task with their parsing before it judges whether
+# most of them are stored already (then it hashes new paths first: see _NewPaths).
+NEW_PATHS_SAMPLE = 100
 BATCH_BYTES = 64 * 1024 * 1024
 # A reparse reads its pages of stored text in this process: smaller pages keep its memory
 # where it was measured (under 600 MiB at 100,000 letters).
@@ -81,7 +86,6 @@ _STAT_GROUP = 1000
 POOL_THRESHOLD = 200
 
 # Positions in the row tuples built by rows.py, looked up rather than hard-coded.
-_ITEM_CATEGORY = ITEM_COLUMNS.index("item_category")
 _LETTER_ID = LETTER_COLUMNS.index("letter_id")
 _SOURCE_PATH = LETTER_COLUMNS.index("source_path")
 _CONTENT_SHA = LETTER_COLUMNS.index("content_sha256")
@@ -105,8 +109,7 @@ def _write_log(*fields: object) -> None:
 # DuckDB's buffer pool for a load, besides the primary-key indexes: enough for the batch
 # inserts, small enough that a 100,000-letter load stays well under 1 GiB with its workers
 # (it spills to disk).
-LOAD_MEMORY_LIMIT = "256MB"
-_LOAD_MEMORY_BYTES = 256 * 1000**2  # DuckDB's "MB"
+LOAD_MEMORY_BYTES = 256 * 1000**2  # 256 MB (DuckDB's "MB" is 10**6 bytes)
 # DuckDB counts its primary-key indexes (ART) against ``memory_limit``, and they cannot be
 # spilled: they grow with the database, about 380 bytes a document for the five keyed
 # tables (192 MiB at 516,000 documents). Under a fixed 256 MB they squeezed the buffer
@@ -114,7 +117,7 @@ _LOAD_MEMORY_BYTES = 256 * 1000**2  # DuckDB's "MB"
 # blocks, which were evicted and read again every batch (the write cost per 1,000 letters
 # doubled from the first to the last 100,000), and a load into an existing 500,000-letter
 # database ran out of memory at its first correction. So the limit is the indexes' size
-# plus ``LOAD_MEMORY_LIMIT``: estimated from the documents at the start (the indexes of an
+# plus ``LOAD_MEMORY_BYTES``: estimated from the documents at the start (the indexes of an
 # existing database are read in as the first batch touches them), then measured after
 # each commit.
 _INDEX_BYTES_PER_DOCUMENT = 400
@@ -145,22 +148,42 @@ LOAD_THREADS = 1
 LOAD_GC_THRESHOLD = 100_000
 
 
+# Loads and reparses that run at once in one process (threads) share one setting of the
+# collector: the first sets it, the last restores it.
+_COLLECTOR_LOCK = threading.Lock()
+_collector_users = 0
+_collector_saved: tuple[tuple[int, ...], bool] = ((700, 10, 10), False)
+
+
 @contextlib.contextmanager
 def _few_collections() -> Iterator[None]:
     """Freeze what exists (imports, the connection) out of the collector's reach and collect
-    the young generation less often, while a load or reparse runs; restored after it."""
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(LOAD_GC_THRESHOLD, *thresholds[1:])
+    the young generation less often, while a load or reparse runs; restored after it. A
+    process that froze objects itself (a pre-fork server) keeps its own freeze."""
+    global _collector_users, _collector_saved
+    with _COLLECTOR_LOCK:
+        if _collector_users == 0:
+            thresholds = gc.get_threshold()
+            freeze = gc.get_freeze_count() == 0
+            if freeze:
+                gc.freeze()
+            gc.set_threshold(LOAD_GC_THRESHOLD, *thresholds[1:])
+            _collector_saved = (thresholds, freeze)
+        _collector_users += 1
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        with _COLLECTOR_LOCK:
+            _collector_users -= 1
+            if _collector_users == 0:
+                thresholds, froze = _collector_saved
+                gc.set_threshold(*thresholds)
+                if froze:
+                    gc.unfreeze()
 
 
 class _NoPandas:
-    """An import finder that refuses pandas (see ``_without_pandas``)."""
+    """An import finder that refuses pandas (see ``without_pandas``)."""
 
     @staticmethod
     def find_spec(name: str, path=None, target=None):
@@ -170,15 +193,18 @@ class _NoPandas:
 
 
 @contextlib.contextmanager
-def _without_pandas() -> Iterator[None]:
-    """Keep pyarrow from importing pandas while a load or reparse writes.
+def without_pandas() -> Iterator[None]:
+    """Keep pyarrow from importing pandas while the CLI's load or reparse writes.
 
     Every ``pa.array`` on a Python list asks pyarrow's pandas shim whether the list is a
     pandas object, and the first such question imports pandas: 0.7-1.2 s of the main
     process's CPU (a twentieth of it for 20,000 letters) for a library the writes never
-    use. The shim takes an ImportError as "no pandas" and goes on. Nothing else runs in
-    this process during a load; a process that already imported pandas is left alone, and
-    after the load the shim imports pandas at its first real need, as before.
+    use. The shim takes an ImportError as "no pandas" and remembers it for the rest of the
+    process (a pandas Series given to ``pa.array`` later is then read as a plain sequence),
+    and the finder refuses pandas to every thread. So only ``imr-analytics load`` and
+    ``reparse``, whose process ends with the load, use this; ``load_paths`` and
+    ``reparse_database`` called from Python (a notebook, a script) leave imports alone. A
+    process that already imported pandas is left alone too.
     """
     if "pandas" in sys.modules:
         yield
@@ -192,11 +218,11 @@ def _without_pandas() -> Iterator[None]:
 
 
 def _lean_main_process(fn: Callable) -> Callable:
-    """Run a load or reparse with fewer collections and without importing pandas."""
+    """Run a load or reparse with fewer collections of Python's garbage collector."""
 
     @functools.wraps(fn)
     def run(*args, **kwargs):
-        with _few_collections(), _without_pandas():
+        with _few_collections():
             return fn(*args, **kwargs)
 
     return run
@@ -217,13 +243,13 @@ _LIMITS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _fit_memory_to_indexes(con, at_least: int = 0) -> None:
-    """Keep ``LOAD_MEMORY_LIMIT`` for the data besides the indexes DuckDB holds in memory
+    """Keep ``LOAD_MEMORY_BYTES`` for the data besides the indexes DuckDB holds in memory
     (``at_least``: their expected size before they are read in). Only ever raised: the
     indexes do not shrink during a load."""
     index_bytes = con.execute(
         "SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() WHERE tag = 'ART_INDEX'"
     ).fetchall()[0][0]
-    want = _LOAD_MEMORY_BYTES + max(int(index_bytes), at_least)
+    want = LOAD_MEMORY_BYTES + max(int(index_bytes), at_least)
     if want >= _LIMITS.get(con, 0) + _MEMORY_STEP or not _LIMITS.get(con):
         con.execute(f"SET memory_limit = '{want // 1024}KiB'")
         _LIMITS[con] = want
@@ -717,7 +743,7 @@ class _Writer:
                 s.letters_loaded += 1
             s.by_layout[layout] += 1
             s.items_loaded += len(item_rows)
-            s.items_other += sum(1 for r in item_rows if r[_ITEM_CATEGORY] == "Other")
+            s.items_other += sum(1 for r in item_rows if r[ITEM_CATEGORY_AT] == "Other")
             s.items_unknown_drug += unknown
         return winners
 
@@ -893,8 +919,10 @@ def load_paths(
 
     A file whose path, size and modification time are unchanged since an earlier load is
     skipped unread (``rescan=True`` reads and hashes every file again); a file whose
-    content is already stored is skipped before parsing, whatever its path. Every file is
-    extracted and parsed in a worker process under ``limits``.
+    content is already stored is skipped, whatever its path: before parsing at a path an
+    earlier load recorded, after it (in the same task as its read) at a new path, until
+    most new paths of the load have turned out to be stored. Every file is extracted and
+    parsed in a worker process under ``limits``.
 
     ``copy=True`` loads into a copy that replaces the database at the end even when no
     reader has it open, so that readers can open it during the load (a load does so by
@@ -935,6 +963,9 @@ def load_paths(
         # Paths an earlier load recorded (their size or time changed since): their files
         # are hashed first, since their content is likely stored already.
         recorded: set[str] = set()
+        # How many files at new paths turned out to be stored already: a folder moved or
+        # mounted elsewhere is then hashed first, like recorded paths, not parsed to no use.
+        new_paths = _NewPaths()
 
         def unchanged(stats: list[tuple[str, int, int]]) -> set[str]:
             return set() if rescan else _unchanged_files(con, stats, recorded)
@@ -961,8 +992,9 @@ def load_paths(
             # The others are hashed first (their bytes never cross a pipe); what is stored
             # already, or was quarantined, is then not extracted again. The hashes are
             # queued first, so that waiting for them does not wait for the parsing.
-            fresh = [r for r in to_read if not rescan and r[0] not in recorded]
-            to_read = [r for r in to_read if rescan or r[0] in recorded]
+            one_pass = not rescan and not new_paths.mostly_stored()
+            fresh = [r for r in to_read if one_pass and r[0] not in recorded]
+            to_read = [r for r in to_read if not (one_pass and r[0] not in recorded)]
             recorded.difference_update(r[0] for r in to_read)
             hashing = _submit(pool, hash_file, [(r[0], r[2], r[1]) for r in to_read])
             loading = _submit(pool, load_file, [(r[0], r[2], r[1]) for r in fresh])
@@ -996,7 +1028,14 @@ def load_paths(
             del batch, to_read, readable, hashed
             if in_flight is not None:
                 pool = _drain(writer, progress, in_flight, pool, log)
-            in_flight = (results, errors, n_files, tasks, seen, (loading, fresh, seen_this_run))
+            in_flight = (
+                results,
+                errors,
+                n_files,
+                tasks,
+                seen,
+                (loading, fresh, seen_this_run, new_paths),
+            )
         if in_flight is not None:
             pool = _drain(writer, progress, in_flight, pool, log)
         _record_run(con, summary, started_at)
@@ -1075,12 +1114,26 @@ def _drain(
     return pool
 
 
+@dataclass
+class _NewPaths:
+    """Files at paths no load recorded, read in one task with their parsing, and how many
+    of them held a content stored already (parsed for nothing)."""
+
+    read: int = 0
+    stored: int = 0
+
+    def mostly_stored(self) -> bool:
+        """Whether new paths should be hashed first from now on, as recorded ones are."""
+        return self.read >= NEW_PATHS_SAMPLE and 2 * self.stored > self.read
+
+
 def _loaded(
     writer: _Writer,
     pool: WorkerPool,
     job: Iterable[tuple],
     records: list[FileRecord],
     seen_this_run: set[str],
+    new_paths: _NewPaths,
     errors: list[tuple],
     seen: dict[str, tuple],
 ) -> list[tuple]:
@@ -1122,12 +1175,15 @@ def _loaded(
         if r[0] != "read":
             continue
         _, sha, n_bytes, result = r
+        new_paths.read += 1
         if sha in known:
             summary.files_skipped += 1
+            new_paths.stored += 1
         elif not n_bytes:  # every empty file is named, though all share one hash
             errors.append((name, sha, "extract", EMPTY_FILE))
         elif sha in seen_this_run:
             summary.files_skipped += 1
+            new_paths.stored += 1
         else:
             seen_this_run.add(sha)
             done.append(result)

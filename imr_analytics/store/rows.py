@@ -19,7 +19,7 @@ ITEM_COLUMNS = column_names("items")
 CITATION_COLUMNS = column_names("citations")
 
 
-_ITEM_CATEGORY = ITEM_COLUMNS.index("item_category")
+ITEM_CATEGORY_AT = ITEM_COLUMNS.index("item_category")
 _INGREDIENTS = ITEM_COLUMNS.index("ingredients")
 
 
@@ -30,7 +30,7 @@ def unknown_drugs(item_rows: list[tuple]) -> int:
     return sum(
         1
         for r in item_rows
-        if r[_ITEM_CATEGORY] == "Pharmaceuticals"
+        if r[ITEM_CATEGORY_AT] == "Pharmaceuticals"
         and r[_INGREDIENTS]
         and vocab.is_unknown_drug(r[_INGREDIENTS])
     )

@@ -1,4 +1,4 @@
-"""A load's DuckDB memory limit leaves ``LOAD_MEMORY_LIMIT`` beside the primary-key indexes,
+"""A load's DuckDB memory limit leaves ``LOAD_MEMORY_BYTES`` beside the primary-key indexes,
 which DuckDB counts against the limit and cannot spill: under a fixed limit they squeezed the
 buffer pool as the database grew (the write cost per batch doubled over a 500,000-letter
 load) and a load into a large database ran out of memory."""
@@ -37,7 +37,7 @@ def test_the_limit_starts_above_the_indexes_an_existing_database_will_read_in(
     )
     loader._tune_for_load(con)
     setting, _ = _limit(con)
-    expected = loader._LOAD_MEMORY_BYTES + 100000 * loader._INDEX_BYTES_PER_DOCUMENT
+    expected = loader.LOAD_MEMORY_BYTES + 100000 * loader._INDEX_BYTES_PER_DOCUMENT
     assert _bytes(setting) >= expected - 2**20
     assert _bytes(setting) <= expected + 2**20
     con.close()
@@ -60,7 +60,7 @@ def test_each_commit_keeps_the_data_budget_beside_the_indexes(tmp_path: Path, mo
     assert seen[-1][1] > 0  # the keyed tables' indexes are in memory by then
     for limit, index_bytes in seen:
         # within one step of the budget plus what the indexes hold
-        assert limit + loader._MEMORY_STEP > loader._LOAD_MEMORY_BYTES + index_bytes
-        assert limit >= loader._LOAD_MEMORY_BYTES
+        assert limit + loader._MEMORY_STEP > loader.LOAD_MEMORY_BYTES + index_bytes
+        assert limit >= loader.LOAD_MEMORY_BYTES
     with duckdb.connect(str(tmp_path / "x.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM letters").fetchall()[0][0] > 0
