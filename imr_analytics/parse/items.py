@@ -25,18 +25,13 @@ OUTCOME_WORDS = {"upheld": "upheld", "overturned": "overturned"}
 # Any single capitalised word after the last colon of a heading line is read as an
 # outcome, so that an unseen word ("Modified") fails loudly instead of being skipped. This is
 # the definition; _outcome_parts reads a line by it without the walk along the line.
-_OUTCOME_LINE = re.compile(
-    r"^(?P<head>.*?):\s*(?P<word>Upheld|Overturned|Partially\s+Overturned|Partially\s+Upheld|Modified|Reversed|Withdrawn)\s*\.?$",
-    re.IGNORECASE,
-)
+_OUTCOME_WORD = r"(?P<word>Upheld|Overturned|Partially\s+Overturned|Partially\s+Upheld|Modified|Reversed|Withdrawn)"
+_OUTCOME_LINE = re.compile(rf"^(?P<head>.*?):\s*{_OUTCOME_WORD}\s*\.?$", re.IGNORECASE)
 # _OUTCOME_LINE after its head. The lazy head can only end at a line's last colon (nothing
 # after the head's colon may hold one) and holds no line break ("." matches none), so a line
 # matches _OUTCOME_LINE exactly when this matches after its last colon and no line break comes
 # before that colon: a short match at the end instead of a case-insensitive walk along the line.
-_OUTCOME_AFTER_COLON = re.compile(
-    r"\s*(?P<word>Upheld|Overturned|Partially\s+Overturned|Partially\s+Upheld|Modified|Reversed|Withdrawn)\s*\.?$",
-    re.IGNORECASE,
-)
+_OUTCOME_AFTER_COLON = re.compile(rf"\s*{_OUTCOME_WORD}\s*\.?$", re.IGNORECASE)
 # Every word _OUTCOME_LINE accepts ends in one of these (d, n: letters with no other case
 # under re.IGNORECASE, so the test is exact).
 _OUTCOME_LAST_LETTERS = frozenset("dDnN")
