@@ -697,6 +697,10 @@ def value_counts(con: duckdb.DuckDBPyConnection, dimension: str) -> pd.DataFrame
     ).df()
 
 
+# Decided items the first try of selection_matches joins to their letters.
+_MATCH_SAMPLE = 4096
+
+
 def selection_matches(
     con: duckdb.DuckDBPyConnection,
     where: Mapping[str, Any] | str | None = None,
@@ -722,10 +726,6 @@ def selection_matches(
         if con.execute(f"SELECT 1 FROM ({base}) AS b LIMIT 1", params.values).fetchone():
             return True
     return False
-
-
-# Decided items the first try of selection_matches joins to their letters.
-_MATCH_SAMPLE = 4096
 
 
 def _filters_attr(

@@ -453,8 +453,6 @@ class InProcessEngine(Engine):
                 shell.user_ns.clear()
                 shell.user_global_ns.clear()
                 _Shell.clear_instance()
-                gc.unfreeze()  # a frozen cycle would outlive the collection below
-                gc.collect()  # connections and frames the namespace held go now, not later
         return nb_man.nb
 
 
@@ -468,7 +466,9 @@ def _imports_frozen() -> Iterator[Callable[[], None]]:
     run at 0.1-0.15 s of CPU each. What exists when the notebook starts, and after a cell that
     imported modules, is frozen (``gc.freeze``): collections skip it, and objects that die are
     still freed when their last reference goes. The yielded function is called after each
-    cell; the run's end unfreezes everything, so a process that goes on collects as before.
+    cell; the run's end unfreezes everything, so a process that goes on collects as before,
+    and collects once (after the engine cleared the namespace, whose connections and frames go
+    now, not later; a frozen cycle would have outlived that collection).
     """
     modules = len(sys.modules)
     gc.freeze()
@@ -482,7 +482,8 @@ def _imports_frozen() -> Iterator[Callable[[], None]]:
     try:
         yield imported
     finally:
-        gc.unfreeze()  # (the engine has unfrozen them already, before its last collection)
+        gc.unfreeze()
+        gc.collect()
 
 
 def _shell_config() -> Any:

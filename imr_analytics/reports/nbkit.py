@@ -1153,9 +1153,13 @@ class Report:
         if not data:
             self.note("No chart: no dated letters in this selection.")
             return
+        step = 44 if len(data) <= 6 else 26  # narrower, with slanted labels, past six
+        subtitle = (
+            ["Blank: no letter in the period has both dates."]
+            if any(d["value"] is None for d in data)
+            else []
+        )
         with unvalidated():  # the spec is checked whole by the tests (charts.unvalidated)
-            slanted = len(data) > 6
-            step = 44 if not slanted else 26
             base = alt.Chart(alt.Data(values=data)).encode(
                 x=alt.X(
                     "period:O",
@@ -1172,11 +1176,6 @@ class Report:
                 mark = base.mark_line(point=True, color="#2f5d8a").encode(
                     y=alt.Y("value:Q", title=labels.get(measure, measure))
                 )
-            subtitle = (
-                ["Blank: no letter in the period has both dates."]
-                if any(d["value"] is None for d in data)
-                else []
-            )
             chart = mark.properties(
                 width=alt.Step(step),
                 height=200,

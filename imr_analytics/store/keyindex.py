@@ -187,10 +187,7 @@ class LoadKeys:
             self._placed = KeySet.from_query(
                 self.con,
                 f"""
-                WITH i AS (SELECT letter_id, min(rowid) AS a, max(rowid) AS z, count(*) AS n
-                           FROM items GROUP BY letter_id),
-                     c AS (SELECT letter_id, min(rowid) AS a, max(rowid) AS z, count(*) AS n
-                           FROM citations GROUP BY letter_id)
+                WITH {_rowid_runs("i", "items")}, {_rowid_runs("c", "citations")}
                 SELECT {sql_text_key("l.letter_id")},
                        coalesce(i.a, 0) AS items_at, coalesce(i.n, 0) AS items_n,
                        coalesce(c.a, 0) AS citations_at, coalesce(c.n, 0) AS citations_n
@@ -295,3 +292,11 @@ def keys_of(con) -> LoadKeys:
 def forget(con) -> None:
     """Drop a connection's key sets (its tables were rebuilt outside the writer)."""
     _STATES.pop(con, None)
+
+
+def _rowid_runs(alias: str, table: str) -> str:
+    """A CTE: each letter's first and last rowid in ``table`` and its number of rows."""
+    return (
+        f"{alias} AS (SELECT letter_id, min(rowid) AS a, max(rowid) AS z, count(*) AS n "
+        f"FROM {table} GROUP BY letter_id)"
+    )

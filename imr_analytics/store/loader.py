@@ -26,7 +26,6 @@ The shape of a load, and why:
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import os
 import resource
@@ -42,6 +41,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pyarrow as pa
@@ -217,22 +217,10 @@ def without_pandas() -> Iterator[None]:
             sys.meta_path.remove(_NoPandas)
 
 
-def _lean_main_process(fn: Callable) -> Callable:
-    """Run a load or reparse with fewer collections of Python's garbage collector."""
-
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        with _few_collections():
-            return fn(*args, **kwargs)
-
-    return run
-
-
 def _tune_for_load(con) -> None:
     """Settings of a load or reparse connection: bounded memory, few checkpoints, one
     DuckDB thread."""
     documents = con.execute("SELECT count(*) FROM documents").fetchall()[0][0]
-    _LIMITS[con] = 0
     _fit_memory_to_indexes(con, documents * _INDEX_BYTES_PER_DOCUMENT)
     con.execute(f"SET checkpoint_threshold = '{LOAD_CHECKPOINT_THRESHOLD}'")
     con.execute(f"SET threads = {LOAD_THREADS}")
@@ -250,7 +238,7 @@ def _fit_memory_to_indexes(con, at_least: int = 0) -> None:
         "SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() WHERE tag = 'ART_INDEX'"
     ).fetchall()[0][0]
     want = LOAD_MEMORY_BYTES + max(int(index_bytes), at_least)
-    if want >= _LIMITS.get(con, 0) + _MEMORY_STEP or not _LIMITS.get(con):
+    if want >= _LIMITS.get(con, 0) + _MEMORY_STEP:
         con.execute(f"SET memory_limit = '{want // 1024}KiB'")
         _LIMITS[con] = want
 
@@ -779,11 +767,12 @@ class _Writer:
         old ones are deleted, so that count is all of its rows."""
         con = self.con
         by_id = [letter_ids]
-        hits: list = [None]
-        if self.transactional:  # else its inserts are not noted: every delete scans
+        by_rowid = False  # not transactional: its inserts are not noted, every delete scans
+        if self.transactional:
             hits = keyindex.keys_of(con).placed().lookup([keyindex.text_key(i) for i in letter_ids])
+            by_rowid = all(h is not None for h in hits)
         for table, at, n in (("citations", 2, 3), ("items", 0, 1)):
-            if all(h is not None for h in hits):
+            if by_rowid:
                 rowids = [r for h in hits for r in range(h[at], h[at] + h[n])]
                 if not rowids:
                     continue
@@ -904,7 +893,7 @@ def _raise_terminated(signum, frame) -> None:
     raise Terminated()
 
 
-@_lean_main_process
+@_few_collections()  # a fresh context each call
 def load_paths(
     paths: Iterable[str | Path],
     db_path: str | Path,
@@ -959,7 +948,7 @@ def load_paths(
         seen_this_run: set[str] = set()
         # One batch in flight: the workers parse batch k+1 while this process writes
         # batch k, so neither waits for the other.
-        in_flight: tuple | None = None
+        in_flight: _Batch | None = None
         # Paths an earlier load recorded (their size or time changed since): their files
         # are hashed first, since their content is likely stored already.
         recorded: set[str] = set()
@@ -999,42 +988,25 @@ def load_paths(
             hashing = _submit(pool, hash_file, [(r[0], r[2], r[1]) for r in to_read])
             loading = _submit(pool, load_file, [(r[0], r[2], r[1]) for r in fresh])
             hashed = list(hashing)
-            readable = []
-            for (name, fs_path, size, mtime, _), h in zip(to_read, hashed, strict=True):
-                if h[0] != "hashed":
-                    errors.append((name, None, "read", h[4]))
-                    if h[5:] == (True,):
-                        seen[name] = (name, size, mtime, None)
-                    continue
-                seen[name] = (name, size, mtime, h[1])
-                readable.append((name, size, h[1], fs_path, h[2], h[3]))
+            readable = [
+                (name, size, h[1], fs_path, h[2], h[3])
+                for (name, fs_path, size, mtime, _), h in zip(to_read, hashed, strict=True)
+                if _note_read(seen, errors, (name, size, mtime), h)
+            ]
             errors = _new_read_errors(con, summary, errors)
             known = _known_hashes(con, [r[2] for r in readable])
-            tasks = []
-            for name, size, sha, fs_path, n_bytes, identity in readable:
-                if sha in known:
-                    summary.files_skipped += 1
-                    continue
-                if not n_bytes:  # every empty file is named, though all share one hash
-                    errors.append((name, sha, "extract", EMPTY_FILE))
-                    continue
-                if sha in seen_this_run:
-                    summary.files_skipped += 1
-                    continue
-                seen_this_run.add(sha)
-                tasks.append((name, size, sha, fs_path, identity))
+            tasks = [
+                (name, size, sha, fs_path, identity)
+                for name, size, sha, fs_path, n_bytes, identity in readable
+                if _triage(summary, known, seen_this_run, errors, name, sha, n_bytes) == "new"
+            ]
             results: Iterable[tuple] | None = _submit(pool, process_file, tasks)
             n_files = len(batch)
             del batch, to_read, readable, hashed
             if in_flight is not None:
                 pool = _drain(writer, progress, in_flight, pool, log)
-            in_flight = (
-                results,
-                errors,
-                n_files,
-                tasks,
-                seen,
-                (loading, fresh, seen_this_run, new_paths),
+            in_flight = _Batch(
+                results, errors, n_files, tasks, seen, (loading, fresh, seen_this_run, new_paths)
             )
         if in_flight is not None:
             pool = _drain(writer, progress, in_flight, pool, log)
@@ -1092,10 +1064,22 @@ def _submit(
     return pool.map(fn, tasks)
 
 
+class _Batch(NamedTuple):
+    """A batch whose tasks are with the workers, waiting to be written."""
+
+    results: Iterable[tuple] | None  # None: run ``tasks`` here (no pool)
+    errors: list[tuple]
+    n_files: int
+    tasks: list[tuple]
+    seen: dict[str, tuple]
+    # A load's files at new paths: (load_file results, their records, seen_this_run, _NewPaths)
+    loading: tuple | None = None
+
+
 def _drain(
     writer: _Writer,
     progress: _Progress,
-    in_flight: tuple,
+    in_flight: _Batch,
     pool: WorkerPool | None,
     log: Callable[[str], None],
     fn: Callable[[tuple], tuple] = process_file,
@@ -1103,12 +1087,12 @@ def _drain(
     """Write a batch's results. A worker that dies or breaks a limit has already cost
     exactly the file it held (the pool records it with the reason); nothing is redone
     in this process. ``WorkerError`` (no worker can run at all) goes to the caller."""
-    results, errors, n_files, tasks, seen = in_flight[:5]
+    results, errors, n_files, tasks, seen, loading = in_flight
     done = list(results) if results is not None else [fn(t) for t in tasks]
     if fn is process_file:
         done = _changed_since_hashed(writer, done, tasks, seen)
-    if len(in_flight) > 5:
-        done += _loaded(writer, pool, *in_flight[5], errors, seen)
+    if loading is not None:
+        done += _loaded(writer, pool, *loading, errors, seen)
     writer.write(done, errors, list(seen.values()))
     progress.update(n_files)
     return pool
@@ -1160,34 +1144,64 @@ def _loaded(
                 )
             else:
                 outcomes[i] = h
-    read_errors = []
-    for (name, _, size, mtime, _), r in zip(records, outcomes, strict=True):
-        if r[0] == "error":
-            read_errors.append((name, None, "read", r[4]))
-            if r[5:] == (True,):
-                seen[name] = (name, size, mtime, None)
-        else:
-            seen[name] = (name, size, mtime, r[1])
+    read_errors: list[tuple] = []
+    read = [
+        (name, r)
+        for (name, _, size, mtime, _), r in zip(records, outcomes, strict=True)
+        if _note_read(seen, read_errors, (name, size, mtime), r)
+    ]
     errors += _new_read_errors(con, summary, read_errors)
-    known = _known_hashes(con, [r[1] for r in outcomes if r[0] == "read"])
+    known = _known_hashes(con, [r[1] for _, r in read])
     done = []
-    for (name, *_), r in zip(records, outcomes, strict=True):
-        if r[0] != "read":
-            continue
-        _, sha, n_bytes, result = r
+    for name, (_, sha, n_bytes, result) in read:
+        verdict = _triage(summary, known, seen_this_run, errors, name, sha, n_bytes)
         new_paths.read += 1
-        if sha in known:
-            summary.files_skipped += 1
-            new_paths.stored += 1
-        elif not n_bytes:  # every empty file is named, though all share one hash
-            errors.append((name, sha, "extract", EMPTY_FILE))
-        elif sha in seen_this_run:
-            summary.files_skipped += 1
-            new_paths.stored += 1
-        else:
-            seen_this_run.add(sha)
+        new_paths.stored += verdict == "stored"
+        if verdict == "new":
             done.append(result)
     return done
+
+
+def _note_read(
+    seen: dict[str, tuple], read_errors: list[tuple], file: tuple[str, int, int], outcome: tuple
+) -> bool:
+    """Whether a ``hash_file`` or ``load_file`` outcome read its file. The file (name, size,
+    time) is remembered in ``seen`` with its content hash, or without one after a read
+    error that will recur (a file too large to be a letter); its read error goes to
+    ``read_errors``."""
+    name, size, mtime = file
+    if outcome[0] == "error":
+        read_errors.append((name, None, "read", outcome[4]))
+        if outcome[5:] == (True,):
+            seen[name] = (name, size, mtime, None)
+        return False
+    seen[name] = (name, size, mtime, outcome[1])
+    return True
+
+
+def _triage(
+    summary: LoadSummary,
+    known: set[str],
+    seen_this_run: set[str],
+    errors: list[tuple],
+    name: str,
+    sha: str,
+    n_bytes: int,
+) -> str:
+    """What becomes of a file read in this batch: "stored" (its content is stored already or
+    met earlier in this run: skipped), "empty" (an error: every empty file is named, though
+    all share one hash) or "new" (to parse or write; remembered for the rest of the run)."""
+    if sha in known:
+        summary.files_skipped += 1
+        return "stored"
+    if not n_bytes:
+        errors.append((name, sha, "extract", EMPTY_FILE))
+        return "empty"
+    if sha in seen_this_run:
+        summary.files_skipped += 1
+        return "stored"
+    seen_this_run.add(sha)
+    return "new"
 
 
 def _new_read_errors(con, summary: LoadSummary, errors: list[tuple]) -> list[tuple]:
@@ -1269,7 +1283,7 @@ def _swap_in(con) -> None:
     con.execute(f"INSERT INTO main.load_errors BY NAME SELECT * FROM {REPARSE_SCHEMA}.load_errors")
 
 
-@_lean_main_process
+@_few_collections()  # a fresh context each call
 def reparse_database(
     db_path: str | Path,
     *,
@@ -1333,7 +1347,7 @@ def reparse_database(
                 results = None
             if in_flight is not None:
                 pool = _drain(writer, progress, in_flight, pool, log, reparse_task)
-            in_flight = (results, [], len(tasks), tasks, {})
+            in_flight = _Batch(results, [], len(tasks), tasks, {})
         if in_flight is not None:
             pool = _drain(writer, progress, in_flight, pool, log, reparse_task)
             in_flight = None
