@@ -57,8 +57,13 @@ class Matcher:
     def __init__(self, patterns: Sequence[str]) -> None:
         self._singles = [re.compile(p, re.IGNORECASE) for p in patterns]
         self._n = len(patterns)
-        # word prefix -> [(pattern index, regex matched at a word start)], by pattern index
-        self._index: dict[str, list[tuple[int, re.Pattern[str]]] | tuple] = {}
+        # word prefix -> [(pattern index, source of the regex matched at a word start)], by
+        # pattern index. A source is compiled the first time a word of a text has its prefix:
+        # the vocabularies split into about 2,000 of them, and compiling all of them cost each
+        # worker process a third of a second before its first letter, while a corpus's words
+        # reach a few hundred.
+        self._index: dict[str, list[tuple[int, str]] | tuple] = {}
+        self._compiled: dict[str, re.Pattern[str]] = {}
         # (pattern index, regex searched anywhere), by pattern index
         self._scans: list[tuple[int, re.Pattern[str]]] = []
         self._key_lengths: list[int] = []
@@ -66,11 +71,17 @@ class Matcher:
         try:
             self._build(patterns)
         except (re.error, RecursionError, OverflowError):
-            # A pattern the splitting mishandles must not break loading: fall back to the
-            # plain scan, which is slower but gives the same results.
-            self._index = {}
-            self._key_lengths = []
-            self._scans = list(enumerate(self._singles))
+            self._scan_whole()
+
+    def _scan_whole(self) -> None:
+        """A pattern the splitting mishandles (found when it is split, or when a piece is
+        first compiled) must not break loading: fall back to the plain scan of every pattern,
+        which is slower but gives the same results. Matches found through the index before
+        are right: each indexed piece matches only where its whole pattern does."""
+        self._index = {}
+        self._key_lengths = []
+        self._by_token = {}
+        self._scans = list(enumerate(self._singles))
 
     def _build(self, patterns: Sequence[str]) -> None:
         for i, pattern in enumerate(patterns):
@@ -86,8 +97,7 @@ class Matcher:
                 else:
                     rest.append(alt)
             for key, alts in keyed.items():
-                rx = re.compile("|".join(alts), re.IGNORECASE)
-                self._index.setdefault(key, []).append((i, rx))
+                self._index.setdefault(key, []).append((i, "|".join(alts)))
             if rest:
                 self._scans.append((i, re.compile("|".join(rest), re.IGNORECASE)))
         self._key_lengths = sorted({len(k) for k in self._index})
@@ -99,9 +109,18 @@ class Matcher:
         found = self._by_token.get(token)
         if found is None:
             index = self._index
+            compiled = self._compiled
             found = ()
             for key in dict.fromkeys(token[:n] for n in self._key_lengths):
-                found += index.get(key, ())
+                for i, source in index.get(key, ()):
+                    rx = compiled.get(source)
+                    if rx is None:
+                        try:
+                            rx = compiled[source] = re.compile(source, re.IGNORECASE)
+                        except (re.error, RecursionError, OverflowError):
+                            self._scan_whole()
+                            return ()
+                    found += ((i, rx),)
             if len(self._by_token) >= _TOKEN_CACHE:
                 self._by_token.clear()
             self._by_token[token] = found

@@ -144,3 +144,23 @@ def test_an_item_tries_a_few_rules_not_every_rule(vocab_report) -> None:
     vocab_report(f"classify_item: {mean_tried:.1f} of {n_rules} rules tried per item (mean)")
     assert len(matcher._scans) <= n_rules // 10, "too many rules are searched in every text"
     assert mean_tried < n_rules / 2
+
+
+def test_pieces_are_compiled_when_a_word_first_needs_them() -> None:
+    """A worker process pays for the pieces its letters' words reach, not for all of them
+    before its first letter."""
+    matcher = Matcher(TRICKY_PATTERNS)
+    assert matcher._compiled == {}
+    assert matcher.match_index(fold("a barbaz")) == 5
+    assert 0 < len(matcher._compiled) < sum(len(v) for v in matcher._index.values())
+
+
+def test_a_piece_that_does_not_compile_falls_back_to_the_plain_scan() -> None:
+    """A piece the splitting got wrong is found when first compiled: the matcher then scans
+    every pattern whole, with the same answers, instead of failing the letter."""
+    matcher = Matcher([r"\bfoo\w*", r"\bbar|\bbaz"])
+    matcher._index = {k: tuple((i, "(") for i, _ in v) for k, v in matcher._index.items()}
+    assert matcher.match_index(fold("a baz")) == 1
+    assert matcher._index == {}
+    assert matcher.match_index(fold("foot")) == 0
+    assert matcher.match_index(fold("nothing")) is None
