@@ -180,7 +180,6 @@ BYTES_PER_LETTER = 24 * 1024
 def run_benchmark(
     *, letters: int, pdfs: int, workers: int | None, seed: int, keep: str | None
 ) -> int:
-    from .store.loader import WRITE_LOG_ENV
     from .synth import generate_corpus
 
     work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="imr-bench-"))
@@ -208,25 +207,8 @@ def run_benchmark(
         print(f"  corpus ready in {time.perf_counter() - t0:.1f} s")
 
         # generate_corpus writes letters/ and its answer key truth.jsonl beside it
-        cmd = [
-            sys.executable,
-            "-m",
-            "imr_analytics",
-            "load",
-            str(text_dir / "letters"),
-            "--db",
-            str(db),
-        ]
-        if workers:
-            cmd += ["--workers", str(workers)]
-        run = run_measured(cmd, env={**os.environ, WRITE_LOG_ENV: str(write_log)})
-        if run.code != 0:
-            print(run.output)
-            print(f"benchmark: the load failed with exit code {run.code}", file=sys.stderr)
+        if _measured_load(text_dir / "letters", db, write_log, workers) != 0:
             return 1
-        loaded = sum(1 for p in (text_dir / "letters").rglob("*") if p.is_file())
-        for line in load_report(run, WriteLog.read(write_log), loaded):
-            print(line)
 
         if pdfs:
             if not pdf_dir.exists():
@@ -242,6 +224,115 @@ def run_benchmark(
                 )
                 print(line)
         return 0
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _measured_load(folder: Path, db: Path, write_log: Path, workers: int | None) -> int:
+    """Load ``folder`` into ``db`` the way a user does, in a child process, and print the
+    benchmark's lines for it; 1 if the load failed."""
+    from .store.loader import WRITE_LOG_ENV
+
+    cmd = [sys.executable, "-m", "imr_analytics", "load", str(folder), "--db", str(db)]
+    if workers:
+        cmd += ["--workers", str(workers)]
+    run = run_measured(cmd, env={**os.environ, WRITE_LOG_ENV: str(write_log)})
+    if run.code != 0:
+        print(run.output)
+        print(f"benchmark: the load failed with exit code {run.code}", file=sys.stderr)
+        return 1
+    loaded = sum(1 for p in folder.rglob("*") if p.is_file())
+    for line in load_report(run, WriteLog.read(write_log), loaded):
+        print(line)
+    return 0
+
+
+# --- real letters -----------------------------------------------------------------------------
+# The issue's figure for real text: the text of the real letters (pdftotext's, where poppler is
+# installed, as DWC's PDFs are most often converted), repeated to 20,000 files. Each copy gets
+# a case number of its own in a range real letters do not use (CMyy-9xxxxxx), so that the load
+# stores every copy as a letter instead of skipping it as a duplicate or a correction.
+REAL_SUFFIXES = (".pdf", ".txt", ".md", ".markdown")
+REAL_COPY_BASE = 9_000_000
+MAX_REAL_COPIES = 1_000_000
+
+
+def real_letter_texts(source: Path) -> tuple[list[tuple[str, str]], list[str], str]:
+    """(case number, text) of each letter file under ``source`` that names one; the files
+    skipped, each with why; and how PDFs were turned into text."""
+    from .extract import ExtractionError, extract_document
+    from .parse.header import CASE_NUMBER_RE
+
+    poppler = shutil.which("pdftotext")
+    how = "pdftotext" if poppler else "pypdfium2 (pdftotext is not installed)"
+    texts: list[tuple[str, str]] = []
+    skipped: list[str] = []
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        if path.suffix.lower() not in REAL_SUFFIXES:
+            continue
+        try:
+            if path.suffix.lower() == ".pdf" and poppler:
+                done = subprocess.run(
+                    [poppler, "-q", str(path), "-"], capture_output=True, check=True, timeout=60
+                )
+                text = done.stdout.decode("utf-8", errors="replace")
+            else:
+                text = extract_document(path.name, path.read_bytes()).text
+        except (OSError, ExtractionError, subprocess.SubprocessError) as exc:
+            skipped.append(f"{path}: {exc}")
+            continue
+        m = CASE_NUMBER_RE.search(text)
+        if m is None:
+            skipped.append(f"{path}: no case number in its text")
+            continue
+        texts.append((m.group(0), text))
+    return texts, skipped, how
+
+
+def write_real_copies(texts: list[tuple[str, str]], out: Path, letters: int) -> None:
+    """``letters`` files in ``out`` (1,000 to a folder), the texts in turn, each copy under a
+    case number of its own."""
+    for k in range(letters):
+        case, text = texts[k % len(texts)]
+        fresh = f"{case[:5]}{REAL_COPY_BASE + k:07d}"
+        folder = out / f"{k // 1000:04d}"
+        if k % 1000 == 0:
+            folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"L{k:07d}.txt").write_text(text.replace(case, fresh), encoding="utf-8")
+
+
+def run_real_benchmark(
+    source: str | Path, *, letters: int, workers: int | None, keep: str | None
+) -> int:
+    """Load the real letters under ``source``, repeated to ``letters`` files, and print the
+    same lines as the synthetic benchmark."""
+    source = Path(source)
+    if not source.is_dir():
+        print(f"benchmark: {source} is not a folder of letters", file=sys.stderr)
+        return 2
+    if not 0 < letters <= MAX_REAL_COPIES:
+        print(f"benchmark: --letters must be 1 to {MAX_REAL_COPIES:,} with --real", file=sys.stderr)
+        return 2
+    texts, skipped, how = real_letter_texts(source)
+    for line in skipped:
+        print(f"  skipped {line}", file=sys.stderr)
+    if not texts:
+        print(f"benchmark: no letter under {source} names a case number", file=sys.stderr)
+        return 1
+    work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="imr-bench-real-"))
+    work.mkdir(parents=True, exist_ok=True)
+    copies, db, write_log = work / "real-text", work / "bench-real.duckdb", work / "write-log.tsv"
+    try:
+        for stale in (db, db.with_name(db.name + ".wal"), write_log):
+            stale.unlink(missing_ok=True)
+        shutil.rmtree(copies, ignore_errors=True)
+        write_real_copies(texts, copies, letters)
+        print(
+            f"benchmark: {len(texts)} real letters from {source} (PDF text by {how}), "
+            f"repeated to {letters:,} files under fresh case numbers, in {work}"
+        )
+        return _measured_load(copies, db, write_log, workers)
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)

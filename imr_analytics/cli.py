@@ -126,7 +126,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import run_benchmark, run_report_benchmark
+    from .bench import run_benchmark, run_real_benchmark, run_report_benchmark
+
+    if args.real:
+        return run_real_benchmark(
+            args.real, letters=args.letters, workers=args.workers, keep=args.keep
+        )
 
     if args.reports or args.replicate:
         if not args.db:
@@ -346,6 +351,13 @@ def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=1, help="seed of the synthetic corpus (default 1)")
     p.add_argument("--keep", metavar="DIR", help="keep the corpus and database in DIR")
+    p.add_argument(
+        "--real",
+        metavar="DIR",
+        help="load the real letters under DIR (PDF, text or markdown; e.g. ../shared/letters) "
+        "instead of synthetic ones: their text, repeated to --letters files, each copy under "
+        "a case number of its own",
+    )
     reports = p.add_argument_group(
         "reports",
         "time each report (imr-analytics report NAME, in a child process) with the CPU and "

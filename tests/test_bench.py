@@ -75,3 +75,39 @@ def test_bench_end_to_end(tmp_path: Path, capsys) -> None:
     )
     assert re.search(r"peak memory: [\d,]+ MiB", out), out
     assert (tmp_path / "write-log.tsv").read_text().count("batch\t") >= 2
+
+
+def test_real_benchmark_loads_every_copy_as_a_letter_of_its_own(tmp_path: Path, capsys) -> None:
+    """``bench --real DIR``: the letters' text, repeated, each copy a letter of its own (none
+    skipped as a duplicate or taken for a correction); a file without a case number is
+    skipped with its reason. Synthetic text letters stand in for the real ones here, so the
+    test runs without ../shared (tests/store/test_real_letters.py loads those)."""
+    import duckdb
+
+    from imr_analytics.bench import run_real_benchmark
+    from imr_analytics.synth import generate_corpus
+
+    source = tmp_path / "source"
+    generate_corpus(source, 3, seed=5)
+    (source / "letters" / "notes.txt").write_text("no case number here\n", encoding="utf-8")
+    kept = tmp_path / "kept"
+    code = run_real_benchmark(source / "letters", letters=25, workers=1, keep=str(kept))
+    captured = capsys.readouterr()
+    assert code == 0, captured.out + captured.err
+    assert "3 real letters" in captured.out and "repeated to 25 files" in captured.out
+    assert "notes.txt: no case number in its text" in captured.err
+    assert re.search(r"CPU:\s+[\d.]+ ms per letter, whole process tree", captured.out)
+    with duckdb.connect(str(kept / "bench-real.duckdb"), read_only=True) as con:
+        ids = con.execute("SELECT count(*), count(DISTINCT case_number) FROM letters").fetchone()
+    assert ids == (25, 25)
+
+
+def test_real_benchmark_refuses_what_it_cannot_load(tmp_path: Path, capsys) -> None:
+    from imr_analytics.bench import run_real_benchmark
+
+    assert run_real_benchmark(tmp_path / "absent", letters=10, workers=1, keep=None) == 2
+    assert "is not a folder of letters" in capsys.readouterr().err
+    assert run_real_benchmark(tmp_path, letters=0, workers=1, keep=None) == 2
+    assert "--letters must be 1 to" in capsys.readouterr().err
+    assert run_real_benchmark(tmp_path, letters=10, workers=1, keep=None) == 1
+    assert "names a case number" in capsys.readouterr().err
