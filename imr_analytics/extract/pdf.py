@@ -21,11 +21,6 @@ EXTRACTOR = f"pypdfium2 {pdfium.version.PYPDFIUM_INFO}"
 NO_PAGES = "the PDF has no pages (an empty page tree), so it has no text"
 
 
-def is_pdf(data: bytes) -> bool:
-    """PDF readers accept the signature anywhere in the first KiB, and so do we."""
-    return b"%PDF-" in data[:1024]
-
-
 def _open(data: bytes) -> pdfium.PdfDocument:
     """Open a PDF; on failure, a reason that belongs to this file.
 
