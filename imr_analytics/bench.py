@@ -292,14 +292,17 @@ def real_letter_texts(source: Path) -> tuple[list[tuple[str, str]], list[str], s
 
 def write_real_copies(texts: list[tuple[str, str]], out: Path, letters: int) -> None:
     """``letters`` files in ``out`` (1,000 to a folder), the texts in turn, each copy under a
-    case number of its own."""
+    case number of its own: every mention of the letter's number, in any case, is replaced."""
+    import re
+
+    mentions = [(re.compile(re.escape(case), re.IGNORECASE), case, text) for case, text in texts]
     for k in range(letters):
-        case, text = texts[k % len(texts)]
+        mention, case, text = mentions[k % len(mentions)]
         fresh = f"{case[:5]}{REAL_COPY_BASE + k:07d}"
         folder = out / f"{k // 1000:04d}"
         if k % 1000 == 0:
             folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"L{k:07d}.txt").write_text(text.replace(case, fresh), encoding="utf-8")
+        (folder / f"L{k:07d}.txt").write_text(mention.sub(fresh, text), encoding="utf-8")
 
 
 def run_real_benchmark(
@@ -320,9 +323,29 @@ def run_real_benchmark(
     if not texts:
         print(f"benchmark: no letter under {source} names a case number", file=sys.stderr)
         return 1
+    if keep and Path(keep).resolve().is_relative_to(source.resolve()):
+        print(
+            f"benchmark: --keep {keep} is inside {source}; a second run would read the copies "
+            "as letters. Keep them elsewhere",
+            file=sys.stderr,
+        )
+        return 2
     work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="imr-bench-real-"))
     work.mkdir(parents=True, exist_ok=True)
     copies, db, write_log = work / "real-text", work / "bench-real.duckdb", work / "write-log.tsv"
+    # the copies, then about as much again for the database and its log
+    need = 2 * letters * sum(len(t.encode("utf-8")) for _, t in texts) // len(texts)
+    free = shutil.disk_usage(work).free
+    if need > free:
+        print(
+            f"benchmark: {letters:,} copies need about {need / 2**30:,.1f} GiB of disk in {work} "
+            f"and {free / 2**30:,.1f} GiB are free; use --keep DIR on a larger disk or fewer "
+            "--letters",
+            file=sys.stderr,
+        )
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+        return 1
     try:
         for stale in (db, db.with_name(db.name + ".wal"), write_log):
             stale.unlink(missing_ok=True)

@@ -15,6 +15,7 @@ import contextlib
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 EXIT_OK = 0
@@ -34,20 +35,29 @@ def _err(message: str) -> None:
     print(f"imr-analytics: {message}", file=sys.stderr)
 
 
-def _no_blas_threads() -> None:
-    """One OpenBLAS thread for a load or reparse, which does no linear algebra: NumPy comes in
-    with pyarrow, and OpenBLAS then starts a thread per core that spins while it waits for
-    work, about 0.1 s of CPU per load (a fifth of a small load's fixed cost). Set before
-    NumPy is imported, in the process that ends with the command; a value already set wins."""
-    if "numpy" not in sys.modules:
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+@contextlib.contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """One OpenBLAS thread for the NumPy that a load or reparse imports (with pyarrow) and
+    never computes with: OpenBLAS otherwise starts a thread per core that spins while it waits
+    for work, about 0.1 s of CPU per load (a fifth of a small load's fixed cost). Only when
+    NumPy is not imported yet and no thread count is set; the variable is removed again once
+    the imports are done, so that processes started later do not inherit it."""
+    if "numpy" in sys.modules or {"OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"} & set(os.environ):
+        yield
+        return
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    try:
+        yield
+    finally:
+        os.environ.pop("OPENBLAS_NUM_THREADS", None)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    _no_blas_threads()
     from .extract import Limits
-    from .store.database import DatabaseError, WriteFailed
-    from .store.loader import WorkerError, load_paths, without_pandas
+
+    with _one_blas_thread():
+        from .store.database import DatabaseError, WriteFailed
+        from .store.loader import WorkerError, load_paths, without_pandas
 
     limits = Limits(
         max_pages=args.max_pages,
@@ -82,9 +92,9 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_reparse(args: argparse.Namespace) -> int:
-    _no_blas_threads()
-    from .store.database import DatabaseError, WriteFailed
-    from .store.loader import reparse_database, without_pandas
+    with _one_blas_thread():
+        from .store.database import DatabaseError, WriteFailed
+        from .store.loader import reparse_database, without_pandas
 
     if not Path(args.db).exists():
         _err(f"{args.db} does not exist; load some letters into it first")
@@ -129,6 +139,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_benchmark, run_real_benchmark, run_report_benchmark
 
     if args.real:
+        if args.reports or args.replicate or args.db or args.report:
+            _err(
+                "bench --real measures a load; --reports, --db, --report and --replicate "
+                "belong to the report benchmark"
+            )
+            return 2
         return run_real_benchmark(
             args.real, letters=args.letters, workers=args.workers, keep=args.keep
         )

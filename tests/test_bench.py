@@ -111,3 +111,23 @@ def test_real_benchmark_refuses_what_it_cannot_load(tmp_path: Path, capsys) -> N
     assert "--letters must be 1 to" in capsys.readouterr().err
     assert run_real_benchmark(tmp_path, letters=10, workers=1, keep=None) == 1
     assert "names a case number" in capsys.readouterr().err
+
+
+def test_real_benchmark_keeps_its_copies_out_of_the_source(tmp_path: Path, capsys) -> None:
+    from imr_analytics.bench import run_real_benchmark
+
+    (tmp_path / "letter.txt").write_text("Case Number: CM16-0000001\n", encoding="utf-8")
+    code = run_real_benchmark(tmp_path, letters=10, workers=1, keep=str(tmp_path / "kept"))
+    assert code == 2
+    assert "is inside" in capsys.readouterr().err
+    assert not (tmp_path / "kept").exists()
+
+
+def test_real_copies_rename_every_mention_of_the_case_number(tmp_path: Path) -> None:
+    from imr_analytics.bench import write_real_copies
+
+    text = "Case Number: CM16-0000001\nre cm16-0000001 and CM16-0000002\n"
+    write_real_copies([("CM16-0000001", text)], tmp_path, 2)
+    first, second = (p.read_text(encoding="utf-8") for p in sorted(tmp_path.rglob("*.txt")))
+    assert first == "Case Number: CM16-9000000\nre CM16-9000000 and CM16-0000002\n"
+    assert "CM16-9000001" in second and "0000001" not in second

@@ -99,3 +99,30 @@ def test_a_profiled_report_run_exits_the_ordinary_way():
         assert not _fast_exit_allowed(["report", "x"])
     finally:
         sys.setprofile(None)
+
+
+def test_load_sets_one_blas_thread_only_while_it_imports(tmp_path):
+    """A load imports NumPy (with pyarrow) under OPENBLAS_NUM_THREADS=1 and takes the variable
+    away again, so that the processes started after it (a report, a notebook's kernel) keep
+    their own thread count."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "from imr_analytics.cli import main\n"
+        "seen = []\n"
+        "class Finder:\n"
+        "    @staticmethod\n"
+        "    def find_spec(name, path=None, target=None):\n"
+        "        if name == 'numpy':\n"
+        "            seen.append(os.environ.get('OPENBLAS_NUM_THREADS'))\n"
+        "sys.meta_path.insert(0, Finder)\n"
+        f"main(['load', {str(tmp_path / 'none')!r}, '--db', {str(tmp_path / 'x.duckdb')!r}])\n"
+        "print(seen, os.environ.get('OPENBLAS_NUM_THREADS'))\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if "NUM_THREADS" not in k}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert out.stdout.strip().splitlines()[-1] == "['1'] None", out.stdout + out.stderr

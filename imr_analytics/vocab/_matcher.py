@@ -78,10 +78,12 @@ class Matcher:
         first compiled) must not break loading: fall back to the plain scan of every pattern,
         which is slower but gives the same results. Matches found through the index before
         are right: each indexed piece matches only where its whole pattern does."""
+        # The scans first: a thread matching meanwhile that still sees the index then scans
+        # every pattern too, never a partial list.
+        self._scans = list(enumerate(self._singles))
         self._index = {}
         self._key_lengths = []
         self._by_token = {}
-        self._scans = list(enumerate(self._singles))
 
     def _build(self, patterns: Sequence[str]) -> None:
         for i, pattern in enumerate(patterns):
