@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from imr_analytics.reports.errors import ReportParameterError
+from imr_analytics.reports.errors import ReportError, ReportParameterError
 
 __all__ = ["handle_report", "handle_values", "register", "start_chart_worker_early"]
 
@@ -101,8 +101,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return parser
 
 
-# Options of ``report`` after which no report runs here, or runs in a kernel of its own.
-_NO_WORKER_AHEAD = ("--path", "-h", "--help", "--kernel")
+# Options of ``report`` after which no report runs (a kernel asked for: engine.py decides).
+_NO_WORKER_AHEAD = ("--path", "-h", "--help")
 
 
 def start_chart_worker_early(argv: list[str]) -> bool:
@@ -115,16 +115,20 @@ def start_chart_worker_early(argv: list[str]) -> bool:
     (``IMR_REPORT_ENGINE=kernel``); the caller ends it with ``chartworker.drop_spare(now=True)``
     if the run stops before that. True when started.
     """
-    import threading
-
     rest = argv[argv.index("report") + 1 :] if "report" in argv else []
     if not any(not a.startswith("-") for a in rest):
         return False  # no report named: the catalogue (one listed with options starts one,
         # which the caller ends at once)
     if any(a == o or a.startswith(o + "=") for a in rest for o in _NO_WORKER_AHEAD):
         return False
-    if threading.current_thread() is not threading.main_thread():
-        return False  # the runner uses a kernel off the main thread
+    from imr_analytics.reports.engine import runs_in_process
+
+    kernel = any(a == "--kernel" or a.startswith("--kernel=") for a in rest)
+    try:
+        if not runs_in_process("asked" if kernel else None):
+            return False  # a kernel draws its own charts
+    except ReportError:
+        return False  # the runner reports the engine that is not one
     from imr_analytics.reports.chartworker import start_spare
 
     start_spare()

@@ -17,7 +17,6 @@ import re
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +27,11 @@ from typing import Any
 
 from imr_analytics._atomic import output_dir, try_copy, write_files
 from imr_analytics._jsonschema import import_jsonschema
+
+# ENGINE_ENV and _runs_in_process: the engine's decision, also asked by the CLI before it
+# starts the chart worker ahead
+from imr_analytics.reports.engine import ENGINE_ENV  # noqa: F401 - where callers look
+from imr_analytics.reports.engine import runs_in_process as _runs_in_process
 from imr_analytics.reports.errors import (
     ReportError,
     ReportExecutionError,
@@ -307,31 +311,6 @@ def _kernel_name(requested: str | None) -> str:
             f"install one with: {sys.executable} -m ipykernel install --sys-prefix"
         )
     return name
-
-
-# Set to "kernel" to run reports in a Jupyter kernel as plain papermill does (to compare, or
-# when a notebook needs a kernel of its own); by default they run in the CLI's process.
-ENGINE_ENV = "IMR_REPORT_ENGINE"
-
-
-def _runs_in_process(requested_kernel: str | None) -> bool:
-    """Whether to run the notebook in this process: unless a kernel is asked for (``--kernel``
-    or ``IMR_REPORT_ENGINE=kernel``), the caller is not the main thread, or this process
-    already hosts an IPython shell (the runner called from a notebook), which owns the
-    process's display machinery."""
-    engine = os.environ.get(ENGINE_ENV, "").strip().lower()
-    if engine not in {"", "kernel", "in-process"}:
-        raise ReportError(
-            f"{ENGINE_ENV}={engine!r} is not an engine: use 'kernel' or 'in-process' (default)"
-        )
-    if requested_kernel or engine == "kernel":
-        return False
-    if threading.current_thread() is not threading.main_thread():
-        return False  # the cell timeout and Ctrl-C need the main thread's signal handlers
-    # what inprocess.available() says, without importing IPython and papermill yet (the chart
-    # worker is started first): a shell exists only if IPython has been imported
-    shell = sys.modules.get("IPython.core.interactiveshell")
-    return shell is None or not shell.InteractiveShell.initialized()
 
 
 # Passed to every kernel the runner starts, as nbclient passes it to the kernels it starts: the

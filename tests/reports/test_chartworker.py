@@ -104,6 +104,19 @@ def test_the_cli_starts_the_worker_only_for_a_report_it_will_run_here() -> None:
     assert chartworker._spare is None
 
 
+def test_the_cli_asks_the_runner_s_question_about_the_engine(monkeypatch) -> None:
+    """IMR_REPORT_ENGINE=kernel (or a name that is not an engine, which the runner then
+    refuses) starts no chart worker ahead: the kernel would draw its own charts."""
+    from imr_analytics.reports import chartworker
+    from imr_analytics.reports.cli import start_chart_worker_early
+    from imr_analytics.reports.engine import ENGINE_ENV
+
+    for engine in ("kernel", "Kernel ", "kernl"):
+        monkeypatch.setenv(ENGINE_ENV, engine)
+        assert not start_chart_worker_early(["report", "uphold_rates", "--db", "x.duckdb"])
+        assert chartworker._spare is None
+
+
 def test_a_refused_run_ends_the_worker_the_cli_started_at_once(
     tmp_path: Path, small_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
