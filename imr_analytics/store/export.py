@@ -240,9 +240,9 @@ def _write(
                     f"COPY ({select}) TO {_literal(staging / target)} ({options})"
                 ).fetchone()
             except duckdb.IOException as exc:
-                raise ExportError(
-                    f"cannot write {table} to {out}: {str(exc).splitlines()[0]}"
-                ) from None
+                from .database import first_line
+
+                raise ExportError(f"cannot write {table} to {out}: {first_line(exc)}") from None
             rows[table] = int(written[0]) if written else 0
             paths[table] = out / target.split("/")[0]
         manifest = _read_manifest(out)
