@@ -123,10 +123,18 @@ def _shard_dir(root: Path, i: int) -> Path:
     return root / f"{i // SHARD_SIZE:04d}"
 
 
+def _file_in(folder: Path, name: str) -> str:
+    """A file's path as a string. ``folder / name`` would have Python 3.11's pathlib intern
+    ``name``: a string per letter added to the interpreter's table of interned strings, whose
+    resizes (a table of megabytes in a process that has imported much) then land inside a
+    generation and make its memory look as if it grew with the letters."""
+    return os.path.join(folder, name)
+
+
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
 
 
-def _write_bytes(path: Path, data: bytes) -> None:
+def _write_bytes(path: str | Path, data: bytes) -> None:
     """Write a whole file with two syscalls: file creation is the corpus's bottleneck."""
     fd = os.open(path, _FLAGS, 0o644)
     try:
@@ -151,7 +159,7 @@ def _write_chunk(args: tuple) -> list[str]:
         if shard not in made:
             shard.mkdir(parents=True, exist_ok=True)
             made.add(shard)
-        _write_bytes(shard / name, letter.text.encode("utf-8"))
+        _write_bytes(_file_in(shard, name), letter.text.encode("utf-8"))
         truth = dict(letter.truth)
         truth["file"] = name
         lines.append(json.dumps(truth, ensure_ascii=False))
@@ -169,7 +177,7 @@ def _write_pdf_chunk(args: tuple) -> list[str]:
         name = f"synthetic-s{seed}-pdf-{i:07d}.pdf"
         shard = _shard_dir(root, i)
         shard.mkdir(parents=True, exist_ok=True)
-        _write_bytes(shard / name, data)
+        _write_bytes(_file_in(shard, name), data)
         truth = dict(truth)
         truth["file"] = name
         lines.append(json.dumps(truth, ensure_ascii=False))
