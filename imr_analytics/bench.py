@@ -255,7 +255,7 @@ def _measured_load(folder: Path, db: Path, write_log: Path, workers: int | None)
 # stores every copy as a letter instead of skipping it as a duplicate or a correction.
 REAL_SUFFIXES = (".pdf", ".txt", ".md", ".markdown")
 REAL_COPY_BASE = 9_000_000
-MAX_REAL_COPIES = 1_000_000
+MAX_REAL_COPIES = 10_000_000 - REAL_COPY_BASE  # case numbers keep their seven digits
 
 
 def real_letter_texts(source: Path) -> tuple[list[tuple[str, str]], list[str], str]:

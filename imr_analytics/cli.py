@@ -370,7 +370,7 @@ def build_parser(*, with_reports: bool = True) -> argparse.ArgumentParser:
     p.add_argument(
         "--real",
         metavar="DIR",
-        help="load the real letters under DIR (PDF, text or markdown; e.g. ../shared/letters) "
+        help="load the real letters under DIR (PDF, text or markdown, e.g. DWC's published PDFs) "
         "instead of synthetic ones: their text, repeated to --letters files, each copy under "
         "a case number of its own",
     )

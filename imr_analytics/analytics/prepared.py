@@ -305,8 +305,8 @@ class SelectionCache:
                 extra=["l.rowid AS _lk", *cols],
             )
             names = ", ".join(PROFILE_COLUMNS)
-            # one grouping of the items by profile gives the profiles and, in lists, their items:
-            # no second pass and no join on list columns to number them
+            # one grouping of the items by profile numbers the profiles and keeps each one's
+            # items in lists, which the letter shapes below unnest again
             self.con.execute(
                 f"CREATE TEMP TABLE {grouped} AS SELECT row_number() OVER ()::INTEGER AS pid, * "
                 f"FROM (SELECT {names}, list(_lk) AS _lks, list(decision = 'upheld') AS _ups "

@@ -125,7 +125,7 @@ def start_chart_worker_early(argv: list[str]) -> bool:
 
     kernel = any(a == "--kernel" or a.startswith("--kernel=") for a in rest)
     try:
-        if not runs_in_process("asked" if kernel else None):
+        if not runs_in_process(kernel):
             return False  # a kernel draws its own charts
     except ReportError:
         return False  # the runner reports the engine that is not one

@@ -18,7 +18,7 @@ from imr_analytics.reports.errors import ReportError
 ENGINE_ENV = "IMR_REPORT_ENGINE"
 
 
-def runs_in_process(requested_kernel: str | None) -> bool:
+def runs_in_process(kernel_requested: bool) -> bool:
     """Whether to run the notebook in this process: unless a kernel is asked for (``--kernel``
     or ``IMR_REPORT_ENGINE=kernel``), the caller is not the main thread, or this process
     already hosts an IPython shell (the runner called from a notebook), which owns the
@@ -28,7 +28,7 @@ def runs_in_process(requested_kernel: str | None) -> bool:
         raise ReportError(
             f"{ENGINE_ENV}={engine!r} is not an engine: use 'kernel' or 'in-process' (default)"
         )
-    if requested_kernel or engine == "kernel":
+    if kernel_requested or engine == "kernel":
         return False
     if threading.current_thread() is not threading.main_thread():
         return False  # the cell timeout and Ctrl-C need the main thread's signal handlers

@@ -594,7 +594,7 @@ def run_report(
 
     # the chart worker of a report that opens one (Report.open) starts before the database
     # check and the imports of pandas and papermill; a kernel starts its own
-    in_process = _runs_in_process(kernel_name)
+    in_process = _runs_in_process(bool(kernel_name))
     spare_worker = in_process and any("Report.open" in c.source for c in source_nb.cells)
     with _chart_worker_ahead(spare_worker):
         if "db_path" in specs:

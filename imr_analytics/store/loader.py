@@ -188,7 +188,10 @@ class _NoPandas:
     @staticmethod
     def find_spec(name: str, path=None, target=None):
         if name == "pandas" or name.startswith("pandas."):
-            raise ImportError("pandas is not imported while a load writes")
+            raise ImportError(
+                "pandas is kept out of imr-analytics load and reparse (see "
+                "loader.without_pandas); load from Python to use a library that needs it"
+            )
         return None
 
 
@@ -217,13 +220,14 @@ def without_pandas() -> Iterator[None]:
             sys.meta_path.remove(_NoPandas)
 
 
-def _tune_for_load(con) -> None:
+def _tune_for_load(con) -> int:
     """Settings of a load or reparse connection: bounded memory, few checkpoints, one
-    DuckDB thread."""
+    DuckDB thread. Returns the number of documents stored (the memory estimate's base)."""
     documents = con.execute("SELECT count(*) FROM documents").fetchall()[0][0]
     _fit_memory_to_indexes(con, documents * _INDEX_BYTES_PER_DOCUMENT)
     con.execute(f"SET checkpoint_threshold = '{LOAD_CHECKPOINT_THRESHOLD}'")
     con.execute(f"SET threads = {LOAD_THREADS}")
+    return documents
 
 
 # The memory limit last set on each load connection, in bytes.
@@ -1314,8 +1318,7 @@ def reparse_database(
     progress = None
     keep = False
     try:
-        _tune_for_load(con)
-        total = con.execute("SELECT count(*) FROM documents").fetchall()[0][0]
+        total = _tune_for_load(con)
         pool = _pool(workers) if total >= POOL_THRESHOLD else None
         progress = _Progress(log, "reparse", total)
         _create_stage(con)
