@@ -16,6 +16,7 @@ split safely (named groups, backreferences, global inline flags) is scanned whol
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 
@@ -55,7 +56,7 @@ class Matcher:
     """Finds the index of the first pattern (in the given order) that matches a text."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
-        self._singles = [re.compile(p, re.IGNORECASE) for p in patterns]
+        self._patterns = tuple(patterns)
         self._n = len(patterns)
         # word prefix -> [(pattern index, source of the regex matched at a word start)], by
         # pattern index. A source is compiled the first time a word of a text has its prefix:
@@ -73,6 +74,13 @@ class Matcher:
         except (re.error, RecursionError, OverflowError):
             self._scan_whole()
 
+    @functools.cached_property
+    def _singles(self) -> list[re.Pattern[str]]:
+        """Every pattern compiled whole: for the plain definition and the fallback only, so
+        compiled when first needed (compiling the ~240 vocabulary patterns whole cost each
+        loader worker about a tenth of a second before its first letter)."""
+        return [re.compile(p, re.IGNORECASE) for p in self._patterns]
+
     def _scan_whole(self) -> None:
         """A pattern the splitting mishandles (found when it is split, or when a piece is
         first compiled) must not break loading: fall back to the plain scan of every pattern,
@@ -88,7 +96,7 @@ class Matcher:
     def _build(self, patterns: Sequence[str]) -> None:
         for i, pattern in enumerate(patterns):
             if _not_splittable(pattern):
-                self._scans.append((i, self._singles[i]))
+                self._scans.append((i, re.compile(pattern, re.IGNORECASE)))
                 continue
             keyed: dict[str, list[str]] = {}
             rest: list[str] = []

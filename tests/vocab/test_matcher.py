@@ -155,6 +155,16 @@ def test_pieces_are_compiled_when_a_word_first_needs_them() -> None:
     assert 0 < len(matcher._compiled) < sum(len(v) for v in matcher._index.values())
 
 
+def test_patterns_are_compiled_whole_only_for_the_plain_scan() -> None:
+    """Matching goes through the pieces; the whole patterns are compiled when the plain
+    definition (or the fallback) first needs them, not when a worker builds its matchers."""
+    matcher = Matcher(TRICKY_PATTERNS)
+    matcher.match_index(fold("a barbaz"))
+    assert "_singles" not in vars(matcher)
+    assert matcher.match_index_slow(fold("a barbaz")) == 5
+    assert len(matcher._singles) == len(TRICKY_PATTERNS)
+
+
 def test_a_piece_that_does_not_compile_falls_back_to_the_plain_scan() -> None:
     """A piece the splitting got wrong is found when first compiled: the matcher then scans
     every pattern whole, with the same answers, instead of failing the letter."""

@@ -131,3 +131,20 @@ def test_a_file_with_no_rules_is_refused(tmp_path: Path) -> None:
 def test_a_missing_file_is_a_value_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="nope.csv"):
         load_taxonomy(tmp_path / "nope.csv")
+
+
+def test_the_unchecked_default_loads_are_the_checked_ones() -> None:
+    """Worker processes read the packaged files without compiling every pattern whole
+    (``default_taxonomy`` and ``default_lexicons``); this test is the check they skip: every
+    packaged pattern compiles, and the unchecked loads hold the same rules."""
+    from imr_analytics.vocab import load_lexicons
+    from imr_analytics.vocab._lexicon import default_lexicons
+    from imr_analytics.vocab._taxonomy import default_taxonomy
+
+    checked = load_taxonomy(check_patterns=True)
+    assert default_taxonomy().rules == checked.rules
+    assert all(rule.regex.pattern == rule.pattern for rule in checked.rules)
+    checked_lexicons = load_lexicons(check_patterns=True)
+    assert default_lexicons().treatments == checked_lexicons.treatments
+    assert default_lexicons().drugs == checked_lexicons.drugs
+    assert default_lexicons().regions == checked_lexicons.regions
