@@ -85,3 +85,24 @@ def test_a_pool_that_is_shut_down_mid_job_leaves_no_process() -> None:
     assert len(_children() - before) == 2
     pool.shutdown()
     assert _children() <= before
+
+
+def test_results_longer_than_the_read_buffer_arrive_whole_and_in_order() -> None:
+    """A result frame may be several times the pool's read buffer (a long letter's text
+    comes back with it): it arrives whole, between short ones, and the buffer goes back to
+    its usual size afterwards."""
+    from imr_analytics.store import pool as pool_module
+
+    sizes = [10, 3 * pool_module.READ_BYTES + 17, 20, pool_module.READ_BYTES - 5, 30]
+    tasks = [
+        _task(f"t{i}.txt", b"Independent Medical Review " + b"x" * n) for i, n in enumerate(sizes)
+    ]
+    pool = WorkerPool(1, Limits(max_chars=4 * pool_module.READ_BYTES))
+    try:
+        results = list(pool.map(process_file, tasks))
+        worker_buffers = [len(w.rbuf) for w in pool._workers]
+    finally:
+        pool.shutdown()
+    assert [r[2] for r in results] == [t[0] for t in tasks]
+    assert [len(r[1][6]) for r in results] == [27 + n for n in sizes]
+    assert worker_buffers == [pool_module.READ_BYTES]
