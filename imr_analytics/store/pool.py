@@ -377,13 +377,14 @@ class WorkerPool:
         w.rlen = end - pos
         if pos and w.rlen:
             buf[: w.rlen] = buf[pos:end]
-        # Room for the whole of a frame longer than the buffer; back to the usual size
-        # once such a frame is read.
-        want = max(READ_BYTES, head + FRAME.unpack_from(buf, 0)[0] if w.rlen >= head else 0)
-        if want > len(buf):
-            buf.extend(bytes(want - len(buf)))
-        elif want < len(buf):
-            del buf[want:]
+        # Room for the rest of a frame longer than the buffer, at most doubling it per read
+        # (so it grows with bytes that arrived, not with what a header claims); back to
+        # the usual size once such a frame is read.
+        need = head + FRAME.unpack_from(buf, 0)[0] if w.rlen >= head else 0
+        if need > len(buf):
+            buf.extend(bytes(min(need, 2 * len(buf)) - len(buf)))
+        elif len(buf) > max(READ_BYTES, need):
+            del buf[max(READ_BYTES, need) :]
         return True
 
     def _check_time(self) -> None:
