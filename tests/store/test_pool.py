@@ -100,9 +100,10 @@ def test_results_longer_than_the_read_buffer_arrive_whole_and_in_order() -> None
     pool = WorkerPool(1, Limits(max_chars=4 * pool_module.READ_BYTES))
     try:
         results = list(pool.map(process_file, tasks))
-        worker_buffers = [len(w.rbuf) for w in pool._workers]
+        workers = list(pool._workers)
     finally:
-        pool.shutdown()
+        pool.shutdown()  # joins the dispatcher thread, which may still be shrinking the buffer
+    worker_buffers = [len(w.rbuf) for w in workers]
     assert [r[2] for r in results] == [t[0] for t in tasks]
     assert [len(r[1][6]) for r in results] == [27 + n for n in sizes]
     assert worker_buffers == [pool_module.READ_BYTES]
