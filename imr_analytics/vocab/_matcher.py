@@ -53,7 +53,12 @@ def fold(text: str) -> str:
 
 
 class Matcher:
-    """Finds the index of the first pattern (in the given order) that matches a text."""
+    """Finds the index of the first pattern (in the given order) that matches a text.
+
+    Patterns are not all compiled up front: one that is not a valid regular expression
+    may raise ``re.error`` only when a text first reaches it. The loaders check every
+    pattern of a file they are given (``load_taxonomy``, ``load_lexicons``), and a test
+    checks the packaged ones."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
         self._patterns = tuple(patterns)
