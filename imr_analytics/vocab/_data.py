@@ -82,3 +82,13 @@ def columns(text: str) -> list[str]:
         if line.strip() and not line.startswith("#"):
             return [h.strip() for h in next(csv.reader([line]))]
     return []
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why a rule's pattern is not a valid regular expression (compiled case-insensitively,
+    as the matchers use it), or None. One wording for every vocabulary file."""
+    try:
+        re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        return f"pattern is not a valid regular expression ({exc})"
+    return None

@@ -285,10 +285,11 @@ def load_lexicons(
                 )
             )
             continue
-        if _key(term) in region_keys:
+        key = _key(term)
+        if key in region_keys:
             errors.append(f"{paths[1].name} line {line} ({term!r}): term repeats an earlier one")
             continue
-        region_keys.add(_key(term))
+        region_keys.add(key)
         region_map[term] = tuple(r for r in BODY_REGIONS if r in regs)
 
     rules: list[TreatmentRule] = []
@@ -304,11 +305,8 @@ def load_lexicons(
         except ValueError:
             problems.append(f"priority {row['priority']!r} is not an integer")
             priority = 0
-        if check_patterns:
-            try:
-                re.compile(row["pattern"], re.IGNORECASE)
-            except re.error as exc:
-                problems.append(f"pattern is not a valid regular expression ({exc})")
+        if check_patterns and (bad := _data.pattern_problem(row["pattern"])):
+            problems.append(bad)
         if not row["pattern"]:
             problems.append("pattern is empty")
         evaluation = row["evaluation"].strip()

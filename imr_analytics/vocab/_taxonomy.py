@@ -172,11 +172,8 @@ def load_taxonomy(path: str | Path | None = None, *, check_patterns: bool = True
         problems = _row_problems(row, seen)
         # remembered even when the row is invalid, so a later copy of its id is reported too
         seen.setdefault(row.get("rule_id", ""), line)
-        if not problems and check_patterns:
-            try:
-                re.compile(row["pattern"], re.IGNORECASE)
-            except re.error as exc:
-                problems.append(f"pattern is not a valid regular expression ({exc})")
+        if not problems and check_patterns and (bad := _data.pattern_problem(row["pattern"])):
+            problems.append(bad)
         if problems:
             errors.append(f"line {line} (rule_id {row.get('rule_id')!r}): " + "; ".join(problems))
             continue
