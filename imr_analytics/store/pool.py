@@ -54,8 +54,15 @@ CHUNK_TASKS = 16
 CHUNK_WORK_S = 0.016
 MAX_CHUNK_TASKS = 512
 CHUNK_BYTES = 4 * 2**20
-# The buffer results are read into, per worker (it grows for a longer frame).
-READ_BYTES = 2**20
+# A worker's results wait in its pipe until the dispatcher thread reads them, between its
+# pauses and only while it holds the GIL (the main thread's writes hold it for long
+# stretches). A default 64 KiB pipe holds about five letters' results (text and rows,
+# ~11 KB each), and a worker whose pipe is full stops until it is read. 1 MiB (Linux's
+# ceiling for unprivileged processes) holds about ninety.
+PIPE_BYTES = 2**20
+# The buffer results are read into, per worker: what a full pipe holds, taken in one read
+# (it grows for a longer frame).
+READ_BYTES = PIPE_BYTES
 FIRST_GUESS_S = 0.001  # a task's time before one has been measured
 PAUSE_MAX_S = 0.01
 # A worker dead before it said "ready" this many times in a row means workers cannot
@@ -427,13 +434,6 @@ class WorkerPool:
             return worker_died(how)
         return worker_died(f"exit status {os.waitstatus_to_exitcode(status)}")
 
-
-# A worker's results wait in its pipe until the dispatcher thread reads them, between its
-# pauses and only while it holds the GIL (the main thread's writes hold it for long
-# stretches). A default 64 KiB pipe holds about five letters' results (text and rows,
-# ~11 KB each), and a worker whose pipe is full stops until it is read. 1 MiB (Linux's
-# ceiling for unprivileged processes) holds about ninety.
-PIPE_BYTES = 2**20
 
 
 def _widen_pipe(fd: int) -> None:
