@@ -435,7 +435,6 @@ class WorkerPool:
         return worker_died(f"exit status {os.waitstatus_to_exitcode(status)}")
 
 
-
 def _widen_pipe(fd: int) -> None:
     """Ask for a larger pipe buffer where the OS allows it (Linux); harmless elsewhere."""
     import fcntl
