@@ -27,11 +27,7 @@ from typing import Any
 
 from imr_analytics._atomic import output_dir, try_copy, write_files
 from imr_analytics._jsonschema import import_jsonschema
-
-# ENGINE_ENV and _runs_in_process: the engine's decision, also asked by the CLI before it
-# starts the chart worker ahead
-from imr_analytics.reports.engine import ENGINE_ENV  # noqa: F401 - where callers look
-from imr_analytics.reports.engine import runs_in_process as _runs_in_process
+from imr_analytics.reports.engine import runs_in_process
 from imr_analytics.reports.errors import (
     ReportError,
     ReportExecutionError,
@@ -594,7 +590,7 @@ def run_report(
 
     # the chart worker of a report that opens one (Report.open) starts before the database
     # check and the imports of pandas and papermill; a kernel starts its own
-    in_process = _runs_in_process(bool(kernel_name))
+    in_process = runs_in_process(bool(kernel_name))
     spare_worker = in_process and any("Report.open" in c.source for c in source_nb.cells)
     with _chart_worker_ahead(spare_worker):
         if "db_path" in specs:

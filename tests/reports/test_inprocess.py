@@ -268,21 +268,22 @@ def test_a_module_beside_the_notebook_can_be_imported(tmp_path: Path) -> None:
 def test_report_cli_runs_in_process_unless_a_kernel_is_asked_for(
     tmp_path: Path, small_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from imr_analytics.reports import runner
+    from imr_analytics.reports.engine import ENGINE_ENV, runs_in_process
+    from imr_analytics.reports.errors import ReportError
 
-    monkeypatch.setenv(runner.ENGINE_ENV, "kernl")
-    with pytest.raises(runner.ReportError, match="IMR_REPORT_ENGINE='kernl' is not an engine"):
+    monkeypatch.setenv(ENGINE_ENV, "kernl")
+    with pytest.raises(ReportError, match="IMR_REPORT_ENGINE='kernl' is not an engine"):
         run_report("uphold_rates", {}, tmp_path, db_path=small_db)
-    monkeypatch.delenv(runner.ENGINE_ENV)
-    assert runner._runs_in_process(None)
-    assert not runner._runs_in_process("python3")
-    monkeypatch.setenv(runner.ENGINE_ENV, "kernel")
-    assert not runner._runs_in_process(None)
-    monkeypatch.delenv(runner.ENGINE_ENV)
+    monkeypatch.delenv(ENGINE_ENV)
+    assert runs_in_process(False)
+    assert not runs_in_process(True)
+    monkeypatch.setenv(ENGINE_ENV, "kernel")
+    assert not runs_in_process(False)
+    monkeypatch.delenv(ENGINE_ENV)
     import threading
 
     answers: list[bool] = []
-    thread = threading.Thread(target=lambda: answers.append(runner._runs_in_process(None)))
+    thread = threading.Thread(target=lambda: answers.append(runs_in_process(False)))
     thread.start()
     thread.join()
     assert answers == [False]  # off the main thread a kernel runs it (signals need the main one)
