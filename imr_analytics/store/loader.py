@@ -37,7 +37,6 @@ import time
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -1004,7 +1003,7 @@ def load_paths(
                 for name, size, sha, fs_path, n_bytes, identity in readable
                 if _triage(summary, known, seen_this_run, errors, name, sha, n_bytes) == "new"
             ]
-            results: Iterable[tuple] | None = _submit(pool, process_file, tasks)
+            results = _submit(pool, process_file, tasks)
             n_files = len(batch)
             del batch, to_read, readable, hashed
             if in_flight is not None:
@@ -1071,7 +1070,7 @@ def _submit(
 class _Batch(NamedTuple):
     """A batch whose tasks are with the workers, waiting to be written."""
 
-    results: Iterable[tuple] | None  # None: run ``tasks`` here (no pool)
+    results: Iterable[tuple]  # arriving from the workers (a list when run here)
     errors: list[tuple]
     n_files: int
     tasks: list[tuple]
@@ -1092,7 +1091,7 @@ def _drain(
     exactly the file it held (the pool records it with the reason); nothing is redone
     in this process. ``WorkerError`` (no worker can run at all) goes to the caller."""
     results, errors, n_files, tasks, seen, loading = in_flight
-    done = list(results) if results is not None else [fn(t) for t in tasks]
+    done = list(results)
     if fn is process_file:
         done = _changed_since_hashed(writer, done, tasks, seen)
     if loading is not None:
@@ -1344,10 +1343,7 @@ def reparse_database(
             summary.documents_read += len(rows)
             tasks = [(sha, path, text) for _, sha, path, text in rows]
             del rows
-            try:
-                results = _submit(pool, reparse_task, tasks)
-            except BrokenProcessPool:
-                results = None
+            results = _submit(pool, reparse_task, tasks)
             if in_flight is not None:
                 pool = _drain(writer, progress, in_flight, pool, log, reparse_task)
             in_flight = _Batch(results, [], len(tasks), tasks, {})
