@@ -10,6 +10,7 @@ files when it is installed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import shutil
@@ -19,8 +20,41 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+
+@contextlib.contextmanager
+def _work_folder(keep: str | None, prefix: str) -> Iterator[Path]:
+    """Where a benchmark writes: ``--keep DIR``, left in place so that a second run reuses
+    its corpus, or a temporary folder removed at the end however the run ends."""
+    work = Path(keep).expanduser() if keep else Path(tempfile.mkdtemp(prefix=prefix))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        yield work
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _short_of_disk(work: Path, need: int, what: str) -> bool:
+    """True, having said so, when the disk of ``work`` has less than ``need`` bytes free."""
+    free = shutil.disk_usage(work).free
+    if need <= free:
+        return False
+    print(
+        f"benchmark: {what} need about {need / 2**30:,.1f} GiB of disk in {work} and "
+        f"{free / 2**30:,.1f} GiB are free; use --keep DIR on a larger disk or fewer --letters",
+        file=sys.stderr,
+    )
+    return True
+
+
+def _remove_results(db: Path, write_log: Path) -> None:
+    """A kept folder's database, its log and write log from the run before."""
+    for stale in (db, db.with_name(db.name + ".wal"), write_log):
+        stale.unlink(missing_ok=True)
 
 
 def _tree_rss_bytes(root_pid: int) -> int:
@@ -182,22 +216,13 @@ def run_benchmark(
 ) -> int:
     from .synth import generate_corpus
 
-    work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="imr-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    text_dir, pdf_dir, db = work / "text", work / "pdf", work / "bench.duckdb"
-    write_log = work / "write-log.tsv"
-    try:
-        for stale in (db, db.with_name(db.name + ".wal"), write_log):
-            stale.unlink(missing_ok=True)
-        need = letters * BYTES_PER_LETTER
-        free = shutil.disk_usage(work).free
-        if not text_dir.exists() and need > free:
-            print(
-                f"benchmark: {letters:,} letters need about {need / 2**30:,.1f} GiB of disk in "
-                f"{work} and {free / 2**30:,.1f} GiB are free; use --keep DIR on a larger disk "
-                "or fewer --letters",
-                file=sys.stderr,
-            )
+    with _work_folder(keep, "imr-bench-") as work:
+        text_dir, pdf_dir, db = work / "text", work / "pdf", work / "bench.duckdb"
+        write_log = work / "write-log.tsv"
+        _remove_results(db, write_log)
+        if not text_dir.exists() and _short_of_disk(
+            work, letters * BYTES_PER_LETTER, f"{letters:,} letters"
+        ):
             return 1
         print(f"benchmark: {letters:,} synthetic text letters, {pdfs:,} PDFs, in {work}")
         t0 = time.perf_counter()
@@ -224,9 +249,6 @@ def run_benchmark(
                 )
                 print(line)
         return 0
-    finally:
-        if not keep:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 def _measured_load(folder: Path, db: Path, write_log: Path, workers: int | None) -> int:
@@ -323,32 +345,21 @@ def run_real_benchmark(
     if not texts:
         print(f"benchmark: no letter under {source} names a case number", file=sys.stderr)
         return 1
-    if keep and Path(keep).resolve().is_relative_to(source.resolve()):
+    if keep and Path(keep).expanduser().resolve().is_relative_to(source.resolve()):
         print(
             f"benchmark: --keep {keep} is inside {source}; a second run would read the copies "
             "as letters. Keep them elsewhere",
             file=sys.stderr,
         )
         return 2
-    work = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="imr-bench-real-"))
-    work.mkdir(parents=True, exist_ok=True)
-    copies, db, write_log = work / "real-text", work / "bench-real.duckdb", work / "write-log.tsv"
     # the copies, then about as much again for the database and its log
     need = 2 * letters * sum(len(t.encode("utf-8")) for _, t in texts) // len(texts)
-    free = shutil.disk_usage(work).free
-    if need > free:
-        print(
-            f"benchmark: {letters:,} copies need about {need / 2**30:,.1f} GiB of disk in {work} "
-            f"and {free / 2**30:,.1f} GiB are free; use --keep DIR on a larger disk or fewer "
-            "--letters",
-            file=sys.stderr,
-        )
-        if not keep:
-            shutil.rmtree(work, ignore_errors=True)
-        return 1
-    try:
-        for stale in (db, db.with_name(db.name + ".wal"), write_log):
-            stale.unlink(missing_ok=True)
+    with _work_folder(keep, "imr-bench-real-") as work:
+        copies, db = work / "real-text", work / "bench-real.duckdb"
+        write_log = work / "write-log.tsv"
+        if _short_of_disk(work, need, f"{letters:,} copies"):
+            return 1
+        _remove_results(db, write_log)
         shutil.rmtree(copies, ignore_errors=True)
         write_real_copies(texts, copies, letters)
         print(
@@ -356,9 +367,6 @@ def run_real_benchmark(
             f"repeated to {letters:,} files under fresh case numbers, in {work}"
         )
         return _measured_load(copies, db, write_log, workers)
-    finally:
-        if not keep:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 def load_report(run: Measured, log: WriteLog, files: int) -> list[str]:
@@ -510,11 +518,9 @@ def run_report_benchmark(
     except ReportError as exc:
         print(f"benchmark: {exc}", file=sys.stderr)
         return 1
-    work = Path(keep).expanduser() if keep else Path(tempfile.mkdtemp(prefix="imr-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
     import duckdb
 
-    try:
+    with _work_folder(keep, "imr-bench-") as work:
         target = source
         label = str(source)
         if replicate:
@@ -566,6 +572,3 @@ def run_report_benchmark(
                 failed += 1
                 print(run.output.strip()[-2000:], file=sys.stderr)
         return 1 if failed else 0
-    finally:
-        if not keep:
-            shutil.rmtree(work, ignore_errors=True)

@@ -131,3 +131,36 @@ def test_real_copies_rename_every_mention_of_the_case_number(tmp_path: Path) -> 
     first, second = (p.read_text(encoding="utf-8") for p in sorted(tmp_path.rglob("*.txt")))
     assert first == "Case Number: CM16-9000000\nre CM16-9000000 and CM16-0000002\n"
     assert "CM16-9000001" in second and "0000001" not in second
+
+
+def test_a_disk_too_small_is_said_before_anything_is_written(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """Each benchmark checks the disk of its folder first, says how much it needs, and leaves
+    no temporary folder behind."""
+    import tempfile
+    from collections import namedtuple
+
+    from imr_analytics import bench
+    from imr_analytics.bench import run_real_benchmark
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(bench.shutil, "disk_usage", lambda path: usage(2**20, 0, 2**10))
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+
+    assert run_benchmark(letters=1000, pdfs=0, workers=1, seed=1, keep=None) == 1
+    err = capsys.readouterr().err
+    assert "1,000 letters need about" in err and "GiB of disk in" in err
+
+    source = tmp_path / "letters"
+    source.mkdir()
+    (source / "letter.txt").write_text("Case Number: CM16-0000001\n" * 100, encoding="utf-8")
+    kept = tmp_path / "kept"
+    assert run_real_benchmark(source, letters=10, workers=1, keep=str(kept)) == 1
+    err = capsys.readouterr().err
+    assert "10 copies need about" in err and str(kept) in err
+    assert kept.is_dir() and not any(kept.iterdir())  # a kept folder stays, empty
+    assert run_real_benchmark(source, letters=10, workers=1, keep=None) == 1
+    assert list(temp.iterdir()) == []  # the temporary folders are gone
