@@ -164,3 +164,40 @@ def test_a_disk_too_small_is_said_before_anything_is_written(
     assert kept.is_dir() and not any(kept.iterdir())  # a kept folder stays, empty
     assert run_real_benchmark(source, letters=10, workers=1, keep=None) == 1
     assert list(temp.iterdir()) == []  # the temporary folders are gone
+
+
+def test_stale_bytecode_is_what_the_interpreter_would_compile(tmp_path: Path) -> None:
+    """The check agrees with CPython's own: ``python -v`` says which modules it compiles."""
+    import os
+    import py_compile
+    import subprocess
+
+    from imr_analytics.bench import bytecode_note, stale_bytecode
+
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    for name in ("fresh", "edited", "hashed", "missing"):
+        (pkg / f"{name}.py").write_text(f"NAME = {name!r}\n")
+    (pkg / "__init__.py").write_text("")
+    for name in ("__init__", "fresh", "edited"):
+        py_compile.compile(str(pkg / f"{name}.py"), doraise=True)
+    py_compile.compile(
+        str(pkg / "hashed.py"),
+        doraise=True,
+        invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH,
+    )
+    (pkg / "edited.py").write_text("NAME = 'edited, longer now'\n")
+    found = {p.stem for p in stale_bytecode(pkg)}
+    assert found == {"edited", "missing"}
+
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(tmp_path)}
+    imports = "import pkg.fresh, pkg.edited, pkg.hashed, pkg.missing"
+    done = subprocess.run(
+        [sys.executable, "-v", "-c", imports], env=env, capture_output=True, text=True, check=True
+    )
+    compiled = set(re.findall(r"code object from '?\S*/pkg/(\w+)\.py'?$", done.stderr, re.M))
+    assert compiled == found
+
+    (pkg / "hashed.py").write_text("NAME = 'hashed, edited'\n")
+    assert {p.stem for p in stale_bytecode(pkg)} == {"edited", "missing", "hashed"}
+    assert bytecode_note({}) is None  # bytecode is written by the first process that imports
