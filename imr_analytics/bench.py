@@ -271,7 +271,9 @@ def stale_bytecode(package: Path) -> list[Path]:
             stale.append(source)
             continue
         (flags,) = struct.unpack("<I", header[4:8])
-        if flags & 1:  # hash-based: checked against the source's hash, or never (unchecked)
+        if flags & ~0b11:  # bits CPython does not know: it compiles the source
+            current = False
+        elif flags & 1:  # hash-based: checked against the source's hash, or never (unchecked)
             current = not flags & 2 or header[8:16] == importlib.util.source_hash(
                 source.read_bytes()
             )
@@ -294,12 +296,17 @@ def bytecode_note(env: dict[str, str]) -> str | None:
     stale = stale_bytecode(package)
     if not stale:
         return None
+    names = [p.relative_to(package).with_suffix("").as_posix() for p in stale]
+    listed = ", ".join(names[:_NAMES_LISTED]) + (", ..." if len(names) > _NAMES_LISTED else "")
     return (
-        f"  note:       PYTHONDONTWRITEBYTECODE is set and {len(stale)} of this package's "
-        f"modules lack current bytecode, so the loader and every worker compile them in each "
-        f"run; for the figures of an installed package, first run "
-        f"{Path(sys.executable).name} -m compileall -q {package}"
+        f"  note:       PYTHONDONTWRITEBYTECODE is set and {len(stale)} of this package's modules "
+        f"{'lacks' if len(stale) == 1 else 'lack'} current bytecode ({listed}): a process that "
+        f"imports one compiles it in every run. For the figures of an installed package, first run: "
+        f"{sys.executable} -m compileall -q {package}"
     )
+
+
+_NAMES_LISTED = 5
 
 
 def _measured_load(folder: Path, db: Path, write_log: Path, workers: int | None) -> int:
@@ -411,10 +418,10 @@ def run_real_benchmark(
     with _work_folder(keep, "imr-bench-real-") as work:
         copies, db = work / "real-text", work / "bench-real.duckdb"
         write_log = work / "write-log.tsv"
+        _remove_results(db, write_log)  # a kept folder's run before: its space is free again
+        shutil.rmtree(copies, ignore_errors=True)
         if _short_of_disk(work, need, f"{letters:,} copies"):
             return 1
-        _remove_results(db, write_log)
-        shutil.rmtree(copies, ignore_errors=True)
         write_real_copies(texts, copies, letters)
         print(
             f"benchmark: {len(texts)} real letters from {source} (PDF text by {how}), "

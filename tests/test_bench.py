@@ -136,8 +136,8 @@ def test_real_copies_rename_every_mention_of_the_case_number(tmp_path: Path) -> 
 def test_a_disk_too_small_is_said_before_anything_is_written(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:
-    """Each benchmark checks the disk of its folder first, says how much it needs, and leaves
-    no temporary folder behind."""
+    """Each load benchmark checks the disk of its folder first, says how much it needs, and
+    leaves no temporary folder behind."""
     import tempfile
     from collections import namedtuple
 
@@ -187,17 +187,34 @@ def test_stale_bytecode_is_what_the_interpreter_would_compile(tmp_path: Path) ->
         invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH,
     )
     (pkg / "edited.py").write_text("NAME = 'edited, longer now'\n")
+    touched = pkg / "fresh.py"  # same size, another time: stale too
+    os.utime(touched, (touched.stat().st_atime, touched.stat().st_mtime + 10))
     found = {p.stem for p in stale_bytecode(pkg)}
-    assert found == {"edited", "missing"}
+    assert found == {"edited", "fresh", "missing"}
 
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(tmp_path)}
     imports = "import pkg.fresh, pkg.edited, pkg.hashed, pkg.missing"
     done = subprocess.run(
         [sys.executable, "-v", "-c", imports], env=env, capture_output=True, text=True, check=True
     )
-    compiled = set(re.findall(r"code object from '?\S*/pkg/(\w+)\.py'?$", done.stderr, re.M))
+    source = re.escape(str(pkg))
+    compiled = set(re.findall(rf"code object from '?{source}/(\w+)\.py'?$", done.stderr, re.M))
     assert compiled == found
 
     (pkg / "hashed.py").write_text("NAME = 'hashed, edited'\n")
-    assert {p.stem for p in stale_bytecode(pkg)} == {"edited", "missing", "hashed"}
+    assert {p.stem for p in stale_bytecode(pkg)} == {"edited", "fresh", "missing", "hashed"}
     assert bytecode_note({}) is None  # bytecode is written by the first process that imports
+
+
+def test_the_bytecode_note_names_the_modules_and_the_command(monkeypatch) -> None:
+    from imr_analytics import bench
+
+    package = Path(bench.__file__).resolve().parent
+    stale = [package / f"m{k}.py" for k in range(7)]
+    monkeypatch.setattr(bench, "stale_bytecode", lambda path: stale)
+    line = bench.bytecode_note({"PYTHONDONTWRITEBYTECODE": "1"})
+    assert line is not None
+    assert "7 of this package's modules" in line and "(m0, m1, m2, m3, m4, ...)" in line
+    assert line.endswith(f"{sys.executable} -m compileall -q {package}")
+    monkeypatch.setattr(bench, "stale_bytecode", lambda path: [])
+    assert bench.bytecode_note({"PYTHONDONTWRITEBYTECODE": "1"}) is None
