@@ -285,6 +285,10 @@ def stale_bytecode(package: Path) -> list[Path]:
     return stale
 
 
+# Stale modules named in the note; the rest are counted.
+_NAMES_LISTED = 5
+
+
 def bytecode_note(env: dict[str, str]) -> str | None:
     """A line for the report when the measured processes would compile part of this package
     from source in every run: ``PYTHONDONTWRITEBYTECODE`` set (they never write the ``.pyc``)
@@ -304,9 +308,6 @@ def bytecode_note(env: dict[str, str]) -> str | None:
         f"imports one compiles it in every run. For the figures of an installed package, first run: "
         f"{sys.executable} -m compileall -q {package}"
     )
-
-
-_NAMES_LISTED = 5
 
 
 def _measured_load(folder: Path, db: Path, write_log: Path, workers: int | None) -> int:

@@ -1007,12 +1007,12 @@ def load_paths(
             n_files = len(batch)
             del batch, to_read, readable, hashed
             if in_flight is not None:
-                pool = _drain(writer, progress, in_flight, pool, log)
+                _drain(writer, progress, in_flight, pool)
             in_flight = _Batch(
                 results, errors, n_files, tasks, seen, (loading, fresh, seen_this_run, new_paths)
             )
         if in_flight is not None:
-            pool = _drain(writer, progress, in_flight, pool, log)
+            _drain(writer, progress, in_flight, pool)
         _record_run(con, summary, started_at)
         keep = True
         _store_synthetic_count(con, log)
@@ -1084,21 +1084,22 @@ def _drain(
     progress: _Progress,
     in_flight: _Batch,
     pool: WorkerPool | None,
-    log: Callable[[str], None],
-    fn: Callable[[tuple], tuple] = process_file,
-) -> WorkerPool | None:
+    *,
+    hashed: bool = True,
+) -> None:
     """Write a batch's results. A worker that dies or breaks a limit has already cost
     exactly the file it held (the pool records it with the reason); nothing is redone
-    in this process. ``WorkerError`` (no worker can run at all) goes to the caller."""
+    in this process. ``WorkerError`` (no worker can run at all) goes to the caller.
+    ``hashed``: the batch's tasks are ``process_file`` tasks of files hashed before (a
+    load's), whose content may have changed since; a reparse's stored texts cannot."""
     results, errors, n_files, tasks, seen, loading = in_flight
     done = list(results)
-    if fn is process_file:
+    if hashed:
         done = _changed_since_hashed(writer, done, tasks, seen)
     if loading is not None:
         done += _loaded(writer, pool, *loading, errors, seen)
     writer.write(done, errors, list(seen.values()))
     progress.update(n_files)
-    return pool
 
 
 @dataclass
@@ -1345,10 +1346,10 @@ def reparse_database(
             del rows
             results = _submit(pool, reparse_task, tasks)
             if in_flight is not None:
-                pool = _drain(writer, progress, in_flight, pool, log, reparse_task)
+                _drain(writer, progress, in_flight, pool, hashed=False)
             in_flight = _Batch(results, [], len(tasks), tasks, {})
         if in_flight is not None:
-            pool = _drain(writer, progress, in_flight, pool, log, reparse_task)
+            _drain(writer, progress, in_flight, pool, hashed=False)
             in_flight = None
         if pool is not None:  # the workers are done: their memory is not needed for the swap
             pool.shutdown()
